@@ -1,0 +1,178 @@
+// Putting the agent together: inventory, API server, inspection, lookup, heartbeats.
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { once } from 'node:events';
+import type { CommandContext, Departure } from './commands/definition.js';
+import { CommandExecutor } from './commands/executor.js';
+import { commandTable } from './commands/index.js';
+import type { AgentConfig } from './config.js';
+import { targetDisks } from './disks/devices.js';
+import { exitCodeFor } from './exit-codes.js';
+import { collectInventory } from './inventory/index.js';
+import type { Inventory } from './inventory/types.js';
+import { IronicClient } from './ironic/api-client.js';
+import { Heartbeater } from './ironic/heartbeater.js';
+import { findNode } from './ironic/find-node.js';
+import type { LogSink } from './log.js';
+import { AgentLogger } from './log.js';
+import type { NodeInfo } from './node-info.js';
+import { asNodeInfo } from './node-info.js';
+import { createApiServer } from './server/api-server.js';
+import { AgentStopped } from './sleep.js';
+import { runTool } from './tools.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface StartOptions {
+  /** Where JSON log lines go (stdout by default). */
+  logSink?: LogSink;
+  /** Aborting it during startup makes startAgent reject with AgentStopped. */
+  signal?: AbortSignal;
+  /** Delay between answering a power/lockdown command and acting on it. */
+  departureDelayMs?: number;
+}
+
+export interface RunningAgent {
+  /** The port the command API listens on. */
+  port: number;
+  callbackUrl: string;
+  nodeUuid: string;
+  inventory: Inventory;
+  log: AgentLogger;
+  /** Resolves with the exit code when the agent leaves on its own (power off, reboot, lockdown). */
+  exited: Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts the agent; resolves once the lookup succeeded and heartbeats have begun. */
+export async function startAgent(
+  config: AgentConfig,
+  options: StartOptions = {},
+): Promise<RunningAgent> {
+  const log = new AgentLogger(options.logSink);
+  log.addSecret(config.agent_token);
+  log.info('starting agent', { version: AGENT_VERSION, platform: config.platform });
+
+  const inventory = await collectInventory(config, log);
+  const disks = targetDisks(config, inventory);
+  const stopping = new AbortController();
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, stopping.signal])
+    : stopping.signal;
+
+  let token = config.agent_token;
+  let node: NodeInfo | undefined;
+  let partitionUuids: Record<string, string> | undefined;
+  let heartbeater: Heartbeater | undefined;
+  let departing = false;
+  let resolveExited!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (resolveExited = resolve));
+
+  const context: CommandContext = {
+    config,
+    log,
+    inventory,
+    disks,
+    signal,
+    node: () => node,
+    rememberNode: (value) => (node = asNodeInfo(value) ?? node),
+    partitionUuids: () => partitionUuids,
+    setPartitionUuids: (uuids) => (partitionUuids = uuids),
+    depart: (how) => {
+      departing = true;
+      setTimeout(() => void departAs(how), options.departureDelayMs ?? 200);
+    },
+  };
+  const executor = new CommandExecutor(commandTable(context), {
+    onFinished: (result, kind) => {
+      const fields = { command: result.command_name, status: result.command_status };
+      if (result.command_error) {
+        log.error('command failed', { ...fields, error: result.command_error });
+      } else {
+        log.info('command finished', fields);
+      }
+      if (kind === 'async' && !departing) heartbeater?.force();
+    },
+  });
+  const server = createApiServer({
+    executor,
+    log,
+    // After a departure was asked for, no command gets in any more.
+    token: () => (departing ? undefined : token),
+    startedAt: Date.now() / 1000,
+  });
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    stopping.abort();
+    heartbeater?.stop();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    log.info('agent stopped');
+  };
+
+  async function departAs(how: Departure): Promise<void> {
+    if (config.platform === 'host' && how !== 'lockdown') {
+      log.warn(`running ${how === 'power_off' ? 'poweroff' : 'reboot'}`);
+      try {
+        await runTool(how === 'power_off' ? 'poweroff' : 'reboot', []);
+      } catch (err) {
+        log.error('power action failed', { action: how, error: (err as Error).message });
+      }
+      return;
+    }
+    await stop();
+    resolveExited(exitCodeFor(how));
+  }
+
+  server.listen(config.listen_port, config.listen_host);
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const callbackUrl = `http://${formatHost(advertiseHost(config))}:${port}`;
+  log.info('command API listening', { host: config.listen_host, port, callback_url: callbackUrl });
+
+  try {
+    const client = new IronicClient(config.api_url, log, signal);
+    const found = await findNode(client, { config, inventory, disks, log, signal });
+    token = found.token;
+    node = found.node;
+    heartbeater = new Heartbeater({
+      client,
+      nodeUuid: found.node.uuid,
+      callbackUrl,
+      token: found.token,
+      heartbeatTimeoutS: positiveOr(found.config.heartbeat_timeout, 300),
+      minGapS: config.min_heartbeat_gap_s,
+      log,
+    });
+    if (!stopped) heartbeater.start();
+    return { port, callbackUrl, nodeUuid: found.node.uuid, inventory, log, exited, stop };
+  } catch (err) {
+    const cancelled = signal.aborted || err instanceof AgentStopped;
+    await stop();
+    if (cancelled) throw new AgentStopped();
+    log.fatal('agent cannot run', { error: (err as Error).message });
+    throw err;
+  }
+}
+
+function positiveOr(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** advertise_host, else listen_host, else (listening everywhere) the first non-loopback IPv4. */
+export function advertiseHost(config: AgentConfig): string {
+  if (config.advertise_host) return config.advertise_host;
+  if (config.listen_host !== '0.0.0.0' && config.listen_host !== '::') return config.listen_host;
+  for (const addresses of Object.values(networkInterfaces())) {
+    const address = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (address) return address.address;
+  }
+  return '127.0.0.1';
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

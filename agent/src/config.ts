@@ -1,0 +1,225 @@
+// The agent's configuration: one JSON file, as carried by Ingot's boot ISO (ingot/agent.json) or
+// written by the lab for a simulated server.
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+export const PLATFORMS = ['host', 'lab'] as const;
+/** 'host': the agent owns a real machine. 'lab': a simulated one (profile JSON, disks are files). */
+export type Platform = (typeof PLATFORMS)[number];
+
+export interface AgentConfig {
+  /** Base URL of the Ingot (Ironic-compatible) API, e.g. http://127.0.0.1:6385. */
+  api_url: string;
+  node_uuid?: string;
+  /** Pregenerated agent token (virtual media boot); at least 32 characters. */
+  agent_token?: string;
+  listen_host: string;
+  /** 0 picks a free port (tests). */
+  listen_port: number;
+  /** Host put in the heartbeat's callback_url. */
+  advertise_host?: string;
+  /** If set, the inventory is POSTed here before the lookup. */
+  inspection_callback_url?: string;
+  lookup_timeout_s: number;
+  /** First lookup retry delay; doubles up to 30 s. */
+  lookup_interval_s: number;
+  /** Minimum gap between a forced heartbeat (after an async command) and the previous one. */
+  min_heartbeat_gap_s: number;
+  platform: Platform;
+  /** lab: path of a LabHardwareProfile JSON file. */
+  hardware_profile?: string;
+  /** lab: device name ("/dev/sda") → path of the sparse file playing that disk. */
+  disks?: Record<string, string>;
+  /** Where images are staged (qcow2 downloads). */
+  work_dir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid agent configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const KNOWN_FIELDS = new Set([
+  'api_url',
+  'node_uuid',
+  'agent_token',
+  'listen_host',
+  'listen_port',
+  'advertise_host',
+  'inspection_callback_url',
+  'lookup_timeout_s',
+  'lookup_interval_s',
+  'min_heartbeat_gap_s',
+  'platform',
+  'hardware_profile',
+  'disks',
+  'work_dir',
+]);
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const MIN_TOKEN_LENGTH = 32;
+
+export interface ParseOptions {
+  /** Relative file paths (hardware_profile, disks, work_dir) are resolved against this. */
+  baseDir?: string;
+}
+
+export interface ParsedConfig {
+  config: AgentConfig;
+  /** Non-fatal remarks, e.g. unknown fields (the ISO may carry more than this agent reads). */
+  warnings: string[];
+}
+
+/** Validates a configuration object, reporting every bad field at once. */
+export function parseConfig(raw: unknown, opts: ParseOptions = {}): ParsedConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(['the configuration must be a JSON object']);
+  }
+  const input = raw as Record<string, unknown>;
+  const problems: string[] = [];
+  const warnings = Object.keys(input)
+    .filter((key) => !KNOWN_FIELDS.has(key))
+    .map((key) => `unknown field "${key}" ignored`);
+  const baseDir = opts.baseDir ?? process.cwd();
+  const fields = new FieldReader(input, problems);
+
+  const platform = fields.oneOf('platform', PLATFORMS, 'host');
+  const config: AgentConfig = {
+    api_url: fields.httpUrl('api_url', true) ?? '',
+    node_uuid: fields.string('node_uuid', (v) => UUID_RE.test(v) || 'must be a UUID'),
+    agent_token: fields.string(
+      'agent_token',
+      (v) => v.length >= MIN_TOKEN_LENGTH || `must be at least ${MIN_TOKEN_LENGTH} characters`,
+    ),
+    listen_host: fields.string('listen_host') ?? '0.0.0.0',
+    listen_port: fields.number('listen_port', { integer: true, min: 0, max: 65535 }) ?? 9999,
+    advertise_host: fields.string('advertise_host'),
+    inspection_callback_url: fields.httpUrl('inspection_callback_url', false),
+    lookup_timeout_s: fields.number('lookup_timeout_s', { min: 0, exclusiveMin: true }) ?? 600,
+    lookup_interval_s: fields.number('lookup_interval_s', { min: 0, exclusiveMin: true }) ?? 1,
+    min_heartbeat_gap_s:
+      fields.number('min_heartbeat_gap_s', { min: 0 }) ?? (platform === 'lab' ? 1 : 5),
+    platform,
+    hardware_profile: fields.path('hardware_profile', baseDir),
+    disks: fields.diskMap('disks', baseDir),
+    work_dir: fields.path('work_dir', baseDir) ?? join(tmpdir(), 'ingot-agent'),
+  };
+  if (platform === 'lab') {
+    if (!config.hardware_profile)
+      problems.push('hardware_profile: required when platform is "lab"');
+    if (!config.disks) problems.push('disks: required when platform is "lab"');
+  } else if (config.hardware_profile || config.disks) {
+    problems.push('hardware_profile and disks: only allowed when platform is "lab"');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config, warnings };
+}
+
+/** Reads and validates the configuration file given by --config. */
+export async function loadConfig(path: string): Promise<ParsedConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read ${path}: ${(err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([`${path} is not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseConfig(raw, { baseDir: dirname(resolve(path)) });
+}
+
+interface NumberRule {
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  exclusiveMin?: boolean;
+}
+
+/** Reads optional typed fields, recording a problem per bad one. */
+class FieldReader {
+  constructor(
+    private readonly input: Record<string, unknown>,
+    private readonly problems: string[],
+  ) {}
+
+  string(key: string, check?: (value: string) => true | string): string | undefined {
+    const value = this.input[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || value.length === 0) {
+      return this.fail(key, 'must be a non-empty string');
+    }
+    const verdict = check?.(value) ?? true;
+    return verdict === true ? value : this.fail(key, verdict);
+  }
+
+  httpUrl(key: string, required: boolean): string | undefined {
+    if (required && (this.input[key] === undefined || this.input[key] === null)) {
+      return this.fail(key, 'required (e.g. "http://127.0.0.1:6385")');
+    }
+    const value = this.string(key, (v) => {
+      try {
+        const url = new URL(v);
+        return ['http:', 'https:'].includes(url.protocol) || 'must be an http(s) URL';
+      } catch {
+        return 'must be an http(s) URL';
+      }
+    });
+    return value?.replace(/\/+$/, '');
+  }
+
+  number(key: string, rule: NumberRule): number | undefined {
+    const value = this.input[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      return this.fail(key, 'must be a number');
+    if (rule.integer && !Number.isInteger(value)) return this.fail(key, 'must be an integer');
+    if (rule.min !== undefined) {
+      const tooSmall = rule.exclusiveMin ? value <= rule.min : value < rule.min;
+      if (tooSmall) return this.fail(key, `must be ${rule.exclusiveMin ? '>' : '>='} ${rule.min}`);
+    }
+    if (rule.max !== undefined && value > rule.max) return this.fail(key, `must be <= ${rule.max}`);
+    return value;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
+    const value = this.input[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === 'string' && (allowed as readonly string[]).includes(value))
+      return value as T;
+    this.fail(key, `must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+    return fallback;
+  }
+
+  path(key: string, baseDir: string): string | undefined {
+    const value = this.string(key);
+    return value === undefined ? undefined : resolve(baseDir, value);
+  }
+
+  diskMap(key: string, baseDir: string): Record<string, string> | undefined {
+    const value = this.input[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      return this.fail(key, 'must be an object mapping "/dev/sdX" to a file path');
+    }
+    const disks: Record<string, string> = {};
+    for (const [name, path] of Object.entries(value as Record<string, unknown>)) {
+      if (!name.startsWith('/dev/')) this.fail(key, `device name "${name}" must start with /dev/`);
+      else if (typeof path !== 'string' || path.length === 0) {
+        this.fail(key, `"${name}" must map to a file path`);
+      } else disks[name] = resolve(baseDir, path);
+    }
+    return disks;
+  }
+
+  private fail(key: string, why: string): undefined {
+    this.problems.push(`${key}: ${why}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,25 @@
+// Collects the inventory from the source the platform calls for.
+import type { AgentConfig } from '../config.js';
+import type { AgentLogger } from '../log.js';
+import { collectHostInventory } from './host/index.js';
+import type { LabHardwareProfile } from './lab.js';
+import { labInventory, loadLabProfile } from './lab.js';
+import type { Inventory } from './types.js';
+
+export type * from './types.js';
+export type { LabDiskProfile, LabHardwareProfile, LabInterfaceProfile } from './lab.js';
+export { LabProfileError, checkLabProfile, labInventory, loadLabProfile } from './lab.js';
+export { collectHostInventory } from './host/index.js';
+
+export async function collectInventory(config: AgentConfig, log: AgentLogger): Promise<Inventory> {
+  if (config.platform === 'lab') {
+    const profile: LabHardwareProfile = await loadLabProfile(config.hardware_profile ?? '');
+    return labInventory(profile);
+  }
+  return collectHostInventory((message) => log.warn(message, { source: 'inventory' }));
+}
+
+/** The MAC addresses Ironic's lookup matches ports against. */
+export function lookupAddresses(inventory: Inventory): string[] {
+  return [...new Set(inventory.interfaces.map((nic) => nic.mac_address.toLowerCase()))];
+}

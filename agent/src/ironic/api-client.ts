@@ -1,0 +1,112 @@
+// Calls to the Ironic-compatible API: version discovery, lookup, heartbeat, inspection callback.
+import type { AgentLogger } from '../log.js';
+
+export const LOOKUP_MAX_VERSION = '1.62';
+export const HEARTBEAT_MAX_VERSION = '1.68';
+/** Used when the server does not say which versions it serves (IPA's baseline). */
+const FALLBACK_VERSION = '1.31';
+const VERSION_HEADER = 'X-OpenStack-Ironic-API-Version';
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  text: string;
+}
+
+/** A transport failure (refused, reset, timed out): always worth a retry. */
+export class ConnectionFailed extends Error {
+  constructor(url: string, cause: unknown) {
+    const why = (cause as { cause?: { code?: string; message?: string } }).cause;
+    super(`cannot reach ${url}: ${why?.code ?? why?.message ?? (cause as Error).message}`);
+    this.name = 'ConnectionFailed';
+  }
+}
+
+export class IronicClient {
+  private serverVersion: string | undefined;
+
+  constructor(
+    private readonly apiUrl: string,
+    private readonly log: AgentLogger,
+    private readonly signal?: AbortSignal,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  /** The server's maximum version, asked once it answers (GET / → default_version.version). */
+  async serverMaxVersion(): Promise<string> {
+    if (this.serverVersion) return this.serverVersion;
+    const res = await this.request('GET', `${this.apiUrl}/`);
+    const body = res.body as { default_version?: { version?: unknown } } | null;
+    const version = body?.default_version?.version;
+    if (res.status === 200 && typeof version === 'string' && /^1\.\d+$/.test(version)) {
+      this.serverVersion = version;
+    } else {
+      this.log.warn('API version discovery gave no version, assuming the baseline', {
+        status: res.status,
+        assumed: FALLBACK_VERSION,
+      });
+      this.serverVersion = FALLBACK_VERSION;
+    }
+    return this.serverVersion;
+  }
+
+  async lookup(addresses: string[], nodeUuid: string | undefined): Promise<ApiResponse> {
+    const query = new URLSearchParams({ addresses: addresses.join(',') });
+    if (nodeUuid) query.set('node_uuid', nodeUuid);
+    const version = minVersion(await this.serverMaxVersion(), LOOKUP_MAX_VERSION);
+    return this.request('GET', `${this.apiUrl}/v1/lookup?${query}`, undefined, version);
+  }
+
+  async heartbeat(nodeUuid: string, body: Record<string, unknown>): Promise<ApiResponse> {
+    const version = minVersion(await this.serverMaxVersion(), HEARTBEAT_MAX_VERSION);
+    return this.request(
+      'POST',
+      `${this.apiUrl}/v1/heartbeat/${encodeURIComponent(nodeUuid)}`,
+      body,
+      version,
+    );
+  }
+
+  /** Inspection data goes to its own URL (Ingot: {api_url}/v1/continue_inspection). */
+  async postInspection(url: string, body: Record<string, unknown>): Promise<ApiResponse> {
+    return this.request('POST', url, body);
+  }
+
+  private async request(
+    method: string,
+    url: string,
+    body?: unknown,
+    version?: string,
+  ): Promise<ApiResponse> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (version) headers[VERSION_HEADER] = version;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout,
+      });
+      text = await res.text();
+    } catch (err) {
+      throw new ConnectionFailed(url, err);
+    }
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    return { status: res.status, body: parsed, text };
+  }
+}
+
+/** "1.9" < "1.62": versions compare by their minor number, not as strings. */
+export function minVersion(a: string, b: string): string {
+  const minor = (v: string) => Number(v.split('.')[1] ?? 0);
+  return minor(a) <= minor(b) ? a : b;
+}

@@ -1,0 +1,63 @@
+// Entry point: node agent/dist/main.js --config <file>
+import { parseArgs } from 'node:util';
+import { startAgent } from './agent.js';
+import { ConfigError, loadConfig } from './config.js';
+import { AgentFatalError } from './errors.js';
+import { EXIT_CODES } from './exit-codes.js';
+import { LabProfileError } from './inventory/lab.js';
+import { AgentLogger } from './log.js';
+import { AgentStopped } from './sleep.js';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: true });
+  if (!values.config) {
+    console.error('usage: node agent/dist/main.js --config <agent.json>');
+    return EXIT_CODES.badConfig;
+  }
+  const startupLog = new AgentLogger();
+  let config;
+  try {
+    const parsed = await loadConfig(values.config);
+    config = parsed.config;
+    for (const warning of parsed.warnings) startupLog.warn(warning, { config: values.config });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return EXIT_CODES.badConfig;
+    }
+    throw err;
+  }
+
+  const shutdown = new AbortController();
+  const onSignal = () => shutdown.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const agent = await startAgent(config, { signal: shutdown.signal });
+    const stopped = new Promise<number>((resolve) => {
+      const stopNow = () => void agent.stop().then(() => resolve(EXIT_CODES.stopped));
+      // The signal may have come while startAgent was returning.
+      if (shutdown.signal.aborted) stopNow();
+      else shutdown.signal.addEventListener('abort', stopNow, { once: true });
+    });
+    return await Promise.race([agent.exited, stopped]);
+  } catch (err) {
+    if (err instanceof AgentStopped) return EXIT_CODES.stopped;
+    if (err instanceof AgentFatalError) return EXIT_CODES.fatal;
+    // A profile or disk map that does not fit the machine description is a configuration error.
+    if (err instanceof ConfigError || err instanceof LabProfileError) {
+      console.error(err.message);
+      return EXIT_CODES.badConfig;
+    }
+    startupLog.fatal('agent crashed', { error: (err as Error).stack ?? String(err) });
+    return EXIT_CODES.fatal;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(EXIT_CODES.fatal);
+  },
+);

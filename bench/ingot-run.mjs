@@ -1,0 +1,64 @@
+// Starts an Ingot installation tuned for the benchmark (own scratch database and bus prefix, noauth,
+// the API on a free loopback port, automated cleaning off as in the anchor's Ironic), runs the
+// anchor's Ironic-API workload against it with /proc sampling of Ingot's service processes and
+// PostgreSQL, then stops everything it started.
+//   usage: node bench/ingot-run.mjs OUT.json [workload options...]
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { URL, fileURLToPath } from 'node:url';
+import { Installation } from '@ingot/lab';
+
+const WORKLOAD = fileURLToPath(
+  new URL('../../shared/anchors/ironic/ironic-api-lifecycle.mjs', import.meta.url),
+);
+const TUNING = {
+  INGOT_AUTOMATED_CLEAN: 'disabled',
+  INGOT_AUTH_STRATEGY: 'noauth',
+};
+
+const [out, ...workloadArgs] = process.argv.slice(2);
+if (!out) {
+  console.error('usage: node bench/ingot-run.mjs OUT.json [workload options...]');
+  process.exit(2);
+}
+process.env.LOG_LEVEL ??= 'info';
+
+/** The postmaster of the local cluster, so its CPU shows beside Ingot's (as in the anchor's run). */
+function postgresPid() {
+  const dir = '/var/run/postgresql';
+  try {
+    const file = readdirSync(dir).find((f) => /-main\.pid$/.test(f));
+    return file ? readFileSync(`${dir}/${file}`, 'utf8').split('\n')[0].trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function run(command, args) {
+  const child = spawn(command, args, { stdio: 'inherit' });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+const system = await Installation.start(TUNING);
+let code = 1;
+try {
+  const pids = system.services.map((s) => s.child.pid).join(',');
+  const pg = postgresPid();
+  console.error(`[bench] Ingot API ${system.apiUrl}; service pids ${pids}`);
+  code = await run(process.execPath, [
+    WORKLOAD,
+    '--url',
+    system.apiUrl,
+    '--label',
+    'ingot',
+    '--proc',
+    `ingot=${pids}`,
+    ...(pg ? ['--proc', `postgres=${pg}`] : []),
+    '--out',
+    out,
+    ...workloadArgs,
+  ]);
+} finally {
+  await system.stop();
+}
+process.exit(code);

@@ -1,0 +1,184 @@
+// The README's main command: start Ingot's services and a lab of simulated servers, then take every
+// server through its whole lifecycle over the REST API, printing each transition as it happens:
+// enroll → manageable → inspected → cleaned → available → active (image + config drive written by
+// the real agent) → deleted → cleaned → available.
+import { parseArgs } from 'node:util';
+import { Bus } from '@ingot/bus';
+import type { Node, NodeEvent } from '@ingot/contracts';
+import { startFleet, type LabServer } from './fleet.js';
+import { Installation } from './installation.js';
+import { ImageOrigin, makeTestImage, scratchDir } from './sample-image.js';
+import { ServerHost } from './server-host.js';
+import { waitFor } from './wait-for.js';
+
+const { values: args } = parseArgs({
+  options: {
+    servers: { type: 'string', default: '5' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const count = Number(args.servers);
+if (!Number.isInteger(count) || count < 1 || count > 200) {
+  console.error(`--servers must be an integer between 1 and 200, got "${args.servers}"`);
+  process.exit(2);
+}
+
+const started = Date.now();
+const stamp = () => `+${((Date.now() - started) / 1000).toFixed(2).padStart(6)}s`;
+const say = (line: string) => console.log(`${stamp()}  ${line}`);
+
+say(`making a small qcow2 whole-disk image and serving it on 127.0.0.1`);
+const scratch = await scratchDir();
+const image = await makeTestImage(scratch.path);
+const origin = await ImageOrigin.start({ '/images/demo.qcow2': image.qcow2Path });
+say(`starting a lab of ${count} simulated servers (Redfish BMCs on 127.0.0.1, sparse-file disks)`);
+const fleet = await startFleet({ count, powerDelayMs: 200 });
+say(
+  'starting Ingot: api, conductor, power worker, image cache, inspector (fresh database and bus prefix)',
+);
+const ingot = await Installation.create({
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  INGOT_AGENT_HEARTBEAT_TIMEOUT_S: '10',
+});
+const hosts: ServerHost[] = [];
+let failed = false;
+
+try {
+  await Promise.all(
+    (['power', 'conductor', 'imagecache', 'inspector', 'api'] as const).map((kind) =>
+      ingot.startService(kind),
+    ),
+  );
+  say(`API listening on ${ingot.apiUrl} (Ironic-compatible /v1)`);
+  const names = new Map<string, string>();
+  for (const server of fleet.servers) {
+    const host = await ServerHost.create(server, { workDir: ingot.workDir });
+    host.on('agent-started', ({ port }) =>
+      say(
+        `${server.name.padEnd(14)} boots the agent ramdisk from virtual media (agent on :${port})`,
+      ),
+    );
+    host.on('disk-boot', (report) => {
+      const drive = report.configDrive;
+      const found = drive
+        ? `config drive for ${String(drive.metaData.hostname)}, user data ${JSON.stringify(drive.userData?.split('\n')[1] ?? '')}`
+        : (report.problem ?? 'nothing');
+      say(
+        `${server.name.padEnd(14)} boots from disk: ${report.label ?? 'no'} partition table, ${report.partitions.length} partitions, ${found}`,
+      );
+    });
+    hosts.push(host);
+  }
+
+  const bus = await Bus.connect({ prefix: ingot.prefix, name: 'ingot-demo' });
+  bus.subscribeCore(bus.subjects.nodeEvents(), (event) => {
+    const e = event as NodeEvent;
+    if (e.type === 'boot_device_changed') return;
+    const name = (names.get(e.node_uuid) ?? e.node_uuid).padEnd(14);
+    const error = e.last_error ? `   last_error: ${e.last_error}` : '';
+    const kind = e.type === 'provision_state_changed' ? 'provision' : 'power    ';
+    say(`${name} ${kind}  ${e.from ?? 'unknown'} → ${e.to}${error}`);
+  });
+
+  const api = async (method: string, path: string, body?: unknown): Promise<Node> => {
+    const res = await ingot.api<Node>(method, path, body);
+    if (res.status >= 400) throw new Error(`${method} ${path}: HTTP ${res.status} ${res.text}`);
+    return res.body;
+  };
+  const node = (server: LabServer) => api('GET', `/v1/nodes/${server.name}`);
+  const untilAll = (what: string, ok: (n: Node) => boolean) =>
+    waitFor(what, async () => (await Promise.all(fleet.servers.map(node))).every(ok), 180_000, 250);
+  const verbAll = async (
+    target: string,
+    state: string,
+    body: (s: LabServer) => object = () => ({}),
+  ) => {
+    say(`PUT /states/provision {"target": "${target}"} on every node`);
+    for (const server of fleet.servers) {
+      await api('PUT', `/v1/nodes/${server.name}/states/provision`, { target, ...body(server) });
+    }
+    await untilAll(
+      `every node ${state}`,
+      (n) => n.provision_state === state && !n.target_provision_state,
+    );
+  };
+
+  for (const server of fleet.servers) {
+    const created = await api('POST', '/v1/nodes', {
+      name: server.name,
+      driver: 'redfish',
+      driver_info: server.driverInfo,
+    });
+    names.set(created.uuid, server.name);
+    say(
+      `${server.name.padEnd(14)} enrolled  uuid ${created.uuid}  BMC ${server.url}  (password shown as ${String(created.driver_info.redfish_password)})`,
+    );
+  }
+  await verbAll('manage', 'manageable');
+  await verbAll('inspect', 'manageable');
+  for (const server of fleet.servers) {
+    const n = await node(server);
+    say(`${server.name.padEnd(14)} inspected: ${JSON.stringify(n.properties)}`);
+  }
+  await verbAll('provide', 'available');
+  say(
+    `PATCH instance_info: image ${origin.url}/images/demo.qcow2 (qcow2, sha256 ${image.qcow2Sha256.slice(0, 12)}…)`,
+  );
+  for (const server of fleet.servers) {
+    await api('PATCH', `/v1/nodes/${server.name}`, [
+      { op: 'add', path: '/instance_info/image_source', value: `${origin.url}/images/demo.qcow2` },
+      { op: 'add', path: '/instance_info/image_checksum', value: image.qcow2Sha256 },
+      { op: 'add', path: '/instance_info/image_disk_format', value: 'qcow2' },
+    ]);
+  }
+  await verbAll('active', 'active', (server) => ({
+    configdrive: {
+      meta_data: { hostname: server.name },
+      user_data: `#cloud-config\nhostname: ${server.name}\n`,
+    },
+  }));
+  say(
+    `the image origin served ${origin.hits.get('/images/demo.qcow2') ?? 0} download(s) for ${count} deployments`,
+  );
+  await verbAll('deleted', 'available');
+
+  console.log(
+    `\n${'node'.padEnd(15)}${'provision'.padEnd(12)}${'power'.padEnd(11)}${'cpus'.padEnd(6)}${'memory_mb'.padEnd(11)}local_gb`,
+  );
+  for (const server of fleet.servers) {
+    const n = await node(server);
+    const p = n.properties as Record<string, unknown>;
+    failed ||= n.provision_state !== 'available' || n.last_error !== null;
+    console.log(
+      `${server.name.padEnd(15)}${n.provision_state.padEnd(12)}${String(n.power_state).padEnd(11)}${String(p.cpus).padEnd(6)}${String(p.memory_mb).padEnd(11)}${String(p.local_gb)}`,
+    );
+  }
+  console.log(
+    failed
+      ? '\nFAILED: some servers did not end available'
+      : `\nOK: ${count} servers inspected, cleaned, deployed, undeployed and available again`,
+  );
+  await bus.close();
+
+  if (args.keep && !failed) {
+    say(`still running; try: curl -s ${ingot.apiUrl}/v1/nodes | jq   (Ctrl-C to stop)`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  }
+} catch (error) {
+  failed = true;
+  console.error(`\nFAILED: ${error instanceof Error ? error.message : String(error)}`);
+  console.error('--- last service output ---');
+  console.error(ingot.logs().slice(-4000));
+  for (const host of hosts)
+    console.error(`--- agent of ${host.server.name} ---\n${host.output().slice(-1500)}`);
+} finally {
+  await Promise.all(hosts.map((h) => h.stop()));
+  await ingot.stop();
+  await fleet.stop();
+  await origin.close();
+  await scratch.remove();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,36 @@
+export { startFleet, stopAll } from './fleet.js';
+export type { Fleet, FleetOptions, LabServer } from './fleet.js';
+export { LAB_HOST, RedfishBmc, startRedfishBmc } from './redfish-bmc.js';
+export type { BmcFault, BmcState, RedfishBmcOptions } from './redfish-bmc.js';
+export { RESET_TYPES } from './machine.js';
+export type {
+  BootOverride,
+  MachineEvents,
+  MediaChange,
+  MediaDevice,
+  MediaState,
+  PowerChange,
+  RedfishPower,
+  ResetType,
+} from './machine.js';
+export { describeServer } from './server-profile.js';
+export type { DiskProfile, HardwareProfile, ServerIdentity } from './server-profile.js';
+export { labCertificate } from './tls-certificate.js';
+export type { TlsMaterial } from './tls-certificate.js';
+export { Installation } from './installation.js';
+export type { ServiceName, ServiceProcess } from './installation.js';
+export { freePort } from './free-port.js';
+export { waitFor } from './wait-for.js';
+export { ServerHost, AGENT_EXIT_POWER_OFF, AGENT_EXIT_REBOOT } from './server-host.js';
+export type { ServerHostOptions, HostEvents } from './server-host.js';
+export { reportDisk } from './disk-report.js';
+export type { DiskReport } from './disk-report.js';
+export {
+  ImageOrigin,
+  makeTestImage,
+  partitionsOf,
+  readRange,
+  scratchDir,
+  sha256,
+} from './sample-image.js';
+export type { TestImage } from './sample-image.js';

@@ -1,0 +1,211 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { createScratchDatabase } from '@ingot/store';
+import { freePort } from './free-port.js';
+import { waitFor } from './wait-for.js';
+
+// lab/src or lab/dist → the repository root, where the services' builds live.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+
+export type ServiceName = 'api' | 'conductor' | 'power' | 'imagecache' | 'inspector';
+
+export interface ServiceProcess {
+  name: string;
+  kind: ServiceName;
+  child: ChildProcess;
+  output: string[];
+  opsPort: number;
+  exited: Promise<number | null>;
+}
+
+/**
+ * A whole Ingot installation on this machine: its own database, bus prefix and secret key, with
+ * each service a real child process built from the repository (run `npm run build` first). Tests
+ * use one per test file; the demo uses one too.
+ */
+export class Installation {
+  readonly services: ServiceProcess[] = [];
+  /** A service restarted under the same name gets the same port (agents keep image URLs). */
+  private readonly ports = new Map<string, number>();
+  private dropDatabase: () => Promise<void> = async () => undefined;
+
+  private constructor(
+    readonly prefix: string,
+    readonly databaseUrl: string,
+    readonly secretKey: string,
+    readonly env: Record<string, string>,
+    readonly apiPort: number,
+    readonly workDir: string,
+  ) {}
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  static async create(
+    env: Record<string, string> = {},
+    dbPrefix = 'ingot_t',
+  ): Promise<Installation> {
+    const scratch = await createScratchDatabase(dbPrefix);
+    const prefix = `t${randomBytes(5).toString('hex')}`;
+    const workDir = await mkdtemp(join(tmpdir(), `ingot-${prefix}-`));
+    const system = new Installation(
+      prefix,
+      scratch.url,
+      randomBytes(24).toString('base64'),
+      env,
+      await freePort(),
+      workDir,
+    );
+    system.dropDatabase = scratch.drop;
+    return system;
+  }
+
+  /** Starts every service once (api, conductor, power, image cache, inspector) and waits until each is ready. */
+  static async start(env: Record<string, string> = {}): Promise<Installation> {
+    const system = await Installation.create(env);
+    await Promise.all(
+      (['power', 'conductor', 'imagecache', 'inspector', 'api'] as const).map((kind) =>
+        system.startService(kind),
+      ),
+    );
+    return system;
+  }
+
+  async startService(
+    kind: ServiceName,
+    extraEnv: Record<string, string> = {},
+    name: string = kind,
+  ): Promise<ServiceProcess> {
+    const opsPort = kind === 'api' ? this.apiPort : (this.ports.get(name) ?? (await freePort()));
+    this.ports.set(name, opsPort);
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: this.databaseUrl,
+      NATS_URL,
+      INGOT_BUS_PREFIX: this.prefix,
+      INGOT_SECRET_KEY: this.secretKey,
+      INGOT_OPS_PORT: String(opsPort),
+      INGOT_AGENT_API_URL: this.apiUrl,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug',
+      ...this.env,
+      ...extraEnv,
+    };
+    if (kind === 'api') env.INGOT_API_PORT = String(opsPort);
+    if (kind === 'imagecache') {
+      env.INGOT_IMAGECACHE_PORT = String(opsPort);
+      env.INGOT_IMAGECACHE_PUBLIC_URL = `http://127.0.0.1:${opsPort}`;
+      env.INGOT_IMAGECACHE_DIR = join(this.workDir, name);
+    }
+    if (kind === 'conductor')
+      env.INGOT_CONDUCTOR_ID ??= `${name}-${randomBytes(2).toString('hex')}`;
+    const child = spawn(process.execPath, [`services/${kind}/dist/main.js`], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    const service: ServiceProcess = { name, kind, child, output, opsPort, exited };
+    this.services.push(service);
+    const url = `http://127.0.0.1:${opsPort}/healthz`;
+    await waitFor(
+      `${name} to answer ${url}`,
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`${name} exited: ${output.join('').slice(-2000)}`);
+        return (await fetch(url)).ok;
+      },
+      30_000,
+      100,
+    );
+    return service;
+  }
+
+  service(name: string): ServiceProcess {
+    const found = this.services.find(
+      (s) => s.name === name && s.child.exitCode === null && !s.child.killed,
+    );
+    if (!found) throw new Error(`no running service named ${name}`);
+    return found;
+  }
+
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const service = this.service(name);
+    service.child.kill(signal);
+    await service.exited;
+  }
+
+  /**
+   * JSON request to the API; returns status and parsed body. Sent at the latest API microversion
+   * unless `headers` names one (without a version header Ironic's API answers as 1.1).
+   */
+  // Callers read loosely typed JSON; they name T where they rely on a shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async api<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    const response = await fetch(`${this.apiUrl}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(Object.keys(headers).some((h) => h.toLowerCase() === 'x-openstack-ironic-api-version')
+          ? {}
+          : { 'x-openstack-ironic-api-version': 'latest' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: (text ? JSON.parse(text) : undefined) as T,
+      headers: response.headers,
+      text,
+    };
+  }
+
+  /** Everything every service printed so far. */
+  logs(): string {
+    return this.services.map((s) => s.output.join('')).join('');
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.services) if (s.child.exitCode === null) s.child.kill('SIGTERM');
+    await Promise.race([
+      Promise.all(this.services.map((s) => s.exited)),
+      new Promise((r) => setTimeout(r, 5_000)),
+    ]);
+    for (const s of this.services) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+    await Promise.all(this.services.map((s) => s.exited));
+    await deleteStreams(this.prefix);
+    await this.dropDatabase();
+    await rm(this.workDir, { recursive: true, force: true });
+  }
+}
+
+async function deleteStreams(prefix: string): Promise<void> {
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const base = prefix.toUpperCase();
+    for (const name of [`${base}_CMD`, `${base}_EVT`])
+      await jsm.streams.delete(name).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
+}

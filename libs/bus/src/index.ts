@@ -1,0 +1,5 @@
+export * from './bus.js';
+export * from './subjects.js';
+export * from './consume.js';
+export * from './reply-waiter.js';
+export * from './trace-headers.js';

@@ -1,0 +1,40 @@
+import type { Subscription } from '@nats-io/transport-node';
+import type { Bus } from './bus.js';
+
+/**
+ * Receives replies for one service instance on its own core-NATS subject and hands each to the
+ * caller waiting for its command id. Replies are not durable: a caller that times out (or died)
+ * simply re-runs its persisted step, which is why every BMC command is idempotent.
+ */
+export class ReplyWaiter<R extends { command_id: string }> {
+  readonly subject: string;
+  private readonly waiting = new Map<string, (reply: R) => void>();
+  private readonly sub: Subscription;
+
+  constructor(bus: Bus, owner: string) {
+    this.subject = bus.subjects.replies(owner);
+    this.sub = bus.subscribeCore(this.subject, (data) => {
+      const reply = data as R;
+      this.waiting.get(reply?.command_id)?.(reply);
+    });
+  }
+
+  /** Resolves with the reply to `commandId`, or rejects after `timeoutMs`. Register before sending. */
+  wait(commandId: string, timeoutMs: number, onTimeout: () => Error): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(commandId);
+        reject(onTimeout());
+      }, timeoutMs);
+      this.waiting.set(commandId, (reply) => {
+        clearTimeout(timer);
+        this.waiting.delete(commandId);
+        resolve(reply);
+      });
+    });
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+  }
+}

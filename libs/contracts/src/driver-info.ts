@@ -1,0 +1,68 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from './string-enum.js';
+
+/** Hardware types Ingot ships. `fake-hardware` is Ironic's name for the fake type. */
+export const DRIVERS = ['redfish', 'fake-hardware'] as const;
+export type DriverName = (typeof DRIVERS)[number];
+export const DriverNameSchema = StringEnum(DRIVERS);
+
+/** Ironic accepts booleans as strings in driver_info ("True", "false"); so do we. */
+const BooleanLike = Type.Union([
+  Type.Boolean(),
+  Type.String({ pattern: '^([Tt]rue|TRUE|[Ff]alse|FALSE|[Yy]es|[Nn]o|[Oo]n|[Oo]ff|0|1)$' }),
+]);
+
+/** driver_info of the redfish hardware type (ironic/drivers/modules/redfish/utils.py). */
+export const RedfishDriverInfoSchema = Type.Object(
+  {
+    redfish_address: Type.String({
+      minLength: 1,
+      description:
+        'BMC URL, e.g. https://10.0.0.5 or http://127.0.0.1:8000; scheme defaults to https',
+    }),
+    redfish_system_id: Type.Optional(
+      Type.String({
+        description:
+          'Path of the ComputerSystem, e.g. /redfish/v1/Systems/1; discovered when absent',
+      }),
+    ),
+    redfish_username: Type.Optional(Type.String()),
+    redfish_password: Type.Optional(Type.String()),
+    redfish_verify_ca: Type.Optional(
+      Type.Union([BooleanLike, Type.String({ description: 'path of a CA bundle' })], {
+        description:
+          'TLS certificate verification: on by default; false turns it off for this node',
+      }),
+    ),
+    redfish_auth_type: Type.Optional(StringEnum(['basic', 'session', 'auto'])),
+    redfish_timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+  },
+  { additionalProperties: true },
+);
+export type RedfishDriverInfo = Static<typeof RedfishDriverInfoSchema>;
+
+export const FakeDriverInfoSchema = Type.Object({}, { additionalProperties: true });
+
+/** Keys of driver_info that are secrets: encrypted at rest, never returned, never logged. */
+export const SECRET_DRIVER_INFO_KEYS = [
+  'redfish_password',
+  'ipmi_password',
+  'snmp_auth_key',
+  'snmp_priv_key',
+] as const;
+
+export const isSecretDriverInfoKey = (key: string): boolean =>
+  (SECRET_DRIVER_INFO_KEYS as readonly string[]).includes(key) ||
+  /password|secret|_key$/i.test(key);
+
+/** Ironic masks secrets as six stars in API responses. */
+export const MASKED_SECRET = '******';
+
+export function maskDriverInfo(info: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(info).map(([k, v]) => [
+      k,
+      isSecretDriverInfoKey(k) && v != null ? MASKED_SECRET : v,
+    ]),
+  );
+}

@@ -1,0 +1,97 @@
+import type { DriverName } from './driver-info.js';
+import type { BootDevice } from './states.js';
+
+/**
+ * Ironic's driver interfaces (ironic/drivers/base.py ALL_INTERFACES), in the order the API lists
+ * them. Each node names one implementation of each: the `<interface>_interface` fields.
+ */
+export const DRIVER_INTERFACES = [
+  'bios',
+  'boot',
+  'console',
+  'deploy',
+  'firmware',
+  'inspect',
+  'management',
+  'network',
+  'power',
+  'raid',
+  'rescue',
+  'storage',
+  'vendor',
+] as const;
+export type DriverInterface = (typeof DRIVER_INTERFACES)[number];
+
+/** What a hardware type is made of, as Ingot really runs it. */
+export interface HardwareTypeSpec {
+  name: DriverName;
+  /** The implementation of each interface; `no-*` and `noop` ones do nothing, as in Ironic. */
+  interfaces: Record<DriverInterface, string>;
+  /** Boot devices its management interface can set (GET .../boot_device/supported). */
+  bootDevices: readonly BootDevice[];
+  /** driver_info keys it reads, with what each means (GET /v1/drivers/{name}/properties). */
+  properties: Record<string, string>;
+}
+
+/** Interfaces Ingot does not implement for any hardware type: Ironic's no-op implementations. */
+const NOT_IMPLEMENTED = {
+  bios: 'no-bios',
+  console: 'no-console',
+  firmware: 'no-firmware',
+  raid: 'no-raid',
+  rescue: 'no-rescue',
+  vendor: 'no-vendor',
+  network: 'noop',
+  storage: 'noop',
+} as const;
+
+/**
+ * The hardware types Ingot ships. redfish deploys with the agent (direct deploy) booted from virtual
+ * media and inspects with it. Every interface of fake-hardware is fake, as in Ironic: power and boot
+ * device live in memory, and deploy, clean and inspect finish at once without an agent or image.
+ */
+export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
+  redfish: {
+    name: 'redfish',
+    interfaces: {
+      ...NOT_IMPLEMENTED,
+      boot: 'redfish-virtual-media',
+      deploy: 'direct',
+      inspect: 'agent',
+      management: 'redfish',
+      power: 'redfish',
+    },
+    bootDevices: ['pxe', 'disk', 'cdrom', 'bios'],
+    properties: {
+      redfish_address:
+        'The URL address to the Redfish controller, e.g. https://10.0.0.5 or http://127.0.0.1:8000. Required.',
+      redfish_system_id:
+        'The canonical path to the ComputerSystem resource, e.g. /redfish/v1/Systems/1. Optional: discovered when the BMC has one system.',
+      redfish_username: 'User account with admin/server-profile access privilege. Optional.',
+      redfish_password: 'User account password. Optional. Stored encrypted, shown as ******.',
+      redfish_verify_ca:
+        'Either a Boolean value, a path to a CA_BUNDLE file or directory with certificates of trusted CAs. Optional, defaults to True.',
+      redfish_auth_type:
+        'Redfish HTTP client authentication method: one of "basic", "session", "auto". Optional, defaults to "auto".',
+      redfish_timeout_ms:
+        'Timeout of one Redfish request in milliseconds (100-600000). Optional, Ingot-specific.',
+    },
+  },
+  'fake-hardware': {
+    name: 'fake-hardware',
+    interfaces: {
+      ...NOT_IMPLEMENTED,
+      boot: 'fake',
+      deploy: 'fake',
+      inspect: 'fake',
+      management: 'fake',
+      power: 'fake',
+    },
+    bootDevices: ['pxe', 'disk', 'cdrom', 'bios', 'safe'],
+    properties: {},
+  },
+};
+
+/** Interfaces that only pretend: validation reports them unsupported, as Ironic does. */
+export const isNoopInterface = (implementation: string): boolean =>
+  implementation.startsWith('no-');

@@ -1,0 +1,264 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import {
+  BootDeviceSchema,
+  PowerStateSchema,
+  PowerTargetSchema,
+  ProvisionStateSchema,
+  ProvisionVerbSchema,
+} from './states.js';
+import { StringEnum } from './string-enum.js';
+
+const Uuid = Type.String({ minLength: 1 });
+const JsonObject = Type.Record(Type.String(), Type.Unknown());
+
+/** Fields every bus message carries besides its payload. */
+const envelopeFields = {
+  /** Unique per logical command; used as Nats-Msg-Id and for handler de-duplication. */
+  id: Type.String({ minLength: 1 }),
+  site: Type.String(),
+  node_uuid: Uuid,
+  request_id: Type.Optional(Type.String()),
+  issued_at: Type.String(),
+  /** A command not started by then is dropped with an error instead of acting late. */
+  expires_at: Type.Optional(Type.String()),
+};
+
+const message = <K extends string, P extends TSchema>(type: K, payload: P) =>
+  Type.Object({ ...envelopeFields, type: Type.Literal(type), payload });
+
+// --- Commands to the conductor of a site: <prefix>.cmd.<site>.conductor
+export const ProvisionCommandSchema = message(
+  'node.provision',
+  Type.Object({
+    verb: ProvisionVerbSchema,
+    clean_steps: Type.Optional(Type.Array(JsonObject)),
+    deploy_steps: Type.Optional(Type.Array(JsonObject)),
+  }),
+);
+export const PowerCommandSchema = message(
+  'node.power',
+  Type.Object({
+    target: PowerTargetSchema,
+    timeout_s: Type.Optional(Type.Integer({ minimum: 1 })),
+  }),
+);
+/** A boot device change requested through the API (PUT .../management/boot_device). */
+export const BootDeviceCommandSchema = message(
+  'node.boot_device',
+  Type.Object({ device: BootDeviceSchema, persistent: Type.Boolean() }),
+);
+/** An agent heartbeat the API accepted (token and callback URL already checked). */
+export const HeartbeatCommandSchema = message(
+  'node.heartbeat',
+  Type.Object({ agent_url: Type.String(), agent_version: Type.String() }),
+);
+/** The inspector finished processing a node's inventory. */
+export const InspectionResultSchema = message(
+  'node.inspection_result',
+  Type.Object({ ok: Type.Boolean(), message: Type.Optional(Type.String()) }),
+);
+export const ConductorCommandSchema = Type.Union([
+  ProvisionCommandSchema,
+  PowerCommandSchema,
+  BootDeviceCommandSchema,
+  HeartbeatCommandSchema,
+  InspectionResultSchema,
+]);
+export type HeartbeatCommand = Static<typeof HeartbeatCommandSchema>;
+export type InspectionResultCommand = Static<typeof InspectionResultSchema>;
+export type ProvisionCommand = Static<typeof ProvisionCommandSchema>;
+export type PowerCommand = Static<typeof PowerCommandSchema>;
+export type BootDeviceCommand = Static<typeof BootDeviceCommandSchema>;
+export type ConductorCommand = Static<typeof ConductorCommandSchema>;
+
+// --- Commands to the BMC (power) workers of a site: <prefix>.cmd.<site>.power
+export const BmcVerifySchema = message('bmc.verify', Type.Object({}));
+export const BmcGetPowerSchema = message('bmc.get_power', Type.Object({}));
+export const BmcSetPowerSchema = message(
+  'bmc.set_power',
+  Type.Object({
+    target: PowerTargetSchema,
+    timeout_s: Type.Optional(Type.Integer({ minimum: 1 })),
+  }),
+);
+export const BmcSetBootDeviceSchema = message(
+  'bmc.set_boot_device',
+  Type.Object({
+    device: BootDeviceSchema,
+    persistent: Type.Boolean(),
+    boot_mode: Type.Optional(Type.Union([Type.Literal('uefi'), Type.Literal('bios')])),
+  }),
+);
+/** Reads the boot override (GET .../management/boot_device); changes nothing. */
+export const BmcGetBootDeviceSchema = message('bmc.get_boot_device', Type.Object({}));
+export const BmcInsertMediaSchema = message(
+  'bmc.insert_media',
+  Type.Object({
+    url: Type.String({ minLength: 1 }),
+    device: Type.Union([Type.Literal('cd'), Type.Literal('usb')]),
+  }),
+);
+export const BmcEjectMediaSchema = message(
+  'bmc.eject_media',
+  Type.Object({ device: Type.Union([Type.Literal('cd'), Type.Literal('usb')]) }),
+);
+export const BmcCommandSchema = Type.Union([
+  BmcVerifySchema,
+  BmcGetPowerSchema,
+  BmcSetPowerSchema,
+  BmcSetBootDeviceSchema,
+  BmcGetBootDeviceSchema,
+  BmcInsertMediaSchema,
+  BmcEjectMediaSchema,
+]);
+export type BmcCommand = Static<typeof BmcCommandSchema>;
+export type BmcCommandType = BmcCommand['type'];
+
+/** Kinds of BMC failure, so the conductor can word last_error and decide on retries. */
+export const BMC_ERROR_KINDS = [
+  'auth',
+  'unreachable',
+  'timeout',
+  'tls',
+  'not_found',
+  'protocol',
+  'unsupported',
+  'invalid_config',
+] as const;
+export type BmcErrorKind = (typeof BMC_ERROR_KINDS)[number];
+
+/** Answer of a power worker to a BMC command, sent to the command's reply subject. */
+export const BmcReplySchema = Type.Union([
+  Type.Object({
+    command_id: Type.String(),
+    ok: Type.Literal(true),
+    power_state: Type.Optional(PowerStateSchema),
+    system_id: Type.Optional(Type.String()),
+    /** Answer of bmc.get_boot_device: null device when no override is set. */
+    boot_device: Type.Optional(Type.Union([BootDeviceSchema, Type.Null()])),
+    persistent: Type.Optional(Type.Boolean()),
+  }),
+  Type.Object({
+    command_id: Type.String(),
+    ok: Type.Literal(false),
+    error: Type.Object({
+      kind: StringEnum(BMC_ERROR_KINDS),
+      message: Type.String(),
+    }),
+  }),
+]);
+export type BmcReply = Static<typeof BmcReplySchema>;
+
+// --- Node events: <prefix>.evt.node.<uuid>.<kind>
+export const ProvisionStateChangedSchema = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('provision_state_changed'),
+  node_uuid: Uuid,
+  site: Type.String(),
+  request_id: Type.Optional(Type.String()),
+  at: Type.String(),
+  from: ProvisionStateSchema,
+  to: ProvisionStateSchema,
+  target: Type.Union([ProvisionStateSchema, Type.Null()]),
+  event: Type.String(),
+  last_error: Type.Union([Type.String(), Type.Null()]),
+});
+export const PowerStateChangedSchema = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('power_state_changed'),
+  node_uuid: Uuid,
+  site: Type.String(),
+  request_id: Type.Optional(Type.String()),
+  at: Type.String(),
+  from: Type.Union([PowerStateSchema, Type.Null()]),
+  to: Type.Union([PowerStateSchema, Type.Null()]),
+  last_error: Type.Union([Type.String(), Type.Null()]),
+});
+/** The outcome of a node.boot_device command: the device set, or why the BMC refused it. */
+export const BootDeviceChangedSchema = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('boot_device_changed'),
+  node_uuid: Uuid,
+  site: Type.String(),
+  request_id: Type.Optional(Type.String()),
+  at: Type.String(),
+  device: BootDeviceSchema,
+  persistent: Type.Boolean(),
+  ok: Type.Boolean(),
+  error: Type.Optional(Type.Object({ kind: StringEnum(BMC_ERROR_KINDS), message: Type.String() })),
+});
+export const NodeEventSchema = Type.Union([
+  ProvisionStateChangedSchema,
+  PowerStateChangedSchema,
+  BootDeviceChangedSchema,
+]);
+export type ProvisionStateChanged = Static<typeof ProvisionStateChangedSchema>;
+export type PowerStateChanged = Static<typeof PowerStateChangedSchema>;
+export type BootDeviceChanged = Static<typeof BootDeviceChangedSchema>;
+export type NodeEvent = Static<typeof NodeEventSchema>;
+
+// --- Commands to the image cache of a site: <prefix>.cmd.<site>.imagecache
+export const IMAGE_DISK_FORMATS = ['raw', 'qcow2'] as const;
+export const HASH_ALGORITHMS = ['sha256', 'sha512', 'md5'] as const;
+
+export const ImagePrepareSchema = message(
+  'image.prepare',
+  Type.Object({
+    /** http(s) URL of the image, as in instance_info.image_source. */
+    image_source: Type.String({ minLength: 1 }),
+    /** Expected digest; the algorithm is named separately (os_hash_algo) or inferred from length. */
+    checksum: Type.Optional(Type.String()),
+    hash_algo: Type.Optional(StringEnum(HASH_ALGORITHMS)),
+    disk_format: Type.Optional(StringEnum(IMAGE_DISK_FORMATS)),
+    /** md5 is refused unless the operator allowed it explicitly. */
+    allow_md5: Type.Optional(Type.Boolean()),
+  }),
+);
+export const BootIsoSchema = message(
+  'image.boot_iso',
+  Type.Object({
+    /** Written into the ISO as the agent's configuration (api_url, node_uuid, agent_token, ...). */
+    agent_config: Type.Record(Type.String(), Type.Unknown()),
+  }),
+);
+export const ImageCacheCommandSchema = Type.Union([ImagePrepareSchema, BootIsoSchema]);
+export type ImageCacheCommand = Static<typeof ImageCacheCommandSchema>;
+
+export const IMAGE_ERROR_KINDS = [
+  'download',
+  'checksum',
+  'convert',
+  'invalid',
+  'capacity',
+  'iso',
+] as const;
+export type ImageErrorKind = (typeof IMAGE_ERROR_KINDS)[number];
+
+/** Answer of the image cache, sent to the command's reply subject. */
+export const ImageCacheReplySchema = Type.Union([
+  Type.Object({
+    command_id: Type.String(),
+    ok: Type.Literal(true),
+    /** Where agents download the prepared (raw) image or the ISO from. */
+    url: Type.String(),
+    size: Type.Integer(),
+    sha256: Type.String(),
+    disk_format: StringEnum(['raw', 'iso']),
+  }),
+  Type.Object({
+    command_id: Type.String(),
+    ok: Type.Literal(false),
+    error: Type.Object({ kind: StringEnum(IMAGE_ERROR_KINDS), message: Type.String() }),
+  }),
+]);
+export type ImageCacheReply = Static<typeof ImageCacheReplySchema>;
+
+// --- Commands to the inspectors of a site: <prefix>.cmd.<site>.inspector
+export const InspectionProcessSchema = message(
+  'inspection.process',
+  Type.Object({
+    inventory: Type.Record(Type.String(), Type.Unknown()),
+    plugin_data: Type.Record(Type.String(), Type.Unknown()),
+  }),
+);
+export type InspectionProcessCommand = Static<typeof InspectionProcessSchema>;

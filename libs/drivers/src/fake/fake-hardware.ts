@@ -1,0 +1,68 @@
+import type { BootDevice, PowerState, PowerTarget } from '@ingot/contracts';
+import type { HardwareType, VirtualMediaDevice } from '../interfaces.js';
+
+interface FakeNode {
+  power: PowerState;
+  boot: { device: BootDevice | null; persistent: boolean };
+  media: Partial<Record<VirtualMediaDevice, string>>;
+}
+
+/** State of every fake node in this process, so separate loads of one node agree. */
+const nodes = new Map<string, FakeNode>();
+
+const RESULT: Record<PowerTarget, PowerState> = {
+  'power on': 'power on',
+  'power off': 'power off',
+  'soft power off': 'power off',
+  rebooting: 'power on',
+  'soft rebooting': 'power on',
+};
+
+function nodeState(nodeUuid: string): FakeNode {
+  let node = nodes.get(nodeUuid);
+  if (!node) {
+    node = { power: 'power off', boot: { device: null, persistent: false }, media: {} };
+    nodes.set(nodeUuid, node);
+  }
+  return node;
+}
+
+/** Ironic's fake-hardware: no BMC, instant success, state in memory. For benchmarks and tests. */
+export function fakeHardware(nodeUuid: string): HardwareType {
+  const node = nodeState(nodeUuid);
+  return {
+    name: 'fake-hardware',
+    power: {
+      validate: async () => ({ systemId: `fake:${nodeUuid}` }),
+      getPowerState: async () => node.power,
+      setPowerState: async (target) => {
+        node.power = RESULT[target];
+        return node.power;
+      },
+    },
+    management: {
+      setBootDevice: async (device, { persistent }) => {
+        node.boot = { device, persistent };
+      },
+      getBootDevice: async () => ({ ...node.boot }),
+      insertVirtualMedia: async (url, device) => {
+        node.media[device] = url;
+      },
+      ejectVirtualMedia: async (device) => {
+        delete node.media[device];
+      },
+    },
+    close: async () => {},
+  };
+}
+
+/** What a fake node holds now: for assertions in tests. */
+export function fakeNodeState(nodeUuid: string): Readonly<FakeNode> | undefined {
+  const node = nodes.get(nodeUuid);
+  return node && structuredClone(node);
+}
+
+/** Forgets every fake node. */
+export function resetFakeHardware(): void {
+  nodes.clear();
+}

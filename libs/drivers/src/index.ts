@@ -1,0 +1,17 @@
+export type {
+  BootMode,
+  HardwareType,
+  ManagementInterface,
+  PowerInterface,
+  VirtualMediaDevice,
+} from './interfaces.js';
+export { BmcError, isBmcError } from './errors.js';
+export type { BmcErrorDetails } from './errors.js';
+export { loadHardware } from './load-hardware.js';
+export type { LoadHardwareInput } from './load-hardware.js';
+export { fakeHardware, fakeNodeState, resetFakeHardware } from './fake/fake-hardware.js';
+export { closeDriverConnections } from './redfish/dispatchers.js';
+export { DEFAULT_TIMEOUT_MS, parseRedfishConfig } from './redfish/driver-config.js';
+export type { RedfishAuthType, RedfishConfig, TlsVerification } from './redfish/driver-config.js';
+export { DEFAULT_POWER_TIMEOUT_MS, toPowerState } from './redfish/power.js';
+export { redfishHardware } from './redfish/hardware.js';

@@ -1,0 +1,37 @@
+import type { BootDevice, PowerState, PowerTarget } from '@ingot/contracts';
+
+/**
+ * Ironic's driver model (ironic/drivers/base.py): each interface is small and does one kind of
+ * work; a hardware type is only a composition of them. The conductor and the power workers call
+ * these and never speak a BMC protocol themselves.
+ */
+
+export interface PowerInterface {
+  /** Checks that the BMC answers and the system exists; returns the system's identifier. */
+  validate(): Promise<{ systemId: string }>;
+  getPowerState(): Promise<PowerState>;
+  /** Asks for `target` and waits until the BMC reports the state it leads to. */
+  setPowerState(target: PowerTarget, opts?: { timeoutMs?: number }): Promise<PowerState>;
+}
+
+export type VirtualMediaDevice = 'cd' | 'usb';
+export type BootMode = 'uefi' | 'bios';
+
+export interface ManagementInterface {
+  setBootDevice(
+    device: BootDevice,
+    opts: { persistent: boolean; bootMode?: BootMode },
+  ): Promise<void>;
+  /** `device` is null when no override is set (the server boots by its own order). */
+  getBootDevice(): Promise<{ device: BootDevice | null; persistent: boolean }>;
+  insertVirtualMedia(url: string, device: VirtualMediaDevice): Promise<void>;
+  ejectVirtualMedia(device: VirtualMediaDevice): Promise<void>;
+}
+
+export interface HardwareType {
+  name: string;
+  power: PowerInterface;
+  management: ManagementInterface;
+  /** Releases what the hardware type holds on the BMC (e.g. a Redfish session). */
+  close(): Promise<void>;
+}

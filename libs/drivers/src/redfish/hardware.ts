@@ -1,0 +1,19 @@
+import type { HardwareType } from '../interfaces.js';
+import { RedfishClient } from './client.js';
+import type { RedfishConfig } from './driver-config.js';
+import { RedfishManagement } from './management.js';
+import { RedfishPower } from './power.js';
+import { SystemLocator } from './system.js';
+import { VirtualMediaSlots } from './virtual-media.js';
+
+/** The redfish hardware type: Redfish power and management over one client (one session). */
+export function redfishHardware(config: RedfishConfig): HardwareType {
+  const client = new RedfishClient(config);
+  const system = new SystemLocator(client, config.systemPath);
+  return {
+    name: 'redfish',
+    power: new RedfishPower(client, system),
+    management: new RedfishManagement(client, system, new VirtualMediaSlots(client, system)),
+    close: () => client.close(),
+  };
+}

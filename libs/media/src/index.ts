@@ -1,0 +1,7 @@
+export { buildIso, readIsoFile, IsoFileNotFoundError } from './iso.js';
+export type { IsoSpec } from './iso.js';
+export { buildConfigDrive } from './config-drive.js';
+export type { ConfigDrive, ConfigDriveSpec } from './config-drive.js';
+export { qemuImgInfo, convertToRaw } from './qemu-img.js';
+export type { DiskImageInfo } from './qemu-img.js';
+export { MediaToolError } from './run-tool.js';

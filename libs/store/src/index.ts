@@ -1,0 +1,23 @@
+export * as schema from './schema.js';
+export {
+  nodes,
+  ports,
+  portgroups,
+  nodeHistory,
+  nodeInventory,
+  inspectionRules,
+  outbox,
+  handledMessages,
+  conductors,
+} from './schema.js';
+export * from './db.js';
+export * from './config.js';
+export * from './migrate.js';
+export * from './secret-box.js';
+export * from './driver-secrets.js';
+export * from './outbox.js';
+export * from './leases.js';
+export * from './inbox.js';
+export * from './history.js';
+export * from './nodes.js';
+export * from './testing.js';

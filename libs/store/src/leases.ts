@@ -1,0 +1,72 @@
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { DbOrTx } from './db.js';
+import { nodes } from './schema.js';
+
+export type NodeRow = typeof nodes.$inferSelect;
+
+/**
+ * Takes the node's lease for `owner` if it is free, expired, or already ours. Returns the node
+ * as it is now, or null when another live owner holds it (or the node does not exist).
+ */
+export async function acquireLease(
+  db: DbOrTx,
+  nodeUuid: string,
+  owner: string,
+  ttlMs: number,
+  purpose: string,
+): Promise<NodeRow | null> {
+  const [row] = await db
+    .update(nodes)
+    .set({
+      leaseOwner: owner,
+      leaseExpiresAt: sql`now() + ${ttlMs} * interval '1 millisecond'`,
+      leasePurpose: purpose,
+    })
+    .where(
+      and(
+        eq(nodes.uuid, nodeUuid),
+        or(
+          isNull(nodes.leaseOwner),
+          eq(nodes.leaseOwner, owner),
+          lt(nodes.leaseExpiresAt, sql`now()`),
+        ),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+/** Extends the leases `owner` still holds; returns the uuids it still holds. */
+export async function renewLeases(
+  db: DbOrTx,
+  owner: string,
+  nodeUuids: string[],
+  ttlMs: number,
+): Promise<Set<string>> {
+  if (nodeUuids.length === 0) return new Set();
+  const rows = await db
+    .update(nodes)
+    .set({ leaseExpiresAt: sql`now() + ${ttlMs} * interval '1 millisecond'` })
+    .where(and(inArray(nodes.uuid, nodeUuids), eq(nodes.leaseOwner, owner)))
+    .returning({ uuid: nodes.uuid });
+  return new Set(rows.map((r) => r.uuid));
+}
+
+export async function releaseLease(db: DbOrTx, nodeUuid: string, owner: string): Promise<void> {
+  await db
+    .update(nodes)
+    .set({ leaseOwner: null, leaseExpiresAt: null, leasePurpose: null })
+    .where(and(eq(nodes.uuid, nodeUuid), eq(nodes.leaseOwner, owner)));
+}
+
+/** Thrown when a write is fenced off because the writer no longer holds the node's lease. */
+export class LeaseLostError extends Error {
+  constructor(nodeUuid: string, owner: string) {
+    super(`Conductor ${owner} no longer holds the lease of node ${nodeUuid}`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Condition that fences a node write to the lease holder. */
+export const heldBy = (nodeUuid: string, owner: string) =>
+  and(eq(nodes.uuid, nodeUuid), eq(nodes.leaseOwner, owner));

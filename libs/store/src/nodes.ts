@@ -1,0 +1,58 @@
+import { eq, or } from 'drizzle-orm';
+import type { Node } from '@ingot/contracts';
+import type { DbOrTx } from './db.js';
+import type { NodeRow } from './leases.js';
+import { nodes } from './schema.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string): boolean => UUID_RE.test(value);
+
+/** Finds a node by uuid or by name, as Ironic's /v1/nodes/{node_ident} does. */
+export async function findNode(db: DbOrTx, ident: string): Promise<NodeRow | undefined> {
+  const where = isUuid(ident)
+    ? or(eq(nodes.uuid, ident.toLowerCase()), eq(nodes.name, ident))
+    : eq(nodes.name, ident);
+  const [row] = await db.select().from(nodes).where(where).limit(1);
+  return row;
+}
+
+export async function getNode(db: DbOrTx, uuid: string): Promise<NodeRow | undefined> {
+  const [row] = await db.select().from(nodes).where(eq(nodes.uuid, uuid)).limit(1);
+  return row;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** The API view of a node. driver_info is stored with secrets already masked. */
+export function toApiNode(row: NodeRow, now = new Date()): Node {
+  const leaseLive = row.leaseOwner && row.leaseExpiresAt && row.leaseExpiresAt > now;
+  return {
+    uuid: row.uuid,
+    name: row.name,
+    driver: row.driver,
+    driver_info: row.driverInfo,
+    properties: row.properties,
+    instance_info: row.instanceInfo,
+    driver_internal_info: row.driverInternalInfo,
+    extra: row.extra,
+    conductor_group: row.conductorGroup,
+    resource_class: row.resourceClass,
+    description: row.description,
+    owner: row.owner,
+    lessee: row.lessee,
+    provision_state: row.provisionState,
+    target_provision_state: row.targetProvisionState,
+    provision_updated_at: iso(row.provisionUpdatedAt),
+    power_state: row.powerState,
+    target_power_state: row.targetPowerState,
+    last_error: row.lastError,
+    maintenance: row.maintenance,
+    maintenance_reason: row.maintenanceReason,
+    reservation: leaseLive ? row.leaseOwner : null,
+    boot_mode: row.bootMode,
+    traits: row.traits,
+    shard: row.shard,
+    created_at: row.createdAt.toISOString(),
+    updated_at: iso(row.updatedAt),
+  };
+}

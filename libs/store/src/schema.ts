@@ -1,0 +1,213 @@
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import type { PowerState, PowerTarget, ProvisionState } from '@ingot/contracts';
+
+const now = () => timestamp({ withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const json = <T>() =>
+  jsonb()
+    .$type<T>()
+    .notNull()
+    .default({} as T);
+
+/** One physical server. Column names follow Ironic's node object. */
+export const nodes = pgTable(
+  'nodes',
+  {
+    uuid: uuid().primaryKey(),
+    name: text().unique(),
+    driver: text().notNull(),
+    /** driver_info without secrets; the secrets live encrypted in driver_secrets. */
+    driverInfo: json<Record<string, unknown>>(),
+    /** AES-256-GCM envelope (see crypto.ts) of the secret driver_info keys, or null. */
+    driverSecrets: text(),
+    driverInternalInfo: json<Record<string, unknown>>(),
+    properties: json<Record<string, unknown>>(),
+    instanceInfo: json<Record<string, unknown>>(),
+    extra: json<Record<string, unknown>>(),
+    /** Ironic's node traits (e.g. CUSTOM_GPU), set by inspection rules or the API. */
+    traits: jsonb().$type<string[]>().notNull().default([]),
+    conductorGroup: text().notNull().default(''),
+    resourceClass: text(),
+    description: text(),
+    owner: text(),
+    lessee: text(),
+    bootMode: text(),
+    /** Ironic's shard (API 1.82): a label clients use to split the fleet between them. */
+    shard: text(),
+    provisionState: text().$type<ProvisionState>().notNull().default('enroll'),
+    targetProvisionState: text().$type<ProvisionState>(),
+    provisionUpdatedAt: timestamp({ withTimezone: true, mode: 'date' }),
+    /** When the current wait or step gives up; null when nothing is in progress. */
+    deadlineAt: timestamp({ withTimezone: true, mode: 'date' }),
+    powerState: text().$type<PowerState>(),
+    targetPowerState: text().$type<PowerTarget>(),
+    lastError: text(),
+    maintenance: boolean().notNull().default(false),
+    maintenanceReason: text(),
+    /** The conductor that holds the node, and until when (Ironic's `reservation`). */
+    leaseOwner: text(),
+    leaseExpiresAt: timestamp({ withTimezone: true, mode: 'date' }),
+    leasePurpose: text(),
+    /**
+     * The one-time agent token of the current ramdisk operation (Ironic's agent_secret_token).
+     * Never returned by the API; wiped when the operation ends.
+     */
+    agentToken: text(),
+    agentTokenPregenerated: boolean().notNull().default(false),
+    /** The agent's callback_url, pinned by its first heartbeat. */
+    agentUrl: text(),
+    agentVersion: text(),
+    agentLastHeartbeat: timestamp({ withTimezone: true, mode: 'date' }),
+    createdAt: now(),
+    updatedAt: timestamp({ withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('nodes_site_state_idx').on(t.conductorGroup, t.provisionState),
+    index('nodes_deadline_idx').on(t.deadlineAt),
+  ],
+);
+
+/** A bond of a node's ports (Ironic's port group). */
+export const portgroups = pgTable(
+  'portgroups',
+  {
+    uuid: uuid().primaryKey(),
+    name: text().unique(),
+    nodeUuid: uuid()
+      .notNull()
+      .references(() => nodes.uuid, { onDelete: 'cascade' }),
+    address: text().unique(),
+    mode: text().notNull().default('active-backup'),
+    properties: json<Record<string, unknown>>(),
+    standalonePortsSupported: boolean().notNull().default(true),
+    internalInfo: json<Record<string, unknown>>(),
+    extra: json<Record<string, unknown>>(),
+    createdAt: now(),
+    updatedAt: timestamp({ withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('portgroups_node_idx').on(t.nodeUuid)],
+);
+
+export const ports = pgTable(
+  'ports',
+  {
+    uuid: uuid().primaryKey(),
+    nodeUuid: uuid()
+      .notNull()
+      .references(() => nodes.uuid, { onDelete: 'cascade' }),
+    address: text().notNull(),
+    /** API 1.88: unique when set. */
+    name: text().unique(),
+    portgroupUuid: uuid().references(() => portgroups.uuid, { onDelete: 'set null' }),
+    pxeEnabled: boolean().notNull().default(true),
+    localLinkConnection: json<Record<string, unknown>>(),
+    physicalNetwork: text(),
+    isSmartnic: boolean().notNull().default(false),
+    internalInfo: json<Record<string, unknown>>(),
+    extra: json<Record<string, unknown>>(),
+    createdAt: now(),
+    updatedAt: timestamp({ withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('ports_address_uq').on(t.address), index('ports_node_idx').on(t.nodeUuid)],
+);
+
+/** Every provision and power transition of a node, with the request that caused it. */
+export const nodeHistory = pgTable(
+  'node_history',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    uuid: uuid().notNull().defaultRandom(),
+    nodeUuid: uuid().notNull(),
+    createdAt: now(),
+    severity: text().notNull().default('INFO'),
+    eventType: text().notNull(),
+    event: text().notNull(),
+    fromState: text(),
+    toState: text(),
+    requestId: text(),
+    conductor: text(),
+    user: text(),
+  },
+  (t) => [index('node_history_node_idx').on(t.nodeUuid, t.id)],
+);
+
+/**
+ * Messages written in the same transaction as the state they announce; the relay publishes them
+ * to JetStream with Nats-Msg-Id = id so that a re-publish after a crash is dropped as a duplicate.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    seq: bigserial({ mode: 'number' }).primaryKey(),
+    id: text().notNull().unique(),
+    subject: text().notNull(),
+    payload: jsonb().$type<unknown>().notNull(),
+    headers: json<Record<string, string>>(),
+    createdAt: now(),
+    publishedAt: timestamp({ withTimezone: true, mode: 'date' }),
+    attempts: integer().notNull().default(0),
+    lastError: text(),
+  },
+  (t) => [index('outbox_unpublished_idx').on(t.seq).where(sqlUnpublished())],
+);
+
+/** The raw hardware inventory an agent reported, as GET /v1/nodes/{id}/inventory returns it. */
+export const nodeInventory = pgTable('node_inventory', {
+  nodeUuid: uuid()
+    .primaryKey()
+    .references(() => nodes.uuid, { onDelete: 'cascade' }),
+  inventory: jsonb().$type<Record<string, unknown>>().notNull(),
+  pluginData: json<Record<string, unknown>>(),
+  createdAt: now(),
+});
+
+/** Inspection rules (Ironic API 1.96): conditions → actions, applied to every inspected node. */
+export const inspectionRules = pgTable('inspection_rules', {
+  uuid: uuid().primaryKey(),
+  description: text(),
+  priority: integer().notNull().default(0),
+  sensitive: boolean().notNull().default(false),
+  phase: text().notNull().default('main'),
+  conditions: jsonb().$type<unknown[]>().notNull().default([]),
+  actions: jsonb().$type<unknown[]>().notNull().default([]),
+  createdAt: now(),
+  updatedAt: timestamp({ withTimezone: true, mode: 'date' }),
+});
+
+/** Ids of bus messages a consumer has already acted on: the handler side of exactly-once. */
+export const handledMessages = pgTable(
+  'handled_messages',
+  {
+    consumer: text().notNull(),
+    messageId: text().notNull(),
+    handledAt: now(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.messageId] })],
+);
+
+/** Live service instances, for takeover decisions and `GET /v1/conductors`. */
+export const conductors = pgTable('conductors', {
+  id: text().primaryKey(),
+  hostname: text().notNull(),
+  conductorGroup: text().notNull().default(''),
+  service: text().notNull(),
+  startedAt: now(),
+  heartbeatAt: now(),
+});
+
+function sqlUnpublished() {
+  // Partial index: the relay only ever scans unpublished rows.
+  return sql`${sql.identifier('published_at')} IS NULL`;
+}

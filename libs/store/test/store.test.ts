@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  acquireLease,
+  createScratchDatabase,
+  enqueueOutbox,
+  markHandled,
+  migrateDatabase,
+  nodes,
+  openDatabase,
+  openDriverInfo,
+  OutboxRelay,
+  releaseLease,
+  renewLeases,
+  sealDriverInfo,
+  SecretBox,
+  toApiNode,
+  type Database,
+} from '../src/index.js';
+
+let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+let database: Database;
+const box = new SecretBox('a-test-key-that-is-long-enough');
+
+beforeAll(async () => {
+  scratch = await createScratchDatabase();
+  database = openDatabase(scratch.url);
+});
+afterAll(async () => {
+  await database.close();
+  await scratch.drop();
+});
+
+async function insertNode(extra: Partial<typeof nodes.$inferInsert> = {}) {
+  const uuid = randomUUID();
+  await database.db.insert(nodes).values({ uuid, driver: 'fake-hardware', ...extra });
+  return uuid;
+}
+
+describe('migrations', () => {
+  it('applying them again is a no-op, also when several services start at once', async () => {
+    await Promise.all([migrateDatabase(scratch.url), migrateDatabase(scratch.url)]);
+    const { rows } = await database.pool.query('SELECT count(*)::int AS n FROM nodes');
+    expect(rows[0].n).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('driver secrets', () => {
+  it('are stored sealed, masked in the clear part, and recovered only with the key', async () => {
+    const sealed = sealDriverInfo(box, {
+      redfish_address: 'http://127.0.0.1:1',
+      redfish_password: 'hunter2',
+    });
+    expect(sealed.driverInfo).toEqual({
+      redfish_address: 'http://127.0.0.1:1',
+      redfish_password: '******',
+    });
+    expect(sealed.driverSecrets).not.toContain('hunter2');
+    const uuid = await insertNode({
+      driverInfo: sealed.driverInfo,
+      driverSecrets: sealed.driverSecrets,
+    });
+    const { rows } = await database.pool.query(
+      'SELECT driver_info::text || driver_secrets AS raw FROM nodes WHERE uuid=$1',
+      [uuid],
+    );
+    expect(rows[0].raw).not.toContain('hunter2');
+    expect(openDriverInfo(box, sealed.driverInfo, sealed.driverSecrets).redfish_password).toBe(
+      'hunter2',
+    );
+    expect(() =>
+      openDriverInfo(
+        new SecretBox('another-key-entirely-0000'),
+        sealed.driverInfo,
+        sealed.driverSecrets,
+      ),
+    ).toThrow(/sealed with key/);
+  });
+});
+
+describe('leases', () => {
+  it('one owner at a time; an expired lease can be taken over; renewal keeps it', async () => {
+    const uuid = await insertNode();
+    expect(await acquireLease(database.db, uuid, 'c1', 60_000, 'test')).not.toBeNull();
+    expect(await acquireLease(database.db, uuid, 'c2', 60_000, 'test')).toBeNull();
+    expect(await acquireLease(database.db, uuid, 'c1', 60_000, 'again')).not.toBeNull();
+    expect(await renewLeases(database.db, 'c1', [uuid], 1)).toEqual(new Set([uuid]));
+    await new Promise((r) => setTimeout(r, 20));
+    const taken = await acquireLease(database.db, uuid, 'c2', 60_000, 'takeover');
+    expect(taken?.leaseOwner).toBe('c2');
+    expect(await renewLeases(database.db, 'c1', [uuid], 60_000)).toEqual(new Set());
+    await releaseLease(database.db, uuid, 'c2');
+    expect(await acquireLease(database.db, uuid, 'c3', 60_000, 'test')).not.toBeNull();
+  });
+
+  it('the API view shows the holder as reservation only while the lease is live', async () => {
+    const uuid = await insertNode();
+    const row = await acquireLease(database.db, uuid, 'c1', 60_000, 'test');
+    expect(toApiNode(row!).reservation).toBe('c1');
+    expect(toApiNode(row!, new Date(Date.now() + 120_000)).reservation).toBeNull();
+  });
+});
+
+describe('inbox', () => {
+  it('a message id is handled once per consumer', async () => {
+    const id = randomUUID();
+    expect(await markHandled(database.db, 'conductor', id)).toBe(true);
+    expect(await markHandled(database.db, 'conductor', id)).toBe(false);
+    expect(await markHandled(database.db, 'power', id)).toBe(true);
+  });
+});
+
+describe('outbox relay', () => {
+  it('publishes committed rows once, in order, and never rows of a rolled-back transaction', async () => {
+    const seen: string[] = [];
+    const relay = new OutboxRelay({
+      db: database.db,
+      url: scratch.url,
+      publish: async (m) => {
+        seen.push(m.id);
+      },
+      pollMs: 50,
+    });
+    await relay.start();
+    await database.db.transaction(async (tx) => {
+      await enqueueOutbox(tx, [
+        { id: 'a', subject: 's', payload: {} },
+        { id: 'b', subject: 's', payload: {} },
+      ]);
+    });
+    await database.db
+      .transaction(async (tx) => {
+        await enqueueOutbox(tx, [{ id: 'rolled-back', subject: 's', payload: {} }]);
+        throw new Error('abort');
+      })
+      .catch(() => undefined);
+    await relay.flush();
+    await relay.stop();
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('a failed publish is retried later and nothing is lost', async () => {
+    let fail = true;
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    const relay = new OutboxRelay({
+      db: database.db,
+      url: scratch.url,
+      publish: async (m) => {
+        if (fail) throw new Error('bus down');
+        seen.push(m.id);
+      },
+      pollMs: 30,
+      onError: (e) => errors.push(e),
+    });
+    await relay.start();
+    await enqueueOutbox(database.db, [{ id: 'retry-me', subject: 's', payload: {} }]);
+    await relay.flush();
+    expect(seen).toEqual([]);
+    fail = false;
+    await new Promise((r) => setTimeout(r, 150));
+    await relay.flush();
+    await relay.stop();
+    expect(seen).toEqual(['retry-me']);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+});

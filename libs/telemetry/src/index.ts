@@ -1,0 +1,15 @@
+export { startTelemetry } from './sdk.js';
+export type { TelemetryHandle, TelemetryOptions } from './sdk.js';
+export { createLogger } from './logger.js';
+export type { Logger, LoggerOptions } from './logger.js';
+export {
+  currentTraceId,
+  extractTraceContext,
+  injectTraceContext,
+  tracer,
+  withSpan,
+} from './tracing.js';
+export type { SpanOptions } from './tracing.js';
+export { counter, gauge, histogram, metrics, metricsContentType, metricsText } from './metrics.js';
+export { startOpsServer } from './ops-server.js';
+export type { HealthReport, OpsServer, OpsServerOptions } from './ops-server.js';

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Makes sure NATS (with JetStream) and PostgreSQL answer on their usual loopback ports, installing
+# them from Debian's packages and starting them when they do not, and that qemu-img, xorriso,
+# sfdisk and the `baremetal` CLI are installed. Used by the test and demo
+# commands and by CI; on a machine where both already run it does nothing.
+set -euo pipefail
+
+NATS_PORT=${NATS_PORT:-4222}
+PG_PORT=${PG_PORT:-5432}
+STATE_DIR=${INGOT_INFRA_DIR:-/var/tmp/ingot-infra}
+
+say() { printf '[infra] %s\n' "$*" >&2; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  say "installing $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+wait_port() {
+  for _ in $(seq 1 100); do port_open "$1" && return 0; sleep 0.2; done
+  say "nothing answers on 127.0.0.1:$1 after 20 s"; return 1
+}
+
+ensure_nats() {
+  if port_open "$NATS_PORT"; then return; fi
+  command -v nats-server >/dev/null || apt_install nats-server
+  mkdir -p "$STATE_DIR/nats"
+  say "starting nats-server -js on 127.0.0.1:$NATS_PORT"
+  setsid nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$STATE_DIR/nats" -l "$STATE_DIR/nats.log" \
+    </dev/null >/dev/null 2>&1 &
+  wait_port "$NATS_PORT"
+}
+
+pg_query() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc "$1"; }
+
+ensure_postgres() {
+  if ! port_open "$PG_PORT"; then
+    command -v pg_ctlcluster >/dev/null || apt_install postgresql postgresql-client
+    local version
+    version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$version" ] || { say "no PostgreSQL cluster found under /etc/postgresql"; exit 1; }
+    say "starting PostgreSQL $version"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    wait_port "$PG_PORT"
+  fi
+  command -v psql >/dev/null || apt_install postgresql-client
+  if ! pg_query 'SELECT 1' >/dev/null 2>&1; then
+    # A fresh Debian cluster asks for a password on TCP; on this dev/CI machine trust loopback.
+    local hba
+    hba=$(as_root su postgres -c "psql -tAc 'SHOW hba_file'")
+    say "trusting loopback connections in $hba"
+    as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+    as_root su postgres -c "psql -tAc 'SELECT pg_reload_conf()'" >/dev/null
+    sleep 0.5
+    pg_query 'SELECT 1' >/dev/null
+  fi
+}
+
+# Tools the image cache, the agent and their tests call.
+ensure_tools() {
+  local missing=()
+  command -v qemu-img >/dev/null || missing+=(qemu-utils)
+  command -v xorriso >/dev/null || missing+=(xorriso)
+  [ -x /usr/sbin/sfdisk ] || [ -x /sbin/sfdisk ] || command -v sfdisk >/dev/null || missing+=(fdisk)
+  # The real `baremetal` CLI (python-ironicclient as an openstackclient plugin) that
+  # test/baremetal-cli.test.ts drives the API with.
+  command -v baremetal >/dev/null || missing+=(python3-ironicclient python3-openstackclient)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+ensure_nats
+ensure_postgres
+ensure_tools
+say "NATS on 127.0.0.1:$NATS_PORT and PostgreSQL on 127.0.0.1:$PG_PORT are up"

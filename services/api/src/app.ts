@@ -1,0 +1,74 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from '@ingot/telemetry';
+import { registerVersioning } from './api-version.js';
+import { registerAuth } from './auth/plugin.js';
+import { BmcCalls } from './bmc-calls.js';
+import type { ApiDeps } from './deps.js';
+import { handleError, ironicErrorBody } from './errors.js';
+import { registerOpenApi } from './openapi.js';
+import { newRequestId } from './request-id.js';
+import { agentRoutes } from './routes/agent.js';
+import { driverRoutes } from './routes/drivers.js';
+import { inspectionRuleRoutes } from './routes/inspection-rules.js';
+import { nodeManagementRoutes } from './routes/node-management.js';
+import { nodeRoutes } from './routes/nodes.js';
+import { portgroupRoutes } from './routes/portgroups.js';
+import { portRoutes } from './routes/ports.js';
+import { rootRoutes } from './routes/root.js';
+import { registerTracing } from './tracing-hook.js';
+
+/** The REST API as a Fastify instance, without listening: main.ts listens, tests inject. */
+export interface AppOptions {
+  heartbeatTimeoutS: number;
+  /** How long a request that needs the BMC (boot device) waits for its answer. */
+  bmcWaitMs?: number;
+}
+
+export async function buildApp(
+  deps: ApiDeps,
+  logger: Logger,
+  options: AppOptions = { heartbeatTimeoutS: 300 },
+): Promise<FastifyInstance> {
+  // pino's Logger is Fastify's logger; the cast only bridges two declarations of the same type.
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: newRequestId,
+    requestIdLogLabel: 'request_id',
+    disableRequestLogging: false,
+    ajv: {
+      // Unknown fields are refused (not silently dropped), so typos surface as a 400.
+      customOptions: { removeAdditional: false, allErrors: true },
+    },
+    // python-ironicclient asks for /v1/nodes/?fields=... (trailing slash), as Ironic allows.
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  registerTracing(app);
+  registerAuth(app, deps);
+  registerVersioning(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-openstack-request-id', request.id);
+  });
+  app.setErrorHandler(handleError);
+  // python-ironicclient sends DELETE with an empty application/octet-stream body; Ironic takes it.
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, (body as Buffer).length === 0 ? undefined : body),
+  );
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(ironicErrorBody(404, `No resource at ${request.method} ${request.url.split('?')[0]}`)),
+  );
+  await registerOpenApi(app);
+  const bmc = new BmcCalls(deps.db, deps.bus, options.bmcWaitMs ?? 60_000);
+  app.addHook('onClose', async () => bmc.close());
+  await app.register(rootRoutes(deps));
+  await app.register(nodeRoutes(deps));
+  await app.register(nodeManagementRoutes(deps, bmc));
+  await app.register(portRoutes(deps));
+  await app.register(portgroupRoutes(deps));
+  await app.register(driverRoutes(deps));
+  await app.register(inspectionRuleRoutes(deps));
+  await app.register(agentRoutes(deps, { heartbeatTimeoutS: options.heartbeatTimeoutS }));
+  return app;
+}

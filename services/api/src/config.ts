@@ -1,0 +1,33 @@
+import { busOptionsFromEnv, type BusOptions } from '@ingot/bus';
+import { databaseUrlFromEnv } from '@ingot/store';
+import { authConfigFromEnv, type AuthConfig } from './auth/config.js';
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  bus: BusOptions;
+  /** Agents heartbeat at 30–60 % of this (Ironic's [api]ramdisk_heartbeat_timeout). */
+  heartbeatTimeoutS: number;
+  /** How long boot device requests wait for the site's power worker or conductor. */
+  bmcWaitMs: number;
+  /** INGOT_AUTH_STRATEGY, INGOT_AUTH_TOKENS_FILE, INGOT_ADMIN_TOKEN (see auth/config.ts). */
+  auth: AuthConfig;
+}
+
+export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const port = Number(env.INGOT_API_PORT ?? 6385);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`INGOT_API_PORT must be a TCP port, got "${env.INGOT_API_PORT}"`);
+  }
+  return {
+    // Ironic's port, on loopback unless told otherwise (containers set 0.0.0.0).
+    host: env.INGOT_API_HOST ?? '127.0.0.1',
+    port,
+    databaseUrl: databaseUrlFromEnv(env),
+    bus: { ...busOptionsFromEnv(env), name: 'ingot-api' },
+    heartbeatTimeoutS: Number(env.INGOT_AGENT_HEARTBEAT_TIMEOUT_S ?? 300),
+    bmcWaitMs: Number(env.INGOT_API_BMC_WAIT_MS ?? 60_000),
+    auth: authConfigFromEnv(env),
+  };
+}

@@ -1,0 +1,33 @@
+import { runService, openInfrastructure } from '@ingot/service';
+import { secretBoxFromEnv } from '@ingot/store';
+import { buildApp } from './app.js';
+import { apiConfigFromEnv } from './config.js';
+
+const config = apiConfigFromEnv();
+await runService({
+  serviceName: 'ingot-api',
+  logName: 'api',
+  // The API serves /healthz and /metrics itself.
+  start: async (logger) => {
+    const secrets = secretBoxFromEnv();
+    const infra = await openInfrastructure({
+      name: 'ingot-api',
+      databaseUrl: config.databaseUrl,
+      bus: config.bus,
+      logger,
+      relay: true,
+      poolSize: 20,
+    });
+    const app = await buildApp({ db: infra.database.db, bus: infra.bus, secrets }, logger, {
+      heartbeatTimeoutS: config.heartbeatTimeoutS,
+      bmcWaitMs: config.bmcWaitMs,
+    });
+    await app.listen({ host: config.host, port: config.port });
+    return {
+      async stop() {
+        await app.close();
+        await infra.close();
+      },
+    };
+  },
+});

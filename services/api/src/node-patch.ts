@@ -1,0 +1,171 @@
+import jsonPatch from 'fast-json-patch';
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  ConductorGroupSchema,
+  DRIVER_INTERFACES,
+  NodeNameSchema,
+  parse,
+  ShardSchema,
+  ValidationError,
+} from '@ingot/contracts';
+import { resealDriverInfo, type NodeRow, type nodes, type SecretBox } from '@ingot/store';
+import { badRequest } from './errors.js';
+import { checkDriverInfo } from './node-commands.js';
+import { checkInterfaces, hardwareOf } from './node-fields.js';
+
+/** Body of PATCH /v1/nodes/{id}: RFC 6902 operations, as Ironic takes them. */
+export const NodePatchSchema = Type.Array(
+  Type.Object(
+    {
+      op: Type.Union(
+        ['add', 'remove', 'replace', 'move', 'copy', 'test'].map((op) => Type.Literal(op)),
+      ),
+      path: Type.String({ pattern: '^/' }),
+      from: Type.Optional(Type.String()),
+      value: Type.Optional(Type.Unknown()),
+    },
+    { additionalProperties: false },
+  ),
+  { minItems: 1 },
+);
+export type NodePatch = Static<typeof NodePatchSchema>;
+
+/** Fields a client may change; the rest (uuid, states, reservation, ...) are Ironic's read-only fields. */
+const WRITABLE = [
+  'name',
+  'description',
+  'driver_info',
+  'properties',
+  'instance_info',
+  'extra',
+  'resource_class',
+  'owner',
+  'lessee',
+  'conductor_group',
+  'boot_mode',
+  'shard',
+  'maintenance',
+  // Accepted when unchanged or set to what the hardware type implements (Metal3 sends them).
+  ...DRIVER_INTERFACES.map((i) => `${i}_interface` as const),
+] as const;
+
+const WritableSchema = Type.Object({
+  name: Type.Union([NodeNameSchema, Type.Null()]),
+  description: Type.Union([Type.String({ maxLength: 4096 }), Type.Null()]),
+  driver_info: Type.Record(Type.String(), Type.Unknown()),
+  properties: Type.Record(Type.String(), Type.Unknown()),
+  instance_info: Type.Record(Type.String(), Type.Unknown()),
+  extra: Type.Record(Type.String(), Type.Unknown()),
+  resource_class: Type.Union([Type.String({ maxLength: 80 }), Type.Null()]),
+  owner: Type.Union([Type.String({ maxLength: 255 }), Type.Null()]),
+  lessee: Type.Union([Type.String({ maxLength: 255 }), Type.Null()]),
+  conductor_group: ConductorGroupSchema,
+  boot_mode: Type.Union([Type.Literal('uefi'), Type.Literal('bios'), Type.Null()]),
+  shard: Type.Union([ShardSchema, Type.Null()]),
+  maintenance: Type.Boolean(),
+});
+
+/** What each writable field becomes when a patch removes it, as on a new node. */
+function removedDefaults(current: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...current, // the driver interfaces: the hardware type's, the only ones Ingot accepts
+    name: null,
+    description: null,
+    driver_info: {},
+    properties: {},
+    instance_info: {},
+    extra: {},
+    resource_class: null,
+    owner: null,
+    lessee: null,
+    conductor_group: '',
+    boot_mode: null,
+    shard: null,
+    maintenance: false,
+  };
+}
+
+/**
+ * Applies a JSON Patch (fast-json-patch, RFC 6902) to the writable view of a node and returns the
+ * columns to write. Secrets: a masked value ('******') keeps the stored secret; a new one is sealed.
+ */
+export function patchNode(
+  node: NodeRow,
+  patch: NodePatch,
+  box: SecretBox,
+): Partial<typeof nodes.$inferInsert> {
+  for (const op of patch) {
+    const field = op.path.split('/')[1] ?? '';
+    if (!(WRITABLE as readonly string[]).includes(field)) {
+      throw badRequest(
+        `'/${field}' is a read-only field or does not exist; writable fields: ${WRITABLE.join(', ')}`,
+      );
+    }
+  }
+  const current = {
+    name: node.name,
+    description: node.description,
+    driver_info: node.driverInfo,
+    properties: node.properties,
+    instance_info: node.instanceInfo,
+    extra: node.extra,
+    resource_class: node.resourceClass,
+    owner: node.owner,
+    lessee: node.lessee,
+    conductor_group: node.conductorGroup,
+    boot_mode: node.bootMode,
+    shard: node.shard,
+    maintenance: node.maintenance,
+    ...Object.fromEntries(
+      DRIVER_INTERFACES.map((i) => [`${i}_interface`, hardwareOf(node.driver).interfaces[i]]),
+    ),
+  };
+  let next: typeof current;
+  try {
+    next = jsonPatch.applyPatch(
+      structuredClone(current),
+      patch as jsonPatch.Operation[],
+      true,
+      false,
+    ).newDocument;
+  } catch (error) {
+    throw badRequest(`Invalid patch: ${(error as Error).message.split('\n')[0]}`);
+  }
+  // Ironic resets a root field that a patch removes to its default (`baremetal node unset --name`
+  // sends `{"op": "remove", "path": "/name"}`); RFC 6902 would leave it missing, which the schema
+  // below refuses. The defaults are those of a new node: the interfaces are the hardware type's.
+  for (const [field, value] of Object.entries(removedDefaults(current))) {
+    if (!(field in next)) (next as Record<string, unknown>)[field] = value;
+  }
+  try {
+    parse(WritableSchema, next, 'node');
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw badRequest(
+      `Invalid patch: ${error.errors.map((e) => `field '${e.path.slice(1).replace(/\//g, '.')}' ${e.message.toLowerCase()}`).join('; ')}`,
+    );
+  }
+  checkInterfaces(node.driver, next);
+  // A client that sends back what it read must not replace a secret with its mask.
+  checkDriverInfo(node.driver, next.driver_info, false);
+  const sealed = resealDriverInfo(box, node, next.driver_info);
+  return {
+    name: next.name,
+    description: next.description,
+    driverInfo: sealed.driverInfo,
+    driverSecrets: sealed.driverSecrets,
+    properties: next.properties,
+    instanceInfo: next.instance_info,
+    extra: next.extra,
+    resourceClass: next.resource_class,
+    owner: next.owner,
+    lessee: next.lessee,
+    conductorGroup: next.conductor_group.toLowerCase(),
+    bootMode: next.boot_mode,
+    shard: next.shard,
+    maintenance: next.maintenance,
+    // Leaving maintenance clears its reason, as DELETE /maintenance does.
+    ...(next.maintenance ? {} : { maintenanceReason: null }),
+    updatedAt: new Date(),
+  };
+}

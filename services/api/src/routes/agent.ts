@@ -1,0 +1,211 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { LOOKUP_ALLOWED_STATES } from '@ingot/lifecycle';
+import { enqueueOutbox, findNode, nodes, ports, type NodeRow } from '@ingot/store';
+import { traceHeaders } from '@ingot/bus';
+import { requireEndpoint, V } from '../api-version.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError, badRequest, notFound } from '../errors.js';
+import { conductorCommand } from '../node-commands.js';
+
+const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+/** States whose heartbeats move an operation on; in others a heartbeat only proves the agent alive. */
+const DRIVEN_BY_HEARTBEAT = new Set(['clean wait', 'wait call-back']);
+const INSPECTION_STATES = new Set(['inspect wait', 'inspecting']);
+
+const LookupQuery = Type.Object({
+  addresses: Type.Optional(Type.String()),
+  node_uuid: Type.Optional(Type.String()),
+});
+const HeartbeatBody = Type.Object(
+  {
+    callback_url: Type.String({ minLength: 1 }),
+    agent_version: Type.Optional(Type.String()),
+    agent_token: Type.Optional(Type.String()),
+    agent_verify_ca: Type.Optional(Type.String()),
+    agent_status: Type.Optional(Type.String()),
+    agent_status_message: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+const ContinueInspectionBody = Type.Object(
+  { inventory: Type.Record(Type.String(), Type.Unknown()) },
+  { additionalProperties: true },
+);
+
+export interface AgentApiOptions {
+  /** Sent to agents in the lookup answer; they heartbeat at 30–60 % of it. */
+  heartbeatTimeoutS: number;
+}
+
+/**
+ * The endpoints ironic-python-agent (and Ingot's agent) call: lookup, heartbeat and
+ * continue_inspection, with Ironic's status codes, which the agent's retry logic depends on.
+ */
+export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    /** The answer of lookup and continue_inspection: the node's public parts and the agent's config. */
+    const lookupBody = (node: NodeRow, token: string) => ({
+      node: {
+        uuid: node.uuid,
+        properties: node.properties,
+        instance_info: maskInstanceInfo(node.instanceInfo),
+        driver_internal_info: {},
+      },
+      config: {
+        agent_token: token,
+        agent_token_required: true,
+        heartbeat_timeout: opts.heartbeatTimeoutS,
+        agent_md5_checksum_enable: false,
+        permitted_image_formats: ['raw', 'qcow2'],
+        disable_deep_image_inspection: false,
+      },
+    });
+
+    /** Hands out the token once; later callers (or a pregenerated token) get Ironic's mask. */
+    async function issueToken(node: NodeRow): Promise<string> {
+      if (node.agentToken) return '******';
+      const token = randomBytes(32).toString('base64url');
+      const updated = await deps.db
+        .update(nodes)
+        .set({ agentToken: token, agentTokenPregenerated: false })
+        .where(and(eq(nodes.uuid, node.uuid), isNull(nodes.agentToken)))
+        .returning({ uuid: nodes.uuid });
+      return updated.length === 1 ? token : '******';
+    }
+
+    async function nodeByAddresses(macs: string[]): Promise<NodeRow | undefined> {
+      if (macs.length === 0) return undefined;
+      const owners = await deps.db
+        .selectDistinct({ uuid: ports.nodeUuid })
+        .from(ports)
+        .where(inArray(ports.address, macs));
+      if (owners.length !== 1) return undefined; // none, or MACs of several nodes: ambiguous
+      return findNode(deps.db, owners[0]!.uuid);
+    }
+
+    app.get('/v1/lookup', { schema: { querystring: LookupQuery } }, async (request) => {
+      requireEndpoint(request, V.LOOKUP_HEARTBEAT);
+      const macs = (request.query.addresses ?? '')
+        .split(',')
+        .map((a) => a.trim().toLowerCase())
+        .filter((a) => MAC.test(a));
+      const uuid = request.query.node_uuid;
+      if (macs.length === 0 && !uuid) {
+        throw badRequest('Lookup needs valid MAC addresses in "addresses" or a "node_uuid"');
+      }
+      const node = uuid ? await findNode(deps.db, uuid) : await nodeByAddresses(macs);
+      // The same 404 for "unknown" and "not now", as Ironic does, so a probe learns nothing.
+      if (!node || !LOOKUP_ALLOWED_STATES.has(node.provisionState))
+        throw notFound('Node could not be found.');
+      return lookupBody(node, await issueToken(node));
+    });
+
+    app.post(
+      '/v1/heartbeat/:node_ident',
+      { schema: { params: Type.Object({ node_ident: Type.String() }), body: HeartbeatBody } },
+      async (request, reply) => {
+        requireEndpoint(request, V.LOOKUP_HEARTBEAT);
+        const node = await findNode(deps.db, request.params.node_ident);
+        if (!node) throw notFound(`Node ${request.params.node_ident} could not be found.`);
+        const body = request.body;
+        if (!tokenMatches(node.agentToken, body.agent_token)) {
+          throw new ApiError(401, 'Invalid or missing agent token received.');
+        }
+        if (!body.agent_version) {
+          throw badRequest('Field agent_version is required: the agent is too old, update it');
+        }
+        if (!/^https?:\/\/[^/\s]+/.test(body.callback_url)) {
+          throw badRequest(`Field callback_url must be an http(s) URL, got '${body.callback_url}'`);
+        }
+        if (node.agentUrl && node.agentUrl !== body.callback_url) {
+          throw badRequest(
+            `Field callback_url '${body.callback_url}' does not match the agent URL registered for this operation`,
+          );
+        }
+        await deps.db.transaction(async (tx) => {
+          await tx
+            .update(nodes)
+            .set({
+              agentUrl: body.callback_url,
+              agentVersion: body.agent_version,
+              agentLastHeartbeat: new Date(),
+            })
+            .where(eq(nodes.uuid, node.uuid));
+          if (DRIVEN_BY_HEARTBEAT.has(node.provisionState) && !node.maintenance) {
+            await enqueueOutbox(tx, [
+              conductorCommand(deps, node, request.id, {
+                type: 'node.heartbeat',
+                payload: { agent_url: body.callback_url, agent_version: body.agent_version! },
+              }),
+            ]);
+          }
+        });
+        return reply.status(202).send();
+      },
+    );
+
+    app.post(
+      '/v1/continue_inspection',
+      {
+        schema: {
+          querystring: Type.Object({ node_uuid: Type.Optional(Type.String()) }),
+          body: ContinueInspectionBody,
+        },
+      },
+      async (request, reply) => {
+        // From 1.84, and at 1.1 (no version header) as a drop-in for ironic-inspector's API.
+        if (request.apiMinor !== 1) requireEndpoint(request, V.CONTINUE_INSPECTION);
+        const { inventory, ...pluginData } = request.body;
+        const interfaces = (inventory.interfaces ?? []) as { mac_address?: unknown }[];
+        const macs = Array.isArray(interfaces)
+          ? interfaces
+              .map((i) => String(i?.mac_address ?? '').toLowerCase())
+              .filter((m) => MAC.test(m))
+          : [];
+        if (!request.query.node_uuid && macs.length === 0) {
+          throw badRequest(
+            'inventory.interfaces must hold at least one interface with a valid mac_address',
+          );
+        }
+        const node = request.query.node_uuid
+          ? await findNode(deps.db, request.query.node_uuid)
+          : await nodeByAddresses(macs);
+        if (!node || !INSPECTION_STATES.has(node.provisionState))
+          throw notFound('Node could not be found.');
+        const id = randomBytes(16).toString('hex');
+        await enqueueOutbox(deps.db, [
+          {
+            id,
+            subject: deps.bus.subjects.inspector(node.conductorGroup),
+            headers: traceHeaders(),
+            payload: {
+              id,
+              type: 'inspection.process',
+              site: node.conductorGroup,
+              node_uuid: node.uuid,
+              request_id: request.id,
+              issued_at: new Date().toISOString(),
+              payload: { inventory, plugin_data: pluginData },
+            },
+          },
+        ]);
+        return reply.status(202).send(lookupBody(node, await issueToken(node)));
+      },
+    );
+  };
+}
+
+function tokenMatches(expected: string | null, given: string | undefined): boolean {
+  if (!expected || !given) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Config drives carry user data, which may hold secrets: never shown back. */
+export function maskInstanceInfo(info: Record<string, unknown>): Record<string, unknown> {
+  return 'configdrive' in info ? { ...info, configdrive: '******' } : info;
+}

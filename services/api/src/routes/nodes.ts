@@ -1,0 +1,466 @@
+import { randomUUID } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, eq, ilike, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import {
+  NodeCreateSchema,
+  PowerRequestSchema,
+  PROVISION_STATES,
+  PROVISION_VERBS,
+  ProvisionRequestSchema,
+  type ProvisionVerb,
+} from '@ingot/contracts';
+import { isDeleteAllowed } from '@ingot/lifecycle';
+import {
+  findNode,
+  isUuid,
+  nodeHistoryOf,
+  nodeInventory,
+  nodes,
+  sealDriverInfo,
+  type NodeRow,
+} from '@ingot/store';
+import { requireEndpoint, requireVersion, V } from '../api-version.js';
+import { nodeListScope } from '../auth/redact.js';
+import type { ApiDeps } from '../deps.js';
+import { badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
+import {
+  BooleanQuery,
+  CREATION_ORDER,
+  nextLink,
+  PageQueryFields,
+  pageLimit,
+  pageOrder,
+  parseBool,
+  wantsDetail,
+  type SortColumn,
+} from '../listing.js';
+import { awaitPickup, checkDriverInfo, requestPower, requestProvision } from '../node-commands.js';
+import {
+  checkFieldsAllowed,
+  checkInterfaces,
+  NODE_SUMMARY_FIELDS,
+  parseNodeFields,
+  rejectNewerFields,
+} from '../node-fields.js';
+import { NodePatchSchema, patchNode } from '../node-patch.js';
+import { legacyState, links, nodeView } from '../node-view.js';
+
+export const NodeIdent = Type.Object({ node_ident: Type.String({ minLength: 1, maxLength: 255 }) });
+
+/** Filters of GET /v1/nodes and /v1/nodes/detail, as Ironic's NodesController.get_all takes them. */
+const ListQuery = Type.Object({
+  ...PageQueryFields,
+  provision_state: Type.Optional(Type.String()),
+  driver: Type.Optional(Type.String()),
+  conductor_group: Type.Optional(Type.String()),
+  conductor: Type.Optional(Type.String()),
+  maintenance: Type.Optional(BooleanQuery),
+  associated: Type.Optional(BooleanQuery),
+  retired: Type.Optional(BooleanQuery),
+  instance_uuid: Type.Optional(Type.String()),
+  resource_class: Type.Optional(Type.String()),
+  fault: Type.Optional(Type.String()),
+  owner: Type.Optional(Type.String()),
+  lessee: Type.Optional(Type.String()),
+  project: Type.Optional(Type.String()),
+  description_contains: Type.Optional(Type.String()),
+  shard: Type.Optional(Type.String({ description: 'comma-separated shards (API 1.82)' })),
+  sharded: Type.Optional(BooleanQuery),
+  include_children: Type.Optional(BooleanQuery),
+  parent_node: Type.Optional(Type.String()),
+  chassis_uuid: Type.Optional(Type.String()),
+});
+type ListQueryT = Static<typeof ListQuery>;
+const ShowQuery = Type.Object({ fields: Type.Optional(Type.String()) });
+
+/** The columns a node list sorts by (Ironic refuses the JSON ones, and so do we). */
+const SORT_COLUMNS: Record<string, SortColumn> = {
+  id: CREATION_ORDER,
+  uuid: { column: 'uuid', kind: 'plain' },
+  name: { column: 'name', kind: 'text' },
+  created_at: CREATION_ORDER,
+  updated_at: { column: 'updated_at', kind: 'time' },
+  provision_updated_at: { column: 'provision_updated_at', kind: 'time' },
+  provision_state: { column: 'provision_state', kind: 'plain' },
+  target_provision_state: { column: 'target_provision_state', kind: 'text' },
+  power_state: { column: 'power_state', kind: 'text' },
+  target_power_state: { column: 'target_power_state', kind: 'text' },
+  driver: { column: 'driver', kind: 'plain' },
+  conductor_group: { column: 'conductor_group', kind: 'plain' },
+  resource_class: { column: 'resource_class', kind: 'text' },
+  owner: { column: 'owner', kind: 'text' },
+  lessee: { column: 'lessee', kind: 'text' },
+  description: { column: 'description', kind: 'text' },
+  maintenance: { column: 'maintenance', kind: 'plain' },
+  maintenance_reason: { column: 'maintenance_reason', kind: 'text' },
+  last_error: { column: 'last_error', kind: 'text' },
+  reservation: { column: 'lease_owner', kind: 'text' },
+  boot_mode: { column: 'boot_mode', kind: 'text' },
+  shard: { column: 'shard', kind: 'text' },
+};
+const UNSORTABLE = [
+  'properties',
+  'driver_info',
+  'extra',
+  'instance_info',
+  'driver_internal_info',
+  'clean_step',
+  'deploy_step',
+  'service_step',
+  'raid_config',
+  'target_raid_config',
+  'traits',
+  'network_data',
+];
+
+/** Verbs and the version that introduced each (Ironic's MIN_VERB_VERSIONS). */
+const VERB_VERSIONS: Partial<Record<ProvisionVerb, number>> = {
+  manage: 4,
+  provide: 4,
+  inspect: V.INSPECT_STATE,
+  abort: V.ABORT_VERB,
+  clean: V.MANUAL_CLEAN,
+  adopt: V.ADOPT_VERB,
+  rescue: V.RESCUE,
+  unrescue: V.RESCUE,
+  deploy: V.DEPLOY_UNDEPLOY_VERBS,
+  undeploy: V.DEPLOY_UNDEPLOY_VERBS,
+  unhold: V.UNHOLD_VERB,
+  service: V.SERVICE_VERB,
+};
+
+/** Finds a node by uuid, or by name from API 1.5 (before, names did not exist). */
+export async function loadNode(
+  deps: ApiDeps,
+  request: FastifyRequest,
+  ident: string,
+): Promise<NodeRow> {
+  const node =
+    isUuid(ident) || request.apiMinor >= V.NODE_NAME ? await findNode(deps.db, ident) : undefined;
+  if (!node) throw notFound(`Node ${ident} could not be found.`);
+  return node;
+}
+
+/** Node resources of Ironic's /v1: create, list, show, patch, delete, states, history, inventory. */
+export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post('/v1/nodes', { schema: { body: NodeCreateSchema } }, async (request, reply) => {
+      const body = request.body;
+      rejectNewerFields(request, body);
+      checkInterfaces(body.driver, body);
+      const driverInfo = body.driver_info ?? {};
+      checkDriverInfo(body.driver, driverInfo, false);
+      const sealed = sealDriverInfo(deps.secrets, driverInfo);
+      const values = {
+        uuid: body.uuid?.toLowerCase() ?? randomUUID(),
+        name: body.name ?? null,
+        driver: body.driver,
+        driverInfo: sealed.driverInfo,
+        driverSecrets: sealed.driverSecrets,
+        properties: body.properties ?? {},
+        instanceInfo: body.instance_info ?? {},
+        extra: body.extra ?? {},
+        conductorGroup: (body.conductor_group ?? '').toLowerCase(),
+        resourceClass: body.resource_class ?? null,
+        description: body.description ?? null,
+        owner: body.owner ?? null,
+        lessee: body.lessee ?? null,
+        bootMode: body.boot_mode ?? null,
+        shard: body.shard ?? null,
+      };
+      const [row] = await deps.db.insert(nodes).values(values).onConflictDoNothing().returning();
+      if (!row) {
+        const clash = body.name ? `name '${body.name}'` : `uuid ${values.uuid}`;
+        throw conflict(`A node with ${clash} already exists.`);
+      }
+      reply.header('Location', `${request.protocol}://${request.host}/v1/nodes/${row.uuid}`);
+      return reply.status(201).send(nodeView(request, row));
+    });
+
+    /** Ironic's version checks of the list filters: 406 for a filter the version does not have. */
+    function checkListVersions(request: FastifyRequest, q: ListQueryT): void {
+      const gated: [keyof ListQueryT, number][] = [
+        ['provision_state', V.PROVISION_STATE_FILTER],
+        ['driver', V.DRIVER_FILTER],
+        ['resource_class', V.RESOURCE_CLASS],
+        ['fault', V.FAULT],
+        ['conductor_group', V.CONDUCTOR_GROUP],
+        ['conductor', V.CONDUCTORS],
+        ['owner', V.OWNER],
+        ['description_contains', V.DESCRIPTION],
+        ['lessee', V.LESSEE],
+        ['shard', V.SHARD],
+        ['sharded', V.SHARD],
+        ['include_children', V.PARENT_NODE],
+        ['parent_node', V.PARENT_NODE],
+      ];
+      for (const [param, minor] of gated) {
+        if (q[param] !== undefined) requireVersion(request, minor, `the '${param}' filter`);
+      }
+      if (
+        q.provision_state !== undefined &&
+        !(PROVISION_STATES as readonly string[]).includes(q.provision_state)
+      ) {
+        throw badRequest(`Provision state "${q.provision_state}" is not valid`);
+      }
+    }
+
+    /** The WHERE of a node list: the caller's scope (auth) and every filter given. */
+    function listFilters(request: FastifyRequest, q: ListQueryT): SQL[] {
+      const where: SQL[] = [];
+      const scope = nodeListScope(request.principal);
+      if (scope) where.push(scope);
+      const instanceUuid = sql`(${nodes.instanceInfo} ->> 'instance_uuid')`;
+      if (q.provision_state !== undefined)
+        where.push(eq(nodes.provisionState, q.provision_state as NodeRow['provisionState']));
+      if (q.driver !== undefined) where.push(eq(nodes.driver, q.driver));
+      if (q.conductor_group !== undefined)
+        where.push(eq(nodes.conductorGroup, q.conductor_group.toLowerCase()));
+      if (q.conductor !== undefined) where.push(eq(nodes.leaseOwner, q.conductor));
+      if (q.resource_class !== undefined) where.push(eq(nodes.resourceClass, q.resource_class));
+      if (q.owner !== undefined) where.push(eq(nodes.owner, q.owner));
+      if (q.lessee !== undefined) where.push(eq(nodes.lessee, q.lessee));
+      if (q.project !== undefined)
+        where.push(or(eq(nodes.owner, q.project), eq(nodes.lessee, q.project))!);
+      if (q.description_contains !== undefined)
+        where.push(ilike(nodes.description, `%${escapeLike(q.description_contains)}%`));
+      const maintenance = parseBool(q.maintenance);
+      if (maintenance !== undefined) where.push(eq(nodes.maintenance, maintenance));
+      const associated = parseBool(q.associated);
+      if (associated !== undefined)
+        where.push(associated ? sql`${instanceUuid} is not null` : sql`${instanceUuid} is null`);
+      if (q.instance_uuid !== undefined) where.push(sql`${instanceUuid} = ${q.instance_uuid}`);
+      // Ingot retires no node and has no faults, chassis or child nodes: those filters match
+      // every node when they ask for none, and nothing otherwise.
+      if (parseBool(q.retired) === true) where.push(sql`false`);
+      if (q.fault !== undefined) where.push(sql`false`);
+      if (q.chassis_uuid !== undefined) where.push(sql`false`);
+      if (q.parent_node !== undefined) where.push(sql`false`);
+      if (q.shard !== undefined) {
+        const shards = q.shard.split(',').map((s) => s.trim());
+        where.push(or(...shards.map((s) => eq(nodes.shard, s)))!);
+      }
+      const sharded = parseBool(q.sharded);
+      if (sharded !== undefined) where.push(sharded ? isNotNull(nodes.shard) : isNull(nodes.shard));
+      return where;
+    }
+
+    async function list(request: FastifyRequest, q: ListQueryT, resource: string) {
+      const detailPath = resource === 'nodes/detail';
+      if (detailPath && (q.fields !== undefined || q.detail !== undefined)) {
+        throw badRequest(
+          `Invalid query parameter ?${q.fields !== undefined ? 'fields' : 'detail'} on /v1/nodes/detail.`,
+        );
+      }
+      const fields = parseNodeFields(request, q.fields);
+      const detail = detailPath || wantsDetail(request, q.detail, q.fields);
+      checkListVersions(request, q);
+      const limit = pageLimit(q.limit);
+      const sortKey = q.sort_key ?? 'id';
+      if (UNSORTABLE.includes(sortKey))
+        throw badRequest(`The sort_key value ${sortKey} is an invalid field for sorting`);
+      const sort = SORT_COLUMNS[sortKey];
+      if (!sort) throw badRequest(`The sort_key value ${sortKey} is an invalid field for sorting`);
+      if (sortKey !== 'id') checkFieldsAllowed(request, [sortKey]);
+      let marker: string | undefined;
+      if (q.marker !== undefined) {
+        const found = isUuid(q.marker) ? await findNode(deps.db, q.marker) : undefined;
+        if (!found) throw notFound(`Node ${q.marker} could not be found.`);
+        marker = found.uuid;
+      }
+      const page = pageOrder('nodes', sort, q.sort_dir ?? 'asc', marker);
+      const where = listFilters(request, q);
+      if (page.after) where.push(page.after);
+      const rows = await deps.db
+        .select()
+        .from(nodes)
+        .where(and(...where))
+        .orderBy(...page.orderBy)
+        .limit(limit);
+      const shown = detail ? undefined : (fields ?? NODE_SUMMARY_FIELDS);
+      const body: Record<string, unknown> = {
+        nodes: rows.map((row) => nodeView(request, row, shown)),
+      };
+      // An instance_uuid matches one node at most: no next page (as Ironic).
+      const next =
+        q.instance_uuid === undefined
+          ? nextLink(request, resource, rows.length, limit, rows.at(-1)?.uuid)
+          : undefined;
+      if (next) body.next = next;
+      return body;
+    }
+
+    app.get('/v1/nodes', { schema: { querystring: ListQuery } }, (request) =>
+      list(request, request.query, 'nodes'),
+    );
+    app.get('/v1/nodes/detail', { schema: { querystring: ListQuery } }, (request) =>
+      list(request, request.query, 'nodes/detail'),
+    );
+
+    app.get(
+      '/v1/nodes/:node_ident',
+      { schema: { params: NodeIdent, querystring: ShowQuery } },
+      async (request) => {
+        const fields = parseNodeFields(request, request.query.fields);
+        return nodeView(request, await loadNode(deps, request, request.params.node_ident), fields);
+      },
+    );
+
+    app.patch(
+      '/v1/nodes/:node_ident',
+      { schema: { params: NodeIdent, body: NodePatchSchema } },
+      async (request) => {
+        const node = await loadNode(deps, request, request.params.node_ident);
+        // Ironic's reject_patch_in_newer_versions: a field the version does not have is 406.
+        for (const op of request.body) {
+          const field = op.path.split('/')[1] ?? '';
+          if (op.op !== 'remove' && op.op !== 'test') rejectNewerFields(request, { [field]: true });
+        }
+        if (node.leaseOwner && node.leaseExpiresAt && node.leaseExpiresAt > new Date()) {
+          throw conflict(
+            `Node ${node.uuid} is locked by ${node.leaseOwner}; retry when the current operation ends.`,
+          );
+        }
+        const changes = patchNode(node, request.body, deps.secrets);
+        const [row] = await deps.db
+          .update(nodes)
+          .set(changes)
+          .where(and(eq(nodes.uuid, node.uuid), eq(nodes.provisionState, node.provisionState)))
+          .returning()
+          .catch((error: unknown) => {
+            if (isUniqueViolation(error))
+              throw conflict(`A node named '${changes.name}' already exists.`);
+            throw error;
+          });
+        if (!row) throw conflict(`Node ${node.uuid} changed while the patch was applied; retry`);
+        return nodeView(request, row);
+      },
+    );
+
+    app.delete(
+      '/v1/nodes/:node_ident',
+      { schema: { params: NodeIdent } },
+      async (request, reply) => {
+        const node = await loadNode(deps, request, request.params.node_ident);
+        if (!isDeleteAllowed(node.provisionState, node.maintenance)) {
+          throw badRequest(
+            `Node ${node.uuid} cannot be deleted in provision state '${node.provisionState}'; move it to manageable or set maintenance first.`,
+          );
+        }
+        if (node.leaseOwner && node.leaseExpiresAt && node.leaseExpiresAt > new Date()) {
+          throw conflict(
+            `Node ${node.uuid} is locked by ${node.leaseOwner}; retry when the current operation ends.`,
+          );
+        }
+        await deps.db.delete(nodes).where(eq(nodes.uuid, node.uuid));
+        return reply.status(204).send();
+      },
+    );
+
+    app.get('/v1/nodes/:node_ident/states', { schema: { params: NodeIdent } }, async (request) => {
+      const node = await loadNode(deps, request, request.params.node_ident);
+      const n = nodeView(request, node);
+      return {
+        provision_state: legacyState(node.provisionState, request.apiMinor),
+        target_provision_state: n.target_provision_state,
+        provision_updated_at: n.provision_updated_at,
+        power_state: n.power_state,
+        target_power_state: n.target_power_state,
+        last_error: n.last_error,
+        console_enabled: false,
+        ...(request.apiMinor >= 12 ? { raid_config: {}, target_raid_config: {} } : {}),
+        ...(request.apiMinor >= 75 ? { boot_mode: node.bootMode, secure_boot: null } : {}),
+        ...(request.apiMinor >= V.LINKS_STATES_PROPERTIES
+          ? { links: links(request, `nodes/${node.uuid}/states`) }
+          : {}),
+      };
+    });
+
+    app.put(
+      '/v1/nodes/:node_ident/states/provision',
+      { schema: { params: NodeIdent, body: ProvisionRequestSchema } },
+      async (request, reply) => {
+        const node = await loadNode(deps, request, request.params.node_ident);
+        const verb = request.body.target;
+        if (!(PROVISION_VERBS as readonly string[]).includes(verb)) {
+          throw badRequest(
+            `Invalid field 'target': '${verb}' is not a provision verb; use one of ${PROVISION_VERBS.join(', ')}`,
+          );
+        }
+        const since = VERB_VERSIONS[verb as ProvisionVerb];
+        if (since !== undefined) requireVersion(request, since, `the '${verb}' verb`);
+        const queued = await requestProvision(deps, node, verb as ProvisionVerb, request.id, {
+          cleanSteps: request.body.clean_steps,
+          configDrive: request.body.configdrive,
+        });
+        // As Ironic, answer once the conductor has the node in the verb's transitional state,
+        // where a client cannot tell from the state alone (see awaitPickup).
+        if (queued.endsWhereItStarts) await awaitPickup(deps, node.uuid, node.provisionState);
+        reply.header(
+          'Location',
+          `${request.protocol}://${request.host}/v1/nodes/${node.uuid}/states`,
+        );
+        return reply.status(202).send();
+      },
+    );
+
+    app.put(
+      '/v1/nodes/:node_ident/states/power',
+      { schema: { params: NodeIdent, body: PowerRequestSchema } },
+      async (request, reply) => {
+        const node = await loadNode(deps, request, request.params.node_ident);
+        const { target, timeout } = request.body;
+        if (target.startsWith('soft') || timeout !== undefined)
+          requireVersion(request, V.SOFT_POWER_OFF, 'soft power off, soft reboot and timeout');
+        await requestPower(deps, node, request.body, request.id);
+        reply.header(
+          'Location',
+          `${request.protocol}://${request.host}/v1/nodes/${node.uuid}/states`,
+        );
+        return reply.status(202).send();
+      },
+    );
+
+    app.get(
+      '/v1/nodes/:node_ident/inventory',
+      { schema: { params: NodeIdent } },
+      async (request) => {
+        requireEndpoint(request, V.NODE_INVENTORY);
+        const node = await loadNode(deps, request, request.params.node_ident);
+        const [row] = await deps.db
+          .select()
+          .from(nodeInventory)
+          .where(eq(nodeInventory.nodeUuid, node.uuid))
+          .limit(1);
+        if (!row) throw notFound(`Node ${node.uuid} has no inventory: it has not been inspected.`);
+        return { inventory: row.inventory, plugin_data: row.pluginData };
+      },
+    );
+
+    app.get('/v1/nodes/:node_ident/history', { schema: { params: NodeIdent } }, async (request) => {
+      requireEndpoint(request, V.NODE_HISTORY);
+      const node = await loadNode(deps, request, request.params.node_ident);
+      const rows = await nodeHistoryOf(deps.db, node.uuid);
+      return {
+        history: rows.map((h) => ({
+          uuid: h.uuid,
+          created_at: h.createdAt.toISOString(),
+          severity: h.severity,
+          event_type: h.eventType,
+          event: h.event,
+          conductor: h.conductor,
+          user: h.user,
+          request_id: h.requestId,
+          from_state: h.fromState,
+          to_state: h.toState,
+          links: links(request, `nodes/${node.uuid}/history/${h.uuid}`),
+        })),
+      };
+    });
+  };
+}
+
+/** `%` and `_` in a user's substring match themselves. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

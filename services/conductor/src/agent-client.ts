@@ -1,0 +1,88 @@
+import pRetry, { AbortError } from 'p-retry';
+
+/** One command as the agent reports it (ironic-python-agent's command result). */
+export interface AgentCommand {
+  id: string;
+  command_name: string;
+  command_status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  command_error: unknown;
+  command_result: Record<string, unknown> | null;
+}
+
+/** The agent answered nonsense, refused, or could not be reached; `message` suits last_error. */
+export class AgentError extends Error {
+  constructor(
+    message: string,
+    /** Could not reach it (it may be rebooting): try again at the next heartbeat. */
+    readonly retryable = false,
+  ) {
+    super(message);
+    this.name = 'AgentError';
+  }
+}
+
+/**
+ * Client of the agent's command API (ironic-python-agent's /v1/commands), with the one-time agent
+ * token on every request. Like Ironic's agent_client: 60 s per request, 3 attempts on connection
+ * errors, none on an answer.
+ */
+export class AgentClient {
+  constructor(
+    private readonly agentUrl: string,
+    private readonly token: string,
+    private readonly timeoutMs = 60_000,
+  ) {}
+
+  /** Starts `name` (e.g. clean.execute_clean_step); async commands come back RUNNING. */
+  run(name: string, params: Record<string, unknown>, wait = false): Promise<AgentCommand> {
+    return this.request('POST', `/v1/commands/?wait=${wait}`, {
+      name,
+      params,
+    }) as Promise<AgentCommand>;
+  }
+
+  async commands(): Promise<AgentCommand[]> {
+    const body = (await this.request('GET', '/v1/commands/')) as { commands?: AgentCommand[] };
+    if (!Array.isArray(body.commands))
+      throw new AgentError(`Agent at ${this.agentUrl} sent a command list without "commands"`);
+    return body.commands;
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const url = new URL(path, this.agentUrl.endsWith('/') ? this.agentUrl : `${this.agentUrl}/`);
+    url.searchParams.set('agent_token', this.token);
+    const shown = `${this.agentUrl}${path.split('?')[0]}`;
+    const response = await pRetry(
+      async () => {
+        try {
+          return await fetch(url, {
+            method,
+            headers: body === undefined ? {} : { 'content-type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(this.timeoutMs),
+          });
+        } catch (error) {
+          const cause =
+            (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+          throw new AgentError(`Agent at ${this.agentUrl} could not be reached (${cause})`, true);
+        }
+      },
+      { retries: 2, minTimeout: 500, factor: 2 },
+    ).catch((error: unknown) => {
+      throw error instanceof AbortError ? error.originalError : error;
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new AgentError(
+        `Agent at ${this.agentUrl} answered ${method} ${shown} with HTTP ${response.status}: ${text.slice(0, 300)}`,
+      );
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new AgentError(
+        `Agent at ${this.agentUrl} answered ${method} ${shown} with something that is not JSON`,
+      );
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { busOptionsFromEnv, type BusOptions } from '@ingot/bus';
+import { boolFromEnv, intFromEnv, siteFromEnv } from '@ingot/service';
+import { databaseUrlFromEnv } from '@ingot/store';
+
+export interface ConductorConfig {
+  id: string;
+  /** The conductor_group this conductor serves ('' is the default site). */
+  site: string;
+  databaseUrl: string;
+  bus: BusOptions;
+  /** How long a node lease lives without renewal; a dead conductor's nodes wait this long. */
+  leaseTtlMs: number;
+  /** How long to wait for a power worker to answer a BMC command. */
+  bmcReplyTimeoutMs: number;
+  /** How often to look for nodes left behind by a dead conductor and for passed deadlines. */
+  sweepIntervalMs: number;
+  ackWaitMs: number;
+  maxDeliver: number;
+  concurrency: number;
+  opsPort: number;
+  opsHost: string;
+  /** The API URL a ramdisk agent calls back (lookup, heartbeat, inspection). */
+  agentApiUrl: string;
+  /** How long to wait for the image cache (a first download of a large image takes a while). */
+  imageReplyTimeoutMs: number;
+  /** Deadlines of the wait states: no agent news for this long moves the node to its failed state. */
+  inspectWaitTimeoutMs: number;
+  cleanWaitTimeoutMs: number;
+  deployWaitTimeoutMs: number;
+  /** Automated cleaning on provide and undeploy: metadata (default, as Metal3), full, disabled. */
+  automatedClean: 'metadata' | 'full' | 'disabled';
+  allowMd5: boolean;
+}
+
+export function conductorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ConductorConfig {
+  const site = siteFromEnv(env);
+  return {
+    id: env.INGOT_CONDUCTOR_ID || `conductor-${hostname()}-${randomBytes(3).toString('hex')}`,
+    site,
+    databaseUrl: databaseUrlFromEnv(env),
+    bus: { ...busOptionsFromEnv(env), name: 'ingot-conductor' },
+    leaseTtlMs: intFromEnv(env, 'INGOT_LEASE_TTL_MS', 30_000),
+    bmcReplyTimeoutMs: intFromEnv(env, 'INGOT_BMC_REPLY_TIMEOUT_MS', 90_000),
+    sweepIntervalMs: intFromEnv(env, 'INGOT_SWEEP_INTERVAL_MS', 5_000),
+    ackWaitMs: intFromEnv(env, 'INGOT_ACK_WAIT_MS', 30_000),
+    maxDeliver: intFromEnv(env, 'INGOT_MAX_DELIVER', 10),
+    concurrency: intFromEnv(env, 'INGOT_CONCURRENCY', 128),
+    opsPort: intFromEnv(env, 'INGOT_OPS_PORT', 9102),
+    opsHost: env.INGOT_OPS_HOST ?? '127.0.0.1',
+    agentApiUrl: env.INGOT_AGENT_API_URL ?? 'http://127.0.0.1:6385',
+    imageReplyTimeoutMs: intFromEnv(env, 'INGOT_IMAGE_REPLY_TIMEOUT_MS', 1_800_000),
+    inspectWaitTimeoutMs: intFromEnv(env, 'INGOT_INSPECT_WAIT_TIMEOUT_MS', 1_800_000),
+    cleanWaitTimeoutMs: intFromEnv(env, 'INGOT_CLEAN_WAIT_TIMEOUT_MS', 1_800_000),
+    deployWaitTimeoutMs: intFromEnv(env, 'INGOT_DEPLOY_WAIT_TIMEOUT_MS', 1_800_000),
+    automatedClean: cleanMode(env.INGOT_AUTOMATED_CLEAN),
+    allowMd5: boolFromEnv(env, 'INGOT_ALLOW_MD5'),
+  };
+}
+
+function cleanMode(value: string | undefined): ConductorConfig['automatedClean'] {
+  const mode = value || 'metadata';
+  if (mode !== 'metadata' && mode !== 'full' && mode !== 'disabled') {
+    throw new Error(`INGOT_AUTOMATED_CLEAN must be metadata, full or disabled, got "${value}"`);
+  }
+  return mode;
+}

@@ -1,0 +1,23 @@
+import type { ConductorCommand } from '@ingot/contracts';
+import type { ConductorContext } from '../context.js';
+import { handleBootDeviceCommand } from './boot-device.js';
+import { handleHeartbeat } from './heartbeat.js';
+import { handleInspectionResult } from './inspection-result.js';
+import { handlePowerCommand } from './power.js';
+import { handleProvisionCommand } from './provision.js';
+
+/** Routes a conductor command to its handler. */
+export function dispatch(ctx: ConductorContext, cmd: ConductorCommand): Promise<void> {
+  switch (cmd.type) {
+    case 'node.provision':
+      return handleProvisionCommand(ctx, cmd);
+    case 'node.power':
+      return handlePowerCommand(ctx, cmd);
+    case 'node.boot_device':
+      return handleBootDeviceCommand(ctx, cmd);
+    case 'node.heartbeat':
+      return handleHeartbeat(ctx, cmd);
+    case 'node.inspection_result':
+      return handleInspectionResult(ctx, cmd);
+  }
+}

@@ -1,0 +1,69 @@
+import { eq, inArray, sql } from 'drizzle-orm';
+import { STABLE_STATES } from '@ingot/lifecycle';
+import type { ConductorCommand } from '@ingot/contracts';
+import { appendHistory, markHandled, nodes } from '@ingot/store';
+import { CONDUCTOR_INBOX, type ConductorContext } from '../context.js';
+
+/**
+ * A command failed on its last allowed delivery. The node gets a readable last_error and loses the
+ * pending target, so a person sees what happened instead of a node waiting forever.
+ */
+export async function recordGiveUp(
+  ctx: ConductorContext,
+  cmd: ConductorCommand,
+  error: unknown,
+  deliveries: number,
+): Promise<void> {
+  const what = describeCommand(cmd);
+  const reason = error instanceof Error ? error.message : String(error);
+  const lastError = `Gave up on ${what} after ${deliveries} attempts: ${reason}`;
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(nodes)
+      .set({
+        lastError,
+        updatedAt: new Date(),
+        ...(cmd.type === 'node.power'
+          ? { targetPowerState: null }
+          : cmd.type === 'node.boot_device'
+            ? {} // changes no state: only the error is recorded
+            : // A verb that never started leaves no target behind; one in progress is resumed by the sweeper.
+              {
+                targetProvisionState: sql`CASE WHEN ${inArray(nodes.provisionState, [...STABLE_STATES])} THEN NULL ELSE ${nodes.targetProvisionState} END`,
+              }),
+      })
+      .where(eq(nodes.uuid, cmd.node_uuid));
+    await appendHistory(tx, [
+      {
+        nodeUuid: cmd.node_uuid,
+        eventType: historyKind(cmd),
+        severity: 'ERROR',
+        event: lastError,
+        requestId: cmd.request_id,
+        conductor: ctx.config.id,
+      },
+    ]);
+    await markHandled(tx, CONDUCTOR_INBOX, cmd.id);
+  });
+}
+
+function historyKind(cmd: ConductorCommand): string {
+  if (cmd.type === 'node.power') return 'power';
+  if (cmd.type === 'node.boot_device') return 'management';
+  return 'provisioning';
+}
+
+function describeCommand(cmd: ConductorCommand): string {
+  switch (cmd.type) {
+    case 'node.provision':
+      return `provision '${cmd.payload.verb}'`;
+    case 'node.power':
+      return `power '${cmd.payload.target}'`;
+    case 'node.boot_device':
+      return `boot device '${cmd.payload.device}'`;
+    case 'node.heartbeat':
+      return 'an agent heartbeat';
+    case 'node.inspection_result':
+      return 'the inspection result';
+  }
+}

@@ -1,0 +1,2 @@
+export * from './conductor.js';
+export * from './config.js';

@@ -1,0 +1,20 @@
+import { runService } from '@ingot/service';
+import { conductorConfigFromEnv } from './config.js';
+import { startConductor } from './conductor.js';
+
+const config = conductorConfigFromEnv();
+await runService({
+  serviceName: 'ingot-conductor',
+  logName: 'conductor',
+  ops: { port: config.opsPort, host: config.opsHost },
+  start: async (logger) => {
+    const conductor = await startConductor(config, logger);
+    return {
+      stop: () => conductor.stop(),
+      health: async () => ({
+        ok: !conductor.ctx.bus.nc.isClosed(),
+        details: { leases: conductor.ctx.leases.heldCount() },
+      }),
+    };
+  },
+});

@@ -1,0 +1,136 @@
+import { RetryLater } from '@ingot/bus';
+import { acquireLease, releaseLease, renewLeases, type Db, type NodeRow } from '@ingot/store';
+import type { Logger } from '@ingot/telemetry';
+
+export interface LeaseOptions {
+  db: Db;
+  owner: string;
+  ttlMs: number;
+  logger: Logger;
+}
+
+/** What a task holds while it works on a node: the node as loaded, and whether the lease is still ours. */
+export interface LeasedNode {
+  node: NodeRow;
+  owner: string;
+  /** Aborted when a renewal finds the lease taken: the task must stop writing. */
+  signal: AbortSignal;
+}
+
+/**
+ * The conductor's task manager (Ironic's task_manager.acquire): the only way a handler touches a
+ * node. It serialises work on a node inside this process, takes the node's lease in PostgreSQL,
+ * renews every lease it holds, and releases it when the task ends. A dead conductor's leases expire
+ * and another conductor's task can then take the node.
+ */
+export class NodeLeases {
+  private readonly held = new Map<string, AbortController>();
+  private readonly localQueue = new Map<string, Promise<unknown>>();
+  private readonly renewTimer: NodeJS.Timeout;
+
+  constructor(private readonly opts: LeaseOptions) {
+    this.renewTimer = setInterval(() => void this.renew(), Math.max(200, opts.ttlMs / 3));
+  }
+
+  /**
+   * Runs `fn` holding the node's lease. When another conductor holds it, waits up to `waitMs`
+   * for it to be released or to expire, then gives up with RetryLater. Returns undefined when the
+   * node does not exist.
+   */
+  async withNodeLease<T>(
+    nodeUuid: string,
+    purpose: string,
+    fn: (leased: LeasedNode) => Promise<T>,
+    waitMs = this.opts.ttlMs + 1_000,
+  ): Promise<T | undefined> {
+    return this.serialised(nodeUuid, async () => {
+      const node = await this.acquire(nodeUuid, purpose, waitMs);
+      if (!node) return undefined;
+      const controller = new AbortController();
+      this.held.set(nodeUuid, controller);
+      try {
+        return await fn({ node, owner: this.opts.owner, signal: controller.signal });
+      } finally {
+        this.held.delete(nodeUuid);
+        if (!controller.signal.aborted) {
+          await releaseLease(this.opts.db, nodeUuid, this.opts.owner).catch((error) =>
+            this.opts.logger.warn(
+              { err: String(error), node: nodeUuid },
+              'could not release lease; it will expire',
+            ),
+          );
+        }
+      }
+    });
+  }
+
+  heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Stops renewing; leases still held expire on their own. */
+  close(): void {
+    clearInterval(this.renewTimer);
+  }
+
+  private async acquire(
+    nodeUuid: string,
+    purpose: string,
+    waitMs: number,
+  ): Promise<NodeRow | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+      const node = await acquireLease(
+        this.opts.db,
+        nodeUuid,
+        this.opts.owner,
+        this.opts.ttlMs,
+        purpose,
+      );
+      if (node) return node;
+      const exists = await this.opts.db.query.nodes.findFirst({
+        where: (n, { eq }) => eq(n.uuid, nodeUuid),
+        columns: { uuid: true, leaseOwner: true },
+      });
+      if (!exists) return undefined;
+      if (Date.now() + pause > deadline) {
+        throw new RetryLater(
+          `node ${nodeUuid} is held by ${exists.leaseOwner ?? 'another conductor'}`,
+          2_000,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  private async renew(): Promise<void> {
+    const uuids = [...this.held.keys()];
+    if (uuids.length === 0) return;
+    try {
+      const still = await renewLeases(this.opts.db, this.opts.owner, uuids, this.opts.ttlMs);
+      for (const uuid of uuids) {
+        if (!still.has(uuid)) {
+          this.opts.logger.error(
+            { node: uuid },
+            'lease lost to another conductor; abandoning the task',
+          );
+          this.held.get(uuid)?.abort(new Error(`lease of node ${uuid} was lost`));
+        }
+      }
+    } catch (error) {
+      this.opts.logger.warn({ err: String(error) }, 'lease renewal failed; will retry');
+    }
+  }
+
+  /** One task per node at a time in this process; the DB lease handles other processes. */
+  private serialised<T>(nodeUuid: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.localQueue.get(nodeUuid) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.localQueue.set(nodeUuid, tail);
+    void tail.then(() => {
+      if (this.localQueue.get(nodeUuid) === tail) this.localQueue.delete(nodeUuid);
+    });
+    return run;
+  }
+}

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import type { PowerState, ProvisionState } from '@ingot/contracts';
+import type { Subjects } from '@ingot/bus';
+import { traceHeaders } from '@ingot/bus';
+import {
+  appendHistory,
+  enqueueOutbox,
+  heldBy,
+  LeaseLostError,
+  markHandled,
+  nodes,
+  type Db,
+  type HistoryEntry,
+  type NodeRow,
+  type OutboxMessage,
+} from '@ingot/store';
+import type { LeasedNode } from './node-lease.js';
+
+type NodeColumns = Partial<typeof nodes.$inferInsert>;
+
+export interface NodeChange {
+  set: NodeColumns;
+  history?: Omit<HistoryEntry, 'nodeUuid' | 'requestId' | 'conductor'>[];
+  outbox?: OutboxMessage[];
+  /** Marks a bus message as acted on, in the same transaction as its effect. */
+  handled?: { consumer: string; messageId: string };
+}
+
+/**
+ * Writes a change to a leased node together with its history and outgoing messages, in one
+ * transaction fenced by the lease: if another conductor took the node meanwhile, nothing is written.
+ */
+export async function writeNode(
+  db: Db,
+  leased: LeasedNode,
+  requestId: string | undefined,
+  change: NodeChange,
+): Promise<NodeRow> {
+  if (leased.signal.aborted) throw new LeaseLostError(leased.node.uuid, leased.owner);
+  const row = await db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(nodes)
+      .set({ ...change.set, updatedAt: new Date() })
+      .where(heldBy(leased.node.uuid, leased.owner))
+      .returning();
+    if (!updated) throw new LeaseLostError(leased.node.uuid, leased.owner);
+    await appendHistory(
+      tx,
+      (change.history ?? []).map((h) => ({
+        ...h,
+        nodeUuid: updated.uuid,
+        requestId,
+        conductor: leased.owner,
+      })),
+    );
+    await enqueueOutbox(tx, change.outbox ?? []);
+    if (change.handled) await markHandled(tx, change.handled.consumer, change.handled.messageId);
+    return updated;
+  });
+  leased.node = row;
+  return row;
+}
+
+/** The columns, history row and event of a provision state transition. */
+export function provisionTransition(
+  subjects: Subjects,
+  node: NodeRow,
+  args: {
+    to: ProvisionState;
+    target: ProvisionState | null;
+    event: string;
+    lastError?: string | null;
+    requestId?: string;
+    deadlineAt?: Date | null;
+  },
+): NodeChange {
+  const lastError = args.lastError === undefined ? node.lastError : args.lastError;
+  const at = new Date();
+  return {
+    set: {
+      provisionState: args.to,
+      targetProvisionState: args.target,
+      provisionUpdatedAt: at,
+      lastError,
+      deadlineAt: args.deadlineAt ?? null,
+    },
+    history: [
+      {
+        eventType: 'provisioning',
+        severity:
+          lastError && args.lastError !== undefined && args.lastError !== null ? 'ERROR' : 'INFO',
+        event: lastError && args.lastError ? `${args.event}: ${lastError}` : args.event,
+        fromState: node.provisionState,
+        toState: args.to,
+      },
+    ],
+    outbox: [
+      {
+        id: randomUUID(),
+        subject: subjects.nodeEvent(node.uuid, 'provision'),
+        headers: traceHeaders(),
+        payload: {
+          id: randomUUID(),
+          type: 'provision_state_changed',
+          node_uuid: node.uuid,
+          site: node.conductorGroup,
+          request_id: args.requestId,
+          at: at.toISOString(),
+          from: node.provisionState,
+          to: args.to,
+          target: args.target,
+          event: args.event,
+          last_error: lastError,
+        },
+      },
+    ],
+  };
+}
+
+/** The columns, history row and event of a power state change (or a failed attempt). */
+export function powerChange(
+  subjects: Subjects,
+  node: NodeRow,
+  args: { to: PowerState | null; lastError: string | null; event: string; requestId?: string },
+): NodeChange {
+  const at = new Date();
+  return {
+    set: {
+      powerState: args.to ?? node.powerState,
+      targetPowerState: null,
+      lastError: args.lastError,
+    },
+    history: [
+      {
+        eventType: 'power',
+        severity: args.lastError ? 'ERROR' : 'INFO',
+        event: args.lastError ? `${args.event}: ${args.lastError}` : args.event,
+        fromState: node.powerState,
+        toState: args.to ?? node.powerState,
+      },
+    ],
+    outbox: [
+      {
+        id: randomUUID(),
+        subject: subjects.nodeEvent(node.uuid, 'power'),
+        headers: traceHeaders(),
+        payload: {
+          id: randomUUID(),
+          type: 'power_state_changed',
+          node_uuid: node.uuid,
+          site: node.conductorGroup,
+          request_id: args.requestId,
+          at: at.toISOString(),
+          from: node.powerState,
+          to: args.to ?? node.powerState,
+          last_error: args.lastError,
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,20 @@
+import type { ConductorContext } from '../context.js';
+import type { LeasedNode } from '../node-lease.js';
+import { transitionNode } from '../transition-node.js';
+import { tearDownRamdisk } from './ramdisk.js';
+import { runCleaning } from './clean.js';
+
+/** `deleting` (undeploy): power off, forget the instance, then clean before the node is available again. */
+export async function runDeleting(
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  requestId?: string,
+): Promise<void> {
+  await tearDownRamdisk(ctx, leased, { powerOff: true, requestId });
+  await transitionNode(ctx, leased, 'clean', {
+    note: 'instance torn down; cleaning',
+    requestId,
+    set: { instanceInfo: {} },
+  });
+  await runCleaning(ctx, leased, requestId);
+}

@@ -1,0 +1,41 @@
+import type { ProvisionState } from '@ingot/contracts';
+import type { ConductorContext } from '../context.js';
+import type { LeasedNode } from '../node-lease.js';
+import { runAdopting } from './adopt.js';
+import { runCleaning } from './clean.js';
+import { runDeleting } from './delete.js';
+import { runDeploying } from './deploy.js';
+import { failOperation, isOperationError } from './fail.js';
+import { runInspecting } from './inspect.js';
+import { runVerify } from './verify.js';
+
+export type OperationRunner = (
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  requestId?: string,
+) => Promise<void>;
+
+/** Runs a step; a failure a person can act on ends the operation in its failed state with that reason. */
+const guarded =
+  (runner: OperationRunner): OperationRunner =>
+  async (ctx, leased, requestId) => {
+    try {
+      await runner(ctx, leased, requestId);
+    } catch (error) {
+      if (!isOperationError(error)) throw error;
+      await failOperation(ctx, leased, error.message, { requestId });
+    }
+  };
+
+/**
+ * The step a conductor runs for a node in each in-progress state. A state listed here is resumable:
+ * a conductor that finds a node there without a live lease runs the step again.
+ */
+export const OPERATIONS: Partial<Record<ProvisionState, OperationRunner>> = {
+  verifying: runVerify,
+  inspecting: guarded(runInspecting),
+  cleaning: guarded(runCleaning),
+  deploying: guarded(runDeploying),
+  deleting: guarded(runDeleting),
+  adopting: guarded(runAdopting),
+};

@@ -1,0 +1,147 @@
+import type { ConductorContext } from '../context.js';
+import { AgentClient, AgentError, type AgentCommand } from '../agent-client.js';
+import type { LeasedNode } from '../node-lease.js';
+import { updateNode } from '../transition-node.js';
+import { StepError } from './fail.js';
+
+/** One step as Ironic describes it: {interface, step, args, priority}. */
+export interface Step {
+  interface: string;
+  step: string;
+  priority?: number;
+  args?: Record<string, unknown>;
+}
+
+/** Progress of a step-driven operation, persisted in driver_internal_info.steps. */
+export interface StepProgress {
+  operation: 'clean' | 'deploy';
+  list: Step[];
+  index: number;
+  /** hardware_manager_version the agent reported, sent back with each step as IPA requires. */
+  version?: unknown;
+  /** The agent command of the running step. */
+  command?: { id: string; step: string };
+}
+
+export const stepProgressOf = (leased: LeasedNode): StepProgress | undefined =>
+  (leased.node.driverInternalInfo as { steps?: StepProgress }).steps;
+
+export async function saveProgress(
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  steps: StepProgress | undefined,
+) {
+  const { steps: _old, ...rest } = leased.node.driverInternalInfo as Record<string, unknown>;
+  await updateNode(ctx, leased, { driverInternalInfo: steps ? { ...rest, steps } : rest });
+}
+
+export function agentOf(leased: LeasedNode): AgentClient {
+  const { agentUrl, agentToken } = leased.node;
+  if (!agentUrl || !agentToken)
+    throw new AgentError('the agent has not heartbeated with its callback URL yet');
+  return new AgentClient(agentUrl, agentToken);
+}
+
+export type StepOutcome = 'running' | 'complete';
+
+/**
+ * Moves a step-driven operation one notch forward on a heartbeat: checks the running step's
+ * command, starts the next step, or reports that every step is done. Each call is idempotent.
+ */
+export async function advanceSteps(
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  progress: StepProgress,
+  opts: {
+    execute: string;
+    params: (step: Step, progress: StepProgress) => Promise<Record<string, unknown>>;
+    deadlineInMs: number;
+    requestId?: string;
+  },
+): Promise<StepOutcome> {
+  const agent = agentOf(leased);
+  const kind = progress.operation === 'clean' ? 'cleaning' : 'deploy';
+  if (progress.command) {
+    const command = await findCommand(agent, progress.command.id, leased.node.agentUrl ?? '');
+    if (command.command_status === 'RUNNING') return 'running';
+    if (command.command_status === 'FAILED') {
+      throw new StepError(
+        `the agent failed ${progress.operation} step ${progress.command.step}: ${describeError(command.command_error)}`,
+      );
+    }
+    await updateNode(
+      ctx,
+      leased,
+      {},
+      { eventType: kind, event: `${progress.operation} step ${progress.command.step} finished` },
+    );
+    progress = { ...progress, index: progress.index + 1, command: undefined };
+    await saveProgress(ctx, leased, progress);
+  }
+  const step = progress.list[progress.index];
+  if (!step) return 'complete';
+  // A conductor that died between starting a step and recording it must not start it twice.
+  const already = await runningStep(agent, opts.execute, step.step);
+  if (already) {
+    await saveProgress(ctx, leased, { ...progress, command: { id: already.id, step: step.step } });
+    return 'running';
+  }
+  const started = await agent.run(opts.execute, await opts.params(step, progress));
+  if (
+    typeof started?.id !== 'string' ||
+    !['RUNNING', 'SUCCEEDED', 'FAILED'].includes(started.command_status)
+  ) {
+    throw new StepError(`the agent answered ${opts.execute} with an unexpected body`);
+  }
+  if (started.command_status === 'FAILED') {
+    throw new StepError(
+      `the agent refused ${progress.operation} step ${step.step}: ${describeError(started.command_error)}`,
+    );
+  }
+  await saveProgress(ctx, leased, { ...progress, command: { id: started.id, step: step.step } });
+  await updateNode(
+    ctx,
+    leased,
+    { deadlineAt: new Date(Date.now() + opts.deadlineInMs) },
+    { eventType: kind, event: `${progress.operation} step ${step.step} started` },
+    opts.requestId,
+  );
+  return 'running';
+}
+
+/** The agent's command for this step from an earlier attempt, if it is running or done. */
+async function runningStep(
+  agent: AgentClient,
+  execute: string,
+  step: string,
+): Promise<AgentCommand | undefined> {
+  const name = execute.split('.').pop();
+  const commands = await agent.commands();
+  return commands
+    .filter((c) => c.command_name === name || c.command_name === execute)
+    .filter(
+      (c) =>
+        (c as { command_params?: { step?: { step?: string } } }).command_params?.step?.step ===
+        step,
+    )
+    .find((c) => c.command_status !== 'FAILED');
+}
+
+async function findCommand(
+  agent: AgentClient,
+  id: string,
+  agentUrl: string,
+): Promise<AgentCommand> {
+  const commands = await agent.commands();
+  const command = commands.find((c) => c.id === id);
+  if (!command)
+    throw new StepError(`the agent at ${agentUrl} no longer knows command ${id} (did it reboot?)`);
+  return command;
+}
+
+function describeError(error: unknown): string {
+  if (!error) return 'no reason given';
+  if (typeof error === 'string') return error;
+  const e = error as { message?: string; details?: string };
+  return e.details ?? e.message ?? JSON.stringify(error).slice(0, 500);
+}

@@ -1,0 +1,61 @@
+import type { ImageCacheCommand, ImageCacheReply } from '@ingot/contracts';
+import type { BootIsoStore } from './boot-isos.js';
+import { ImageError } from './image-error.js';
+import type { ImagePreparer } from './image-preparer.js';
+
+export interface CommandDeps {
+  preparer: ImagePreparer;
+  bootIsos: BootIsoStore;
+  /** Base of the URLs put in replies, without a trailing slash. */
+  publicUrl: () => string;
+}
+
+/**
+ * Carries out one image cache command and words the answer. Failures the requester must act on
+ * become `ok: false` replies; anything else (a bug, a broken disk) is thrown for a redelivery.
+ */
+export async function runImageCacheCommand(
+  cmd: ImageCacheCommand,
+  deps: CommandDeps,
+): Promise<ImageCacheReply> {
+  try {
+    switch (cmd.type) {
+      case 'image.prepare': {
+        const image = await deps.preparer.prepare(cmd.payload);
+        return {
+          command_id: cmd.id,
+          ok: true,
+          url: `${deps.publicUrl()}/images/${image.sha256}.raw`,
+          size: image.size,
+          sha256: image.sha256,
+          disk_format: 'raw',
+        };
+      }
+      case 'image.boot_iso': {
+        const iso = await deps.bootIsos.build(cmd.node_uuid, cmd.payload.agent_config);
+        return {
+          command_id: cmd.id,
+          ok: true,
+          url: `${deps.publicUrl()}/boot/${iso.name}.iso`,
+          size: iso.size,
+          sha256: iso.sha256,
+          disk_format: 'iso',
+        };
+      }
+    }
+  } catch (error) {
+    const known = asImageError(error);
+    if (!known) throw error;
+    return { command_id: cmd.id, ok: false, error: { kind: known.kind, message: known.message } };
+  }
+}
+
+function asImageError(error: unknown): ImageError | undefined {
+  if (error instanceof ImageError) return error;
+  if ((error as NodeJS.ErrnoException)?.code === 'ENOSPC')
+    return new ImageError(
+      'capacity',
+      'The image cache disk is full; free space or lower INGOT_IMAGECACHE_BUDGET_BYTES below the free disk space',
+    );
+  return undefined;
+}

@@ -1,0 +1,71 @@
+import { boolFromEnv, intFromEnv, siteFromEnv } from '@ingot/service';
+import { busOptionsFromEnv, type BusOptions } from '@ingot/bus';
+
+export interface ImageCacheConfig {
+  site: string;
+  bus: BusOptions;
+  /** Holds images/, boot/, tmp/ and index.json. */
+  dir: string;
+  /** Total size of the cached raw images; least recently used ones are evicted beyond it. */
+  budgetBytes: number;
+  /** The image server (images, boot ISOs, iPXE scripts, /healthz, /metrics); port 0 picks one. */
+  host: string;
+  port: number;
+  /** Base URL agents and BMCs download from; undefined means http://<host>:<bound port>. */
+  publicUrl: string | undefined;
+  /** Default for commands that do not say; md5 is too weak to prove an image unaltered. */
+  allowMd5: boolean;
+  /** A download that receives no bytes for this long is abandoned. */
+  downloadTimeoutMs: number;
+  /** Commands handled at once (downloads, conversions, ISO builds). */
+  concurrency: number;
+  ackWaitMs: number;
+  maxDeliver: number;
+  ipxe: {
+    /** Deploy kernel and ramdisk of the agent; iPXE scripts are refused until both are set. */
+    kernelUrl: string | undefined;
+    initrdUrl: string | undefined;
+    /** The Ingot API base URL the agent looks itself up at (ipa-api-url). */
+    apiUrl: string;
+  };
+}
+
+const GiB = 1024 ** 3;
+
+const httpUrl = (value: string | undefined, name: string): string | undefined => {
+  if (value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name} must be an http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`${name} must be an http(s) URL, got "${value}"`);
+  return value.replace(/\/+$/, '');
+};
+
+export function imageCacheConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ImageCacheConfig {
+  const site = siteFromEnv(env);
+  const port = intFromEnv(env, 'INGOT_IMAGECACHE_PORT', 8080);
+  if (port > 65535) throw new Error(`INGOT_IMAGECACHE_PORT must be a TCP port, got ${port}`);
+  return {
+    site,
+    bus: { ...busOptionsFromEnv(env), name: 'ingot-imagecache' },
+    dir: env.INGOT_IMAGECACHE_DIR || './.imagecache',
+    budgetBytes: intFromEnv(env, 'INGOT_IMAGECACHE_BUDGET_BYTES', 20 * GiB, 1),
+    host: env.INGOT_IMAGECACHE_HOST || '127.0.0.1',
+    port,
+    publicUrl: httpUrl(env.INGOT_IMAGECACHE_PUBLIC_URL, 'INGOT_IMAGECACHE_PUBLIC_URL'),
+    allowMd5: boolFromEnv(env, 'INGOT_ALLOW_MD5'),
+    downloadTimeoutMs: intFromEnv(env, 'INGOT_DOWNLOAD_TIMEOUT_MS', 60_000, 1),
+    concurrency: intFromEnv(env, 'INGOT_CONCURRENCY', 16, 1),
+    ackWaitMs: intFromEnv(env, 'INGOT_ACK_WAIT_MS', 60_000, 1_000),
+    maxDeliver: intFromEnv(env, 'INGOT_MAX_DELIVER', 5, 1),
+    ipxe: {
+      kernelUrl: httpUrl(env.INGOT_IPXE_KERNEL_URL, 'INGOT_IPXE_KERNEL_URL'),
+      initrdUrl: httpUrl(env.INGOT_IPXE_INITRD_URL, 'INGOT_IPXE_INITRD_URL'),
+      apiUrl: httpUrl(env.INGOT_API_PUBLIC_URL, 'INGOT_API_PUBLIC_URL') ?? 'http://127.0.0.1:6385',
+    },
+  };
+}

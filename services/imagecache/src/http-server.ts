@@ -1,0 +1,144 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { metricsContentType, metricsText, type Logger } from '@ingot/telemetry';
+import type { BootIsoStore } from './boot-isos.js';
+import type { ImageIndex } from './image-index.js';
+import { ipxeScript, type IpxeSettings } from './ipxe.js';
+import { bytesServed } from './metrics.js';
+import { sendFile } from './send-file.js';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  images: ImageIndex;
+  bootIsos: BootIsoStore;
+  ipxe: Partial<IpxeSettings> & { apiUrl: string };
+  healthy: () => boolean;
+  logger: Logger;
+}
+
+export interface RunningHttpServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+// Routes match the raw path, so %-escapes, "..", and extra slashes never reach the file system.
+const IMAGE = /^\/images\/([0-9a-f]{64})\.raw$/;
+const BOOT_ISO = /^\/boot\/([A-Za-z0-9_-]{1,64}-[0-9a-f]{16})\.iso$/;
+const IPXE = /^\/ipxe\/([A-Za-z0-9_-]{1,64})\.ipxe$/;
+
+/** A long transfer gets this long to finish after stop() before its connection is cut. */
+const DRAIN_MS = 5_000;
+
+/** Serves raw images, boot ISOs, iPXE scripts, /healthz and /metrics. GET and HEAD only. */
+export function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
+  const server = createServer((req, res) => {
+    route(req, res, opts).catch((error: unknown) => {
+      opts.logger.error({ err: String(error), url: req.url }, 'image server request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((done) => {
+            const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+            server.close(() => {
+              clearTimeout(cut);
+              done();
+            });
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}
+
+const text = (res: ServerResponse, status: number, body: string, headers = {}) =>
+  res
+    .writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers })
+    .end(res.req.method === 'HEAD' ? undefined : body);
+
+async function route(req: IncomingMessage, res: ServerResponse, opts: HttpServerOptions) {
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return text(res, 405, 'only GET and HEAD\n', { allow: 'GET, HEAD' });
+
+  const image = IMAGE.exec(path)?.[1];
+  if (image) return serveImage(req, res, opts.images, image);
+  const iso = BOOT_ISO.exec(path)?.[1];
+  if (iso) return serveBootIso(req, res, opts.bootIsos, iso);
+  const node = IPXE.exec(path)?.[1];
+  if (node) {
+    const { kernelUrl, initrdUrl, apiUrl } = opts.ipxe;
+    if (!kernelUrl || !initrdUrl)
+      return text(
+        res,
+        503,
+        'iPXE boot is not configured: set INGOT_IPXE_KERNEL_URL and INGOT_IPXE_INITRD_URL\n',
+      );
+    return text(res, 200, ipxeScript(node, { kernelUrl, initrdUrl, apiUrl }), {
+      'cache-control': 'no-store',
+    });
+  }
+  if (path === '/healthz') {
+    const ok = opts.healthy();
+    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+    return res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }));
+  }
+  if (path === '/metrics') {
+    res.writeHead(200, { 'content-type': metricsContentType });
+    return res.end(await metricsText());
+  }
+  return text(res, 404, 'not found\n');
+}
+
+async function serveImage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  images: ImageIndex,
+  sha256: string,
+): Promise<void> {
+  const file = images.useFile(sha256);
+  if (!file) return void text(res, 404, 'not found\n');
+  // Pinned for the whole transfer, so eviction never pulls an image from under a reader.
+  const release = images.pin(sha256);
+  try {
+    const sent = await sendFile(req, res, {
+      path: file.path,
+      sha256,
+      contentType: 'application/octet-stream',
+      // Content-addressed: the bytes at this URL never change.
+      cacheControl: 'public, max-age=31536000, immutable',
+    });
+    if (sent === false) return void text(res, 404, 'not found\n');
+    bytesServed.inc({ kind: 'image' }, sent);
+  } finally {
+    release();
+  }
+}
+
+async function serveBootIso(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bootIsos: BootIsoStore,
+  name: string,
+): Promise<void> {
+  const iso = bootIsos.lookup(name);
+  const sent = iso
+    ? await sendFile(req, res, {
+        path: iso.path,
+        sha256: iso.sha256,
+        contentType: 'application/x-iso9660-image',
+        // It holds an agent token: no proxy or client cache keeps a copy.
+        cacheControl: 'no-store',
+      })
+    : false;
+  if (sent === false) return void text(res, 404, 'not found\n');
+  bytesServed.inc({ kind: 'boot_iso' }, sent);
+}

@@ -1,0 +1,155 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { convertToRaw, MediaToolError, qemuImgInfo } from '@ingot/media';
+import { withSpan, type Logger } from '@ingot/telemetry';
+import { expectedDigest, type ExpectedDigest, type PreparePayload } from './digest.js';
+import { downloadVerified, tooLarge } from './download.js';
+import { ImageError, displayUrl } from './image-error.js';
+import type { ImageIndex } from './image-index.js';
+import { cacheHits, downloads } from './metrics.js';
+import { SingleFlight } from './serial.js';
+
+export interface PreparedImage {
+  sha256: string;
+  size: number;
+}
+
+export interface PreparerOptions {
+  allowMd5: boolean;
+  downloadTimeoutMs: number;
+  budgetBytes: number;
+  /** Bounds a conversion, which reads and writes the whole image. */
+  convertTimeoutMs?: number;
+}
+
+const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
+
+/**
+ * Turns an image_source + checksum into a verified raw image in the cache. Concurrent requests
+ * for the same source and checksum share one download; later ones are answered from the index.
+ */
+export class ImagePreparer {
+  private readonly flights = new SingleFlight<PreparedImage>();
+  private readonly tmpDir: string;
+
+  private constructor(
+    private readonly index: ImageIndex,
+    private readonly opts: PreparerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.tmpDir = join(index.dir, 'tmp');
+  }
+
+  /** Creates the preparer; leftovers of downloads cut short by a crash are removed. */
+  static async create(
+    index: ImageIndex,
+    opts: PreparerOptions,
+    logger: Logger,
+  ): Promise<ImagePreparer> {
+    const preparer = new ImagePreparer(index, opts, logger);
+    await mkdir(preparer.tmpDir, { recursive: true });
+    for (const name of await readdir(preparer.tmpDir))
+      await rm(join(preparer.tmpDir, name), { recursive: true, force: true });
+    return preparer;
+  }
+
+  async prepare(payload: PreparePayload): Promise<PreparedImage> {
+    const digest = expectedDigest(payload, this.opts.allowMd5);
+    const key = `${payload.image_source}\n${digest.algo}:${digest.hex}`;
+    const cached = this.index.lookup(key);
+    if (cached) {
+      cacheHits.inc({ how: 'cached' });
+      return { sha256: cached.sha256, size: cached.size };
+    }
+    const flight = this.flights.run(key, () =>
+      this.fetchAndStore(key, payload.image_source, digest),
+    );
+    if (flight.joined) cacheHits.inc({ how: 'joined' });
+    return flight.result;
+  }
+
+  private async fetchAndStore(
+    key: string,
+    source: string,
+    digest: ExpectedDigest,
+  ): Promise<PreparedImage> {
+    const base = join(this.tmpDir, randomBytes(8).toString('hex'));
+    const downloaded = `${base}.download`;
+    const converted = `${base}.raw`;
+    try {
+      const fetched = await withSpan(
+        'image download',
+        { attributes: { 'url.full': displayUrl(source) } },
+        () =>
+          downloadVerified(source, downloaded, {
+            expected: digest,
+            idleTimeoutMs: this.opts.downloadTimeoutMs,
+            maxBytes: this.opts.budgetBytes,
+          }),
+      );
+      let raw = { path: downloaded, sha256: fetched.sha256, size: fetched.size };
+      if (fetched.head.subarray(0, 4).equals(QCOW2_MAGIC)) {
+        raw = await withSpan('image convert', {}, () =>
+          this.convert(source, downloaded, converted),
+        );
+      }
+      const entry = await this.index.add(key, { ...raw, source }, (path) => rename(raw.path, path));
+      downloads.inc({ outcome: 'ok' });
+      this.logger.info(
+        { source: displayUrl(source), sha256: entry.sha256, size: entry.size },
+        'image cached',
+      );
+      return { sha256: entry.sha256, size: entry.size };
+    } catch (error) {
+      const kind = error instanceof ImageError ? error.kind : 'error';
+      downloads.inc({ outcome: kind });
+      throw error;
+    } finally {
+      await rm(downloaded, { force: true });
+      await rm(converted, { force: true });
+    }
+  }
+
+  /** qcow2 → raw. An image naming a backing or data file could make qemu-img read host files. */
+  private async convert(
+    source: string,
+    qcow2: string,
+    dest: string,
+  ): Promise<{ path: string; sha256: string; size: number }> {
+    const shown = displayUrl(source);
+    try {
+      const info = await qemuImgInfo(qcow2, 'qcow2');
+      if (info.backingFile || info.dataFile)
+        throw new ImageError(
+          'invalid',
+          `${shown} is a qcow2 that depends on another file (${info.backingFile ?? info.dataFile}); upload a standalone image (qemu-img convert flattens it)`,
+        );
+      if (info.virtualSize > this.opts.budgetBytes)
+        throw tooLarge(source, info.virtualSize, this.opts.budgetBytes);
+      await convertToRaw(qcow2, dest, {
+        sourceFormat: 'qcow2',
+        timeoutMs: this.opts.convertTimeoutMs,
+      });
+    } catch (error) {
+      if (error instanceof MediaToolError)
+        throw new ImageError(
+          'convert',
+          `Could not convert ${shown} from qcow2 to raw: ${error.message}`,
+        );
+      throw error;
+    }
+    return { path: dest, sha256: await sha256OfFile(dest), size: (await stat(dest)).size };
+  }
+}
+
+function sha256OfFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .once('error', reject)
+      .once('end', () => resolve(hash.digest('hex')));
+  });
+}

@@ -1,0 +1,128 @@
+import {
+  ImageCacheCommandSchema,
+  type ImageCacheCommand,
+  type ImageCacheReply,
+} from '@ingot/contracts';
+import { Bus, siteToken, startConsumer } from '@ingot/bus';
+import type { Logger } from '@ingot/telemetry';
+import { BootIsoStore } from './boot-isos.js';
+import { runImageCacheCommand } from './commands.js';
+import type { ImageCacheConfig } from './config.js';
+import { startHttpServer } from './http-server.js';
+import { ImageIndex } from './image-index.js';
+import { ImagePreparer } from './image-preparer.js';
+import { commands } from './metrics.js';
+
+export interface RunningImageCache {
+  /** Bound port of the image server (useful with port 0). */
+  httpPort: number;
+  /** Base URL put in replies. */
+  publicUrl: string;
+  /** The work queue this instance consumes. */
+  subject: string;
+  bus: Bus;
+  stop(): Promise<void>;
+}
+
+/** `<prefix>.cmd.<site>.imagecache`, the image caches' work queue of one site. */
+export const imageCacheSubject = (bus: Bus, site: string): string =>
+  `${bus.subjects.prefix}.cmd.${siteToken(site)}.imagecache`;
+
+/** Starts the image cache of one site: its image server and its bus consumer. */
+export async function startImageCache(
+  config: ImageCacheConfig,
+  logger: Logger,
+): Promise<RunningImageCache> {
+  const index = await ImageIndex.open(config.dir, config.budgetBytes, logger);
+  const preparer = await ImagePreparer.create(index, config, logger);
+  const bootIsos = await BootIsoStore.open(config.dir, logger);
+  const bus = await Bus.connect(config.bus);
+  const http = await startHttpServer({
+    host: config.host,
+    port: config.port,
+    images: index,
+    bootIsos,
+    ipxe: config.ipxe,
+    healthy: () => !bus.nc.isClosed(),
+    logger,
+  }).catch(async (error: unknown) => {
+    await bus.close();
+    throw error;
+  });
+  const publicUrl = config.publicUrl ?? `http://${urlHost(config.host)}:${http.port}`;
+  const subject = imageCacheSubject(bus, config.site);
+
+  const reply = (replyTo: string | undefined, answer: ImageCacheReply) => {
+    if (replyTo) bus.publishCore(replyTo, answer);
+  };
+  async function handle(cmd: ImageCacheCommand, replyTo: string | undefined): Promise<void> {
+    if (cmd.expires_at && Date.parse(cmd.expires_at) < Date.now()) {
+      // The requester stopped waiting; a late download would only fill the disk.
+      logger.warn(
+        { node: cmd.node_uuid, type: cmd.type, command: cmd.id },
+        'dropping an expired image cache command',
+      );
+      commands.inc({ type: cmd.type, outcome: 'expired' });
+      return;
+    }
+    const answer = await runImageCacheCommand(cmd, {
+      preparer,
+      bootIsos,
+      publicUrl: () => publicUrl,
+    });
+    commands.inc({ type: cmd.type, outcome: answer.ok ? 'ok' : answer.error.kind });
+    if (!answer.ok)
+      logger.info(
+        { node: cmd.node_uuid, type: cmd.type, kind: answer.error.kind, err: answer.error.message },
+        'image cache command failed',
+      );
+    reply(replyTo, answer);
+  }
+
+  const consumer = await startConsumer(bus, {
+    durable: `imagecache-${siteToken(config.site)}`,
+    subject,
+    schema: ImageCacheCommandSchema,
+    what: 'image cache command',
+    logger,
+    concurrency: config.concurrency,
+    ackWaitMs: config.ackWaitMs,
+    maxDeliver: config.maxDeliver,
+    handle: (cmd, delivery) => handle(cmd, delivery.headers['Ingot-Reply-To']),
+    onGiveUp: async (cmd, error, delivery) => {
+      const message = `the image cache failed ${delivery.deliveryCount} times: ${error instanceof Error ? error.message : String(error)}`;
+      reply(delivery.headers['Ingot-Reply-To'], {
+        command_id: cmd.id,
+        ok: false,
+        error: { kind: cmd.type === 'image.boot_iso' ? 'iso' : 'download', message },
+      });
+    },
+  }).catch(async (error: unknown) => {
+    await http.close();
+    await bus.close();
+    throw error;
+  });
+  logger.info(
+    { site: siteToken(config.site), url: publicUrl, dir: config.dir },
+    'image cache started',
+  );
+
+  return {
+    httpPort: http.port,
+    publicUrl,
+    subject,
+    bus,
+    async stop() {
+      await consumer.stop();
+      await http.close();
+      await index.flush();
+      await bus.close();
+    },
+  };
+}
+
+/** An IPv6 literal needs brackets in a URL; a wildcard address is no use to a client. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

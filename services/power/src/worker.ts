@@ -1,0 +1,127 @@
+import { BmcCommandSchema, type BmcCommand, type BmcReply } from '@ingot/contracts';
+import { BmcError } from '@ingot/drivers';
+import { siteToken, startConsumer, type Bus, type RunningConsumer } from '@ingot/bus';
+import { openInfrastructure } from '@ingot/service';
+import { getNode, markHandled, type SecretBox } from '@ingot/store';
+import { counter, histogram, type Logger } from '@ingot/telemetry';
+import type { PowerWorkerConfig } from './config.js';
+import { executeBmcCommand } from './execute.js';
+import { HardwareCache } from './hardware-cache.js';
+
+const POWER_INBOX = 'power';
+const bmcCalls = counter('ingot_bmc_commands_total', 'BMC commands run, by type and outcome', [
+  'type',
+  'outcome',
+]);
+const bmcSeconds = histogram(
+  'ingot_bmc_command_seconds',
+  'Time to run a BMC command',
+  ['type'],
+  [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+);
+
+/** Rebooting twice is harmful, so those commands run at most once; the others are idempotent. */
+const AT_MOST_ONCE = new Set(['rebooting', 'soft rebooting']);
+
+export interface RunningPowerWorker {
+  stop(): Promise<void>;
+  bus: Bus;
+}
+
+/** Starts a BMC worker of one site: it consumes the site's power commands and answers each. */
+export async function startPowerWorker(
+  config: PowerWorkerConfig,
+  box: SecretBox,
+  logger: Logger,
+): Promise<RunningPowerWorker> {
+  const infra = await openInfrastructure({
+    name: config.id,
+    databaseUrl: config.databaseUrl,
+    bus: config.bus,
+    logger,
+    relay: false,
+  });
+  const { database, bus } = infra;
+  const hardware = new HardwareCache(box);
+
+  async function handle(cmd: BmcCommand, replyTo: string | undefined): Promise<void> {
+    const reply = (answer: BmcReply) => {
+      if (replyTo) bus.publishCore(replyTo, answer);
+    };
+    if (cmd.expires_at && Date.parse(cmd.expires_at) < Date.now()) {
+      // The conductor stopped waiting and recorded a timeout; acting now would surprise everyone.
+      logger.warn(
+        { node: cmd.node_uuid, type: cmd.type, command: cmd.id },
+        'dropping an expired BMC command',
+      );
+      bmcCalls.inc({ type: cmd.type, outcome: 'expired' });
+      return;
+    }
+    const node = await getNode(database.db, cmd.node_uuid);
+    if (!node) {
+      reply({
+        command_id: cmd.id,
+        ok: false,
+        error: { kind: 'not_found', message: `node ${cmd.node_uuid} no longer exists` },
+      });
+      return;
+    }
+    const atMostOnce = cmd.type === 'bmc.set_power' && AT_MOST_ONCE.has(cmd.payload.target);
+    if (atMostOnce && !(await markHandled(database.db, POWER_INBOX, cmd.id))) {
+      logger.warn(
+        { node: node.uuid, command: cmd.id },
+        'reboot already carried out once; not repeating it',
+      );
+      reply({ command_id: cmd.id, ok: true, power_state: node.powerState ?? undefined });
+      return;
+    }
+    const stopTimer = bmcSeconds.startTimer({ type: cmd.type });
+    try {
+      const answer = await executeBmcCommand(hardware.get(node), cmd);
+      bmcCalls.inc({ type: cmd.type, outcome: 'ok' });
+      reply(answer);
+    } catch (error) {
+      if (!(error instanceof BmcError)) throw error;
+      bmcCalls.inc({ type: cmd.type, outcome: error.kind });
+      logger.info(
+        { node: node.uuid, type: cmd.type, kind: error.kind, err: error.message },
+        'BMC command failed',
+      );
+      reply({ command_id: cmd.id, ok: false, error: { kind: error.kind, message: error.message } });
+    } finally {
+      stopTimer();
+    }
+  }
+
+  const consumer: RunningConsumer = await startConsumer(bus, {
+    durable: `power-${siteToken(config.site)}`,
+    subject: bus.subjects.power(config.site),
+    schema: BmcCommandSchema,
+    what: 'BMC command',
+    logger,
+    concurrency: config.concurrency,
+    ackWaitMs: config.ackWaitMs,
+    maxDeliver: config.maxDeliver,
+    handle: (cmd, delivery) => handle(cmd, delivery.headers['Ingot-Reply-To']),
+    onGiveUp: async (cmd, error, delivery) => {
+      const replyTo = delivery.headers['Ingot-Reply-To'];
+      const message = `the power worker failed ${delivery.deliveryCount} times: ${error instanceof Error ? error.message : String(error)}`;
+      if (replyTo)
+        bus.publishCore(replyTo, {
+          command_id: cmd.id,
+          ok: false,
+          error: { kind: 'protocol', message },
+        });
+    },
+  });
+  logger.info({ worker: config.id, site: config.site || 'default' }, 'power worker started');
+
+  return {
+    bus,
+    async stop() {
+      await consumer.stop();
+      await hardware.close();
+      await infra.close();
+    },
+  };
+}

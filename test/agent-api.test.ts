@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, Installation, startFleet, waitFor, type Fleet } from '@ingot/lab';
+import { NodeStore, type AgentColumns } from './support/db.js';
+import { enroll, getNode, setProvision, waitForState } from './support/nodes.js';
+
+/**
+ * A stand-in for the agent's own API (ironic-python-agent's /v1/commands): enough for the
+ * conductor to plan and start one clean step, which then runs forever. It records every call, so
+ * a test sees whether a heartbeat made the conductor act, and with which token.
+ */
+class FakeAgent {
+  readonly calls: { method: string; path: string; token: string | null; name?: string }[] = [];
+  private readonly commands: Record<string, unknown>[] = [];
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<FakeAgent> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const agent = new FakeAgent(server, `http://127.0.0.1:${port}`);
+    server.on('request', (req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', agent.url);
+        const body = text ? (JSON.parse(text) as { name?: string }) : {};
+        agent.calls.push({
+          method: req.method ?? '',
+          path: url.pathname,
+          token: url.searchParams.get('agent_token'),
+          name: body.name,
+        });
+        const json = (status: number, value: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+        if (req.method === 'GET' && url.pathname === '/v1/commands/')
+          return json(200, { commands: agent.commands });
+        if (req.method === 'POST' && url.pathname === '/v1/commands/') {
+          const command =
+            body.name === 'clean.get_clean_steps'
+              ? agent.command('get_clean_steps', 'SUCCEEDED', {
+                  clean_steps: {
+                    GenericHardwareManager: [
+                      { step: 'erase_devices_metadata', priority: 99, interface: 'deploy' },
+                    ],
+                  },
+                  hardware_manager_version: { generic_hardware_manager: '1.1' },
+                })
+              : agent.command(String(body.name).split('.').pop()!, 'RUNNING', null);
+          return json(200, command);
+        }
+        json(404, { error: 'not here' });
+      });
+    });
+    return agent;
+  }
+
+  private command(name: string, status: string, result: unknown) {
+    const command = {
+      id: randomUUID(),
+      command_name: name,
+      command_status: status,
+      command_error: null,
+      command_result: result,
+    };
+    this.commands.push(command);
+    return command;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A hand-made inventory as ironic-python-agent sends it, for a server with these MACs. */
+const inventoryFor = (macs: readonly string[]) => ({
+  inventory: {
+    cpu: { count: 4, architecture: 'x86_64', model_name: 'Test CPU' },
+    memory: { physical_mb: 8192, total: 8 * 1024 ** 3 },
+    disks: [{ name: '/dev/sda', size: 64 * 1024 ** 3, rotational: false }],
+    interfaces: macs.map((mac, i) => ({
+      name: `eth${i}`,
+      mac_address: mac,
+      ipv4_address: `192.0.2.${10 + i}`,
+      has_carrier: true,
+    })),
+  },
+  boot_interface: `01-${macs[0]!.replace(/:/g, '-')}`,
+});
+
+/**
+ * The agent endpoints (lookup, heartbeat, continue_inspection) driven directly, with no ramdisk
+ * anywhere: every request a real agent could get wrong, and proof that a refused one changes
+ * nothing in the node row, its history, its outbox or the conductor's behaviour.
+ */
+describe('the agent endpoints refuse what they must and change nothing when they do', () => {
+  let system: Installation;
+  let fleet: Fleet;
+  let store: NodeStore;
+  let agent: FakeAgent;
+  let node: string; // taken through inspection and into 'clean wait'
+  let other: string; // stays 'manageable'
+  let token: string;
+
+  beforeAll(async () => {
+    fleet = await startFleet({ count: 2 });
+    system = await Installation.start({ LOG_LEVEL: 'info' });
+    store = await NodeStore.open(system);
+    agent = await FakeAgent.start();
+    [node, other] = await Promise.all(fleet.servers.map((server) => enroll(system, server)));
+    await Promise.all([node, other].map((uuid) => setProvision(system, uuid!, 'manage')));
+    await Promise.all([node, other].map((uuid) => waitForState(system, uuid!, 'manageable')));
+  });
+  afterAll(async () => {
+    await store?.close();
+    await system?.stop();
+    await fleet?.stop();
+    await agent?.close();
+  });
+
+  const macs = () => fleet.servers[0]!.macs;
+  const lookup = (query: string) => system.api('GET', `/v1/lookup${query}`);
+  const heartbeat = (uuid: string, body: Record<string, unknown>) =>
+    system.api('POST', `/v1/heartbeat/${uuid}`, body);
+  const history = async (uuid: string) =>
+    (await system.api('GET', `/v1/nodes/${uuid}/history`)).body.history as any[];
+  const faultOf = (res: { body: any }) => JSON.parse(res.body.error_message).faultstring as string;
+
+  /** Everything a heartbeat could change, to compare before and after a refused one. */
+  async function snapshot(uuid: string) {
+    const row: AgentColumns = await store.agentColumns(uuid);
+    const api = await getNode(system, uuid);
+    return {
+      row,
+      provision_state: api.provision_state,
+      target_provision_state: api.target_provision_state,
+      last_error: api.last_error,
+      history: (await history(uuid)).length,
+      heartbeats: await store.outboxCount(uuid, 'node.heartbeat'),
+      agentCalls: agent.calls.length,
+    };
+  }
+
+  it('lookup needs a node_uuid or a valid MAC (400), and answers 404 for unknown nodes and for nodes no ramdisk should be running on', async () => {
+    const none = await lookup('');
+    expect(none.status).toBe(400);
+    expect(faultOf(none)).toMatch(/needs valid MAC addresses .* or a "node_uuid"/);
+    expect((await lookup('?addresses=not-a-mac,also:not')).status).toBe(400);
+
+    expect((await lookup(`?node_uuid=${randomUUID()}`)).status).toBe(404);
+    const manageable = await lookup(`?node_uuid=${other}`);
+    expect(manageable.status).toBe(404);
+    expect(faultOf(manageable)).toBe('Node could not be found.');
+    // No token was handed out for it either.
+    expect((await store.agentColumns(other)).agent_token).toBeNull();
+  });
+
+  it('continue_inspection for a node that is not inspecting: 404, nothing stored or sent', async () => {
+    const res = await system.api(
+      'POST',
+      `/v1/continue_inspection?node_uuid=${other}`,
+      inventoryFor(fleet.servers[1]!.macs),
+    );
+    expect(res.status).toBe(404);
+    expect((await system.api('GET', `/v1/nodes/${other}/inventory`)).status).toBe(404);
+    expect(await store.outboxCount(other, 'inspection.process')).toBe(0);
+    expect((await getNode(system, other)).provision_state).toBe('manageable');
+  });
+
+  it('while inspecting, lookup and continue_inspection answer with the token masked; the inventory gives the node its ports, after which lookup by MAC is refused again', async () => {
+    await setProvision(system, node, 'inspect');
+    await waitFor('inspect wait', async () => {
+      const n = await getNode(system, node);
+      return n.provision_state === 'inspect wait';
+    });
+    const row = await store.agentColumns(node);
+    expect(row.agent_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(row.agent_token_pregenerated).toBe(true);
+
+    const found = await lookup(`?node_uuid=${node}`);
+    expect(found.status).toBe(200);
+    expect(found.body.node.uuid).toBe(node);
+    expect(found.body.config).toMatchObject({ agent_token: '******', agent_token_required: true });
+    expect(found.text).not.toContain(row.agent_token);
+
+    const posted = await system.api(
+      'POST',
+      `/v1/continue_inspection?node_uuid=${node}`,
+      inventoryFor(macs()),
+    );
+    expect(posted.status, posted.text).toBe(202);
+    expect(posted.body.config.agent_token).toBe('******');
+    expect(posted.text).not.toContain(row.agent_token);
+    const inspected = await waitForState(system, node, 'manageable');
+    expect(inspected.properties).toMatchObject({ cpus: 4, memory_mb: 8192, cpu_arch: 'x86_64' });
+    expect((await store.agentColumns(node)).agent_token).toBeNull(); // wiped with the ramdisk
+
+    // The node has a port now, but 'manageable' is no state to look a node up in.
+    expect((await lookup(`?addresses=${macs()[0]}`)).status).toBe(404);
+  });
+
+  it("in 'clean wait': lookup by node_uuid or by MAC answers '******', never the token", async () => {
+    await setProvision(system, node, 'provide');
+    await waitFor('clean wait', async () => {
+      const n = await getNode(system, node);
+      return n.provision_state === 'clean wait';
+    });
+    const row = await store.agentColumns(node);
+    expect(row).toMatchObject({ agent_token_pregenerated: true, agent_url: null });
+    token = row.agent_token!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    for (const query of [
+      `?node_uuid=${node}`,
+      `?addresses=${macs()[0]}`,
+      `?addresses=${macs()[0]!.toUpperCase()},${macs()[1]}`,
+    ]) {
+      const res = await lookup(query);
+      expect(res.status, query).toBe(200);
+      expect(res.body.node.uuid).toBe(node);
+      expect(res.body.config.agent_token).toBe('******');
+      expect(res.text).not.toContain(token);
+    }
+    // Looking up did not replace the pregenerated token.
+    expect((await store.agentColumns(node)).agent_token).toBe(token);
+  });
+
+  it('a heartbeat without the token, with a wrong one, or with the token of another node is refused with 401 and changes nothing', async () => {
+    const before = await snapshot(node);
+    expect(before.row).toMatchObject({
+      agent_url: null,
+      agent_version: null,
+      agent_last_heartbeat: null,
+    });
+    const valid = { callback_url: agent.url, agent_version: '10.0.0' };
+    const wrongSameLength = `${token[0] === 'A' ? 'B' : 'A'}${token.slice(1)}`;
+    for (const [what, body] of [
+      ['no token', valid],
+      ['an empty token', { ...valid, agent_token: '' }],
+      ['a wrong token', { ...valid, agent_token: wrongSameLength }],
+      ['a token too short', { ...valid, agent_token: token.slice(0, 20) }],
+      ['the mask lookup shows', { ...valid, agent_token: '******' }],
+    ] as const) {
+      const res = await heartbeat(node, body);
+      expect(res.status, what).toBe(401);
+      expect(faultOf(res), what).toBe('Invalid or missing agent token received.');
+    }
+    // The right token for the wrong node: 'other' has no ramdisk and no token.
+    expect((await heartbeat(other, { ...valid, agent_token: token })).status).toBe(401);
+    expect((await heartbeat(randomUUID(), { ...valid, agent_token: token })).status).toBe(404);
+
+    // Long enough for any command a refused heartbeat had leaked to reach the conductor.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await snapshot(node)).toEqual(before);
+    expect((await store.agentColumns(other)).agent_url).toBeNull();
+  });
+
+  it('a heartbeat with the token but without agent_version, or with a callback_url that is no http(s) URL, is refused with 400 and changes nothing', async () => {
+    const before = await snapshot(node);
+    const noVersion = await heartbeat(node, { callback_url: agent.url, agent_token: token });
+    expect(noVersion.status).toBe(400);
+    expect(faultOf(noVersion)).toMatch(/agent_version is required/);
+    const notHttp = await heartbeat(node, {
+      callback_url: 'ftp://127.0.0.1:1/',
+      agent_version: '10.0.0',
+      agent_token: token,
+    });
+    expect(notHttp.status).toBe(400);
+    expect(faultOf(notHttp)).toMatch(/callback_url must be an http\(s\) URL/);
+    expect(await snapshot(node)).toEqual(before);
+  });
+
+  it('the right token is accepted (202): the callback URL is pinned and the conductor drives the agent there with the token', async () => {
+    const res = await heartbeat(node, {
+      callback_url: agent.url,
+      agent_version: '10.0.0',
+      agent_token: token,
+    });
+    expect(res.status, res.text).toBe(202);
+    const row = await store.agentColumns(node);
+    expect(row).toMatchObject({
+      agent_url: agent.url,
+      agent_version: '10.0.0',
+      agent_token: token,
+    });
+    expect(row.agent_last_heartbeat).toBeInstanceOf(Date);
+    expect(await store.outboxCount(node, 'node.heartbeat')).toBe(1);
+
+    await waitFor('the conductor to start the clean step on the agent', async () =>
+      agent.calls.some((c) => c.name === 'clean.execute_clean_step'),
+    );
+    expect(agent.calls.every((c) => c.token === token)).toBe(true);
+    expect(agent.calls.map((c) => c.name).filter(Boolean)).toEqual([
+      'clean.get_clean_steps',
+      'clean.execute_clean_step',
+    ]);
+    await waitFor('the step to be recorded', async () =>
+      (await history(node)).some((h) => h.event === 'clean step erase_devices_metadata started'),
+    );
+    expect((await getNode(system, node)).provision_state).toBe('clean wait');
+  });
+
+  it('a heartbeat from another callback URL, even with the right token, is refused with 400 and the pinned URL stays', async () => {
+    const before = await snapshot(node);
+    const elsewhere = `http://127.0.0.1:${await freePort()}`;
+    const res = await heartbeat(node, {
+      callback_url: elsewhere,
+      agent_version: '10.0.0',
+      agent_token: token,
+    });
+    expect(res.status).toBe(400);
+    expect(faultOf(res)).toMatch(/does not match the agent URL registered for this operation/);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await snapshot(node)).toEqual(before);
+    expect(before.row.agent_url).toBe(agent.url);
+
+    // The agent at the pinned URL is still welcome.
+    const again = await heartbeat(node, {
+      callback_url: agent.url,
+      agent_version: '10.0.0',
+      agent_token: token,
+    });
+    expect(again.status).toBe(202);
+    const lookedUp = await lookup(`?node_uuid=${node}`);
+    expect(lookedUp.body.config.agent_token).toBe('******');
+  });
+});
