@@ -109,7 +109,8 @@ describe('manual clean, adopt, rebuild and abort', () => {
     expect(node.last_error).toBeNull();
     const history = (await system.api('GET', `/v1/nodes/${uuid}/history`)).body.history as any[];
     expect(history.filter((h) => h.event === 'deploy step write_image finished')).toHaveLength(2);
-  });
+    // Three operations in a row: the test's own limit must outlast the waits, which say more.
+  }, 240_000);
 
   it('abort in a wait state ends the operation in its failed state, powered off, media ejected', async () => {
     const uuid = await manageable(3);

@@ -15,11 +15,19 @@ const { values: args } = parseArgs({
   options: {
     servers: { type: 'string', default: '5' },
     keep: { type: 'boolean', default: false },
+    'boot-delay-ms': { type: 'string', default: '0' },
   },
 });
 const count = Number(args.servers);
 if (!Number.isInteger(count) || count < 1 || count > 200) {
   console.error(`--servers must be an integer between 1 and 200, got "${args.servers}"`);
+  process.exit(2);
+}
+const bootDelayMs = Number(args['boot-delay-ms']);
+if (!Number.isInteger(bootDelayMs) || bootDelayMs < 0 || bootDelayMs > 600_000) {
+  console.error(
+    `--boot-delay-ms must be an integer between 0 and 600000, got "${args['boot-delay-ms']}"`,
+  );
   process.exit(2);
 }
 
@@ -52,7 +60,7 @@ try {
   say(`API listening on ${ingot.apiUrl} (Ironic-compatible /v1)`);
   const names = new Map<string, string>();
   for (const server of fleet.servers) {
-    const host = await ServerHost.create(server, { workDir: ingot.workDir });
+    const host = await ServerHost.create(server, { workDir: ingot.workDir, bootDelayMs });
     host.on('agent-started', ({ port }) =>
       say(
         `${server.name.padEnd(14)} boots the agent ramdisk from virtual media (agent on :${port})`,

@@ -20,6 +20,8 @@ export interface ServerHostOptions {
   workDir: string;
   /** Extra agent settings for this lab (e.g. a shorter lookup timeout). */
   agentOverrides?: Record<string, unknown>;
+  /** Firmware time from power-on to the boot device starting (POST), in ms; 0 by default. */
+  bootDelayMs?: number;
 }
 
 export interface HostEvents {
@@ -40,8 +42,13 @@ export class ServerHost extends EventEmitter<HostEvents> {
   readonly disks: Record<string, string>;
   private agent: ChildProcess | undefined;
   private agentOutput: string[] = [];
+  /**
+   * Counts power changes. A boot still in its firmware delay or reading its ISO when the power
+   * changes again is superseded: it must not start an agent on a machine that is off or rebooting.
+   */
+  private generation = 0;
   private readonly onPower = (change: PowerChange) =>
-    void this.powerChanged(change).catch((error) => this.fail(error));
+    void this.powerChanged(change, ++this.generation).catch((error) => this.fail(error));
 
   private constructor(
     readonly server: LabServer,
@@ -74,6 +81,7 @@ export class ServerHost extends EventEmitter<HostEvents> {
 
   async stop(): Promise<void> {
     this.server.bmc.off('power', this.onPower);
+    this.generation++;
     await this.killAgent();
   }
 
@@ -82,20 +90,23 @@ export class ServerHost extends EventEmitter<HostEvents> {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  private async powerChanged(change: PowerChange): Promise<void> {
-    if (change.to === 'Off') return this.killAgent();
-    if (change.bootTarget === 'Cd') return this.bootAgent();
+  private async powerChanged(change: PowerChange, generation: number): Promise<void> {
+    await this.killAgent();
+    if (change.to === 'Off') return;
+    const bootDelayMs = this.opts.bootDelayMs ?? 0;
+    if (bootDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, bootDelayMs));
+    if (generation !== this.generation) return;
+    if (change.bootTarget === 'Cd') return this.bootAgent(generation);
     // The firmware boots the first disk that holds a partition table.
     const reports = await Promise.all(Object.values(this.disks).map(reportDisk));
     const bootable = reports.find((r) => r.partitions.length > 0) ?? reports[0];
-    if (bootable) this.emit('disk-boot', bootable);
+    if (bootable && generation === this.generation) this.emit('disk-boot', bootable);
   }
 
-  private async bootAgent(): Promise<void> {
-    await this.killAgent();
+  private async bootAgent(generation: number): Promise<void> {
     const image = this.server.bmc.state.media.Cd.image;
     if (!image) throw new Error(`${this.server.name} booted from CD with no media inserted`);
-    const response = await fetch(image);
+    const response = await fetch(image, { signal: AbortSignal.timeout(30_000) });
     if (!response.ok)
       throw new Error(
         `${this.server.name} could not read its boot ISO ${image}: HTTP ${response.status}`,
@@ -123,6 +134,8 @@ export class ServerHost extends EventEmitter<HostEvents> {
       }),
       { mode: 0o600 },
     );
+    // Powered off or rebooted while the ISO was read: this boot never happened.
+    if (generation !== this.generation) return;
     const child = spawn(process.execPath, [AGENT_MAIN, '--config', configPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

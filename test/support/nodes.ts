@@ -36,6 +36,59 @@ export async function setPower(system: Installation, ident: string, target: stri
   if (res.status !== 202) throw new Error(`power ${target} on ${ident}: ${res.status} ${res.text}`);
 }
 
+/**
+ * What a node looked like when a wait gave up: its states, reservation, last error and the tail of
+ * its history, so a timed-out test says where the node stopped instead of only that it did.
+ */
+async function describeNode(system: Installation, ident: string): Promise<string> {
+  try {
+    const n = await getNode(system, ident);
+    const res = await system.api('GET', `/v1/nodes/${ident}/history`);
+    const events = ((res.body?.history ?? []) as Array<{ created_at: string; event: string }>)
+      .slice(-8)
+      .map((h) => `    ${h.created_at} ${h.event}`)
+      .join('\n');
+    const warnings = system
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes(n.uuid) && /"level":"(warn|error|fatal)"/.test(line))
+      .slice(-6)
+      .map((line) => `    ${line.slice(0, 600)}`)
+      .join('\n');
+    return (
+      `\n  node: provision_state='${n.provision_state}' target='${n.target_provision_state}' ` +
+      `power='${n.power_state}' reservation=${n.reservation} last_error=${JSON.stringify(n.last_error)}` +
+      `\n  last history events:\n${events}` +
+      (warnings ? `\n  its last warnings in the service logs:\n${warnings}` : '')
+    );
+  } catch (error) {
+    return `\n  (could not read the node: ${String(error)})`;
+  }
+}
+
+/** Polls the node until `accept` takes it; on timeout the error describes where the node stopped. */
+async function waitForNode(
+  system: Installation,
+  ident: string,
+  what: string,
+  accept: (node: Record<string, any>) => boolean,
+  timeoutMs: number,
+) {
+  try {
+    return await waitFor(
+      what,
+      async () => {
+        const node = await getNode(system, ident);
+        return accept(node) ? node : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}${await describeNode(system, ident)}`);
+  }
+}
+
 /** Waits until the node rests in `state` with no operation pending, and returns it. */
 export function waitForState(
   system: Installation,
@@ -43,16 +96,12 @@ export function waitForState(
   state: string,
   timeoutMs = 30_000,
 ) {
-  return waitFor(
+  return waitForNode(
+    system,
+    ident,
     `node ${ident} to reach '${state}'`,
-    async () => {
-      const node = await getNode(system, ident);
-      return node.provision_state === state && node.target_provision_state === null
-        ? node
-        : undefined;
-    },
+    (node) => node.provision_state === state && node.target_provision_state === null,
     timeoutMs,
-    100,
   );
 }
 
@@ -62,14 +111,12 @@ export function waitForPower(
   power: string,
   timeoutMs = 30_000,
 ) {
-  return waitFor(
+  return waitForNode(
+    system,
+    ident,
     `node ${ident} power to be '${power}'`,
-    async () => {
-      const node = await getNode(system, ident);
-      return node.power_state === power && node.target_power_state === null ? node : undefined;
-    },
+    (node) => node.power_state === power && node.target_power_state === null,
     timeoutMs,
-    100,
   );
 }
 
@@ -84,13 +131,11 @@ export function waitForFailedState(
   state: string,
   timeoutMs = 30_000,
 ) {
-  return waitFor(
+  return waitForNode(
+    system,
+    ident,
     `node ${ident} to fail to '${state}'`,
-    async () => {
-      const node = await getNode(system, ident);
-      return node.provision_state === state && node.reservation === null ? node : undefined;
-    },
+    (node) => node.provision_state === state && node.reservation === null,
     timeoutMs,
-    100,
   );
 }

@@ -1,0 +1,126 @@
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIso } from '@ingot/media';
+import {
+  ImageOrigin,
+  ServerHost,
+  scratchDir,
+  startFleet,
+  waitFor,
+  type Fleet,
+  type LabServer,
+} from '../src/index.js';
+import { call } from './redfish-client.js';
+
+/** Drives a lab server through its Redfish BMC, as the power worker would. */
+async function redfish(server: LabServer, method: 'POST' | 'PATCH', path: string, body: unknown) {
+  const res = await call(server.bmc, method, path, {
+    auth: [server.username, server.password],
+    body,
+  });
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status}`);
+}
+
+async function managerOf(server: LabServer): Promise<string> {
+  const res = await call(server.bmc, 'GET', '/redfish/v1/Managers', {
+    auth: [server.username, server.password],
+  });
+  const members = res.json?.Members as Array<{ '@odata.id': string }>;
+  return members[0]!['@odata.id'];
+}
+
+const reset = (server: LabServer, type: string) =>
+  redfish(server, 'POST', `${server.systemPath}/Actions/ComputerSystem.Reset`, {
+    ResetType: type,
+  });
+
+async function bootFromCdOnce(server: LabServer, isoUrl: string): Promise<void> {
+  const manager = await managerOf(server);
+  await redfish(server, 'POST', `${manager}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`, {
+    Image: isoUrl,
+  });
+  await redfish(server, 'PATCH', server.systemPath, {
+    Boot: { BootSourceOverrideTarget: 'Cd', BootSourceOverrideEnabled: 'Once' },
+  });
+}
+
+describe('lab server host', () => {
+  let fleet: Fleet;
+  let origin: ImageOrigin;
+  let scratch: Awaited<ReturnType<typeof scratchDir>>;
+  let isoUrl: string;
+
+  beforeAll(async () => {
+    scratch = await scratchDir();
+    // The agent looks itself up at an API nobody serves: it only has to start.
+    const iso = await buildIso({
+      volumeId: 'INGOT_AGENT',
+      files: {
+        'ingot/agent.json': JSON.stringify({
+          api_url: 'http://127.0.0.1:9',
+          node_uuid: '00000000-0000-4000-8000-000000000001',
+          agent_token: 'x'.repeat(43),
+        }),
+      },
+    });
+    const isoPath = join(scratch.path, 'boot.iso');
+    await writeFile(isoPath, iso);
+    origin = await ImageOrigin.start({ '/boot.iso': isoPath });
+    isoUrl = `${origin.url}/boot.iso`;
+    fleet = await startFleet({ count: 3 });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+    await origin?.close();
+    await scratch?.remove();
+  });
+
+  it('starts the agent from virtual media only after the firmware boot delay', async () => {
+    const server = fleet.servers[0]!;
+    const host = await ServerHost.create(server, { workDir: scratch.path, bootDelayMs: 400 });
+    try {
+      await bootFromCdOnce(server, isoUrl);
+      const poweredAt = Date.now();
+      const started = once(host, 'agent-started');
+      await reset(server, 'On');
+      await started;
+      expect(Date.now() - poweredAt).toBeGreaterThanOrEqual(400);
+      expect(server.bmc.state.power).toBe('On');
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('a power-off during the boot delay supersedes the boot: no agent runs on a dark machine', async () => {
+    const server = fleet.servers[1]!;
+    const host = await ServerHost.create(server, { workDir: scratch.path, bootDelayMs: 300 });
+    const starts: number[] = [];
+    host.on('agent-started', ({ pid }) => starts.push(pid));
+    try {
+      await bootFromCdOnce(server, isoUrl);
+      await reset(server, 'On');
+      await reset(server, 'ForceOff');
+      await waitFor('the lab server to be off', async () => server.bmc.state.power === 'Off');
+      // Well past the boot delay and the ISO read: the superseded boot never starts an agent.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(starts).toEqual([]);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('reports what it finds on its disks when it boots from them', async () => {
+    const server = fleet.servers[2]!;
+    const host = await ServerHost.create(server, { workDir: scratch.path });
+    try {
+      const booted = once(host, 'disk-boot');
+      await reset(server, 'On');
+      const [report] = await booted;
+      expect(report.partitions).toEqual([]);
+    } finally {
+      await host.stop();
+    }
+  });
+});
