@@ -104,18 +104,24 @@ export class NodeLeases {
   }
 
   private async renew(): Promise<void> {
-    const uuids = [...this.held.keys()];
-    if (uuids.length === 0) return;
+    const tasks = [...this.held.entries()];
+    if (tasks.length === 0) return;
     try {
-      const still = await renewLeases(this.opts.db, this.opts.owner, uuids, this.opts.ttlMs);
-      for (const uuid of uuids) {
-        if (!still.has(uuid)) {
-          this.opts.logger.error(
-            { node: uuid },
-            'lease lost to another conductor; abandoning the task',
-          );
-          this.held.get(uuid)?.abort(new Error(`lease of node ${uuid} was lost`));
-        }
+      const still = await renewLeases(
+        this.opts.db,
+        this.opts.owner,
+        tasks.map(([uuid]) => uuid),
+        this.opts.ttlMs,
+      );
+      for (const [uuid, controller] of tasks) {
+        // A task that ended while the renewal ran released its lease itself, and a new task on the
+        // node holds a fresh one: neither was lost, so only a task still running is abandoned.
+        if (still.has(uuid) || this.held.get(uuid) !== controller) continue;
+        this.opts.logger.error(
+          { node: uuid },
+          'lease lost to another conductor; abandoning the task',
+        );
+        controller.abort(new Error(`lease of node ${uuid} was lost`));
       }
     } catch (error) {
       this.opts.logger.warn({ err: String(error) }, 'lease renewal failed; will retry');
