@@ -350,17 +350,44 @@ describe('node lists, node management and boot devices, as Ironic serves them', 
       });
       expect(ok.status, ok.text).toBe(201);
       expect(ok.body.boot_interface).toBe('redfish-virtual-media');
-      const bad = await system.api('POST', '/v1/nodes', {
+      // Metal3's redfish:// hosts boot over iPXE: an alternative the node may choose.
+      const ipxe = await system.api('POST', '/v1/nodes', {
         driver: 'redfish',
         name: 'ipxe-style',
         boot_interface: 'ipxe',
       });
+      expect(ipxe.status, ipxe.text).toBe(201);
+      expect(ipxe.body.boot_interface).toBe('ipxe');
+      const bad = await system.api('POST', '/v1/nodes', {
+        driver: 'redfish',
+        name: 'pxe-style',
+        boot_interface: 'pxe',
+      });
       expect(bad.status).toBe(400);
-      expect(faultOf(bad.body)).toMatch(/boot_interface 'ipxe'.*'redfish-virtual-media' only/);
+      expect(faultOf(bad.body)).toMatch(
+        /boot_interface 'pxe'.*'redfish-virtual-media', 'ipxe' only/,
+      );
       const patch = await system.api('PATCH', '/v1/nodes/metal3-style', [
         { op: 'replace', path: '/power_interface', value: 'ipmitool' },
       ]);
       expect(patch.status).toBe(400);
+      const toIpxe = await system.api('PATCH', '/v1/nodes/metal3-style', [
+        { op: 'replace', path: '/boot_interface', value: 'ipxe' },
+      ]);
+      expect(toIpxe.status, toIpxe.text).toBe(200);
+      expect(toIpxe.body.boot_interface).toBe('ipxe');
+      // Removing the field goes back to the hardware type's default.
+      const back = await system.api('PATCH', '/v1/nodes/metal3-style', [
+        { op: 'remove', path: '/boot_interface' },
+      ]);
+      expect(back.status, back.text).toBe(200);
+      expect(back.body.boot_interface).toBe('redfish-virtual-media');
+      const fake = await system.api('POST', '/v1/nodes', {
+        driver: 'fake-hardware',
+        name: 'fake-ipxe',
+        boot_interface: 'ipxe',
+      });
+      expect(fake.status).toBe(400);
     });
   });
 

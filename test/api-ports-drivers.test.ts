@@ -323,6 +323,7 @@ describe('ports, port groups, drivers, conductors and the OpenAPI document', () 
         default_power_interface: 'redfish',
         enabled_power_interfaces: ['redfish'],
         default_boot_interface: 'redfish-virtual-media',
+        enabled_boot_interfaces: ['redfish-virtual-media', 'ipxe'],
         default_deploy_interface: 'direct',
         default_console_interface: 'no-console',
       });

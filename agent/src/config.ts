@@ -1,8 +1,16 @@
 // The agent's configuration: one JSON file, as carried by Ingot's boot ISO (ingot/agent.json) or
-// written by the lab for a simulated server.
+// written by the lab for a simulated server, completed by the kernel command line of a
+// network-booted ramdisk (ipa-api-url=, ipa-inspection-callback-url=, BOOTIF=).
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import {
+  PROC_CMDLINE,
+  cmdlineSettings,
+  readCmdline,
+  withCmdline,
+  type CmdlineSettings,
+} from './cmdline.js';
 
 export const PLATFORMS = ['host', 'lab'] as const;
 /** 'host': the agent owns a real machine. 'lab': a simulated one (profile JSON, disks are files). */
@@ -33,6 +41,11 @@ export interface AgentConfig {
   disks?: Record<string, string>;
   /** Where images are staged (qcow2 downloads). */
   work_dir: string;
+  /**
+   * The NIC the machine network-booted from (BOOTIF= on the kernel command line): reported as
+   * the inventory's PXE interface. Not a field of the JSON file.
+   */
+  boot_mac?: string;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +84,16 @@ export interface ParsedConfig {
   config: AgentConfig;
   /** Non-fatal remarks, e.g. unknown fields (the ISO may carry more than this agent reads). */
   warnings: string[];
+  /** The kernel command line that completed the configuration, if one was read. */
+  cmdline?: { path: string; settings: CmdlineSettings };
+}
+
+export interface LoadOptions {
+  /**
+   * Kernel command line file (--cmdline). Without it, /proc/cmdline is read on a real host
+   * (platform "host") whose configuration gives no api_url, as a network-booted ramdisk has.
+   */
+  cmdline?: string;
 }
 
 /** Validates a configuration object, reporting every bad field at once. */
@@ -118,21 +141,53 @@ export function parseConfig(raw: unknown, opts: ParseOptions = {}): ParsedConfig
   return { config, warnings };
 }
 
-/** Reads and validates the configuration file given by --config. */
-export async function loadConfig(path: string): Promise<ParsedConfig> {
+/**
+ * Reads and validates the configuration file given by --config (none: an empty one), filling
+ * api_url and inspection_callback_url from the kernel command line where the file does not set
+ * them (see LoadOptions).
+ */
+export async function loadConfig(
+  path: string | undefined,
+  opts: LoadOptions = {},
+): Promise<ParsedConfig> {
+  const raw = path === undefined ? {} : await readJson(path);
+  const baseDir = path === undefined ? undefined : dirname(resolve(path));
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return parseConfig(raw, { baseDir });
+  const input = raw as Record<string, unknown>;
+  const onHost = input.platform === undefined || input.platform === 'host';
+  const noApiUrl = input.api_url === undefined || input.api_url === null;
+  const cmdlinePath = opts.cmdline ?? (onHost && noApiUrl ? PROC_CMDLINE : undefined);
+  if (cmdlinePath === undefined) return parseConfig(input, { baseDir });
+
+  let text: string | undefined;
+  try {
+    text = await readCmdline(cmdlinePath);
+  } catch (err) {
+    throw new ConfigError([`cannot read ${cmdlinePath}: ${(err as Error).message}`]);
+  }
+  // Only a command line asked for by name must exist.
+  if (text === undefined && opts.cmdline !== undefined)
+    throw new ConfigError([`cannot read ${cmdlinePath}: no such file`]);
+  if (text === undefined) return parseConfig(input, { baseDir });
+  const settings = cmdlineSettings(text);
+  const parsed = parseConfig(withCmdline(input, settings), { baseDir });
+  if (settings.boot_mac !== undefined) parsed.config.boot_mac = settings.boot_mac;
+  return { ...parsed, cmdline: { path: cmdlinePath, settings } };
+}
+
+async function readJson(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new ConfigError([`cannot read ${path}: ${(err as Error).message}`]);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw new ConfigError([`${path} is not valid JSON: ${(err as Error).message}`]);
   }
-  return parseConfig(raw, { baseDir: dirname(resolve(path)) });
 }
 
 interface NumberRule {
@@ -161,7 +216,10 @@ class FieldReader {
 
   httpUrl(key: string, required: boolean): string | undefined {
     if (required && (this.input[key] === undefined || this.input[key] === null)) {
-      return this.fail(key, 'required (e.g. "http://127.0.0.1:6385")');
+      return this.fail(
+        key,
+        'required (e.g. "http://127.0.0.1:6385"), or ipa-api-url= on the kernel command line',
+      );
     }
     const value = this.string(key, (v) => {
       try {

@@ -1,4 +1,4 @@
-// Entry point: node agent/dist/main.js --config <file>
+// Entry point: node agent/dist/main.js [--config <file>] [--cmdline <file>]
 import { parseArgs } from 'node:util';
 import { startAgent } from './agent.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -8,21 +8,35 @@ import { LabProfileError } from './inventory/lab.js';
 import { AgentLogger } from './log.js';
 import { AgentStopped } from './sleep.js';
 
+const USAGE = 'usage: node agent/dist/main.js [--config <agent.json>] [--cmdline <file>]';
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: true });
-  if (!values.config) {
-    console.error('usage: node agent/dist/main.js --config <agent.json>');
+  let values: { config?: string; cmdline?: string };
+  try {
+    ({ values } = parseArgs({
+      options: { config: { type: 'string' }, cmdline: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
     return EXIT_CODES.badConfig;
   }
   const startupLog = new AgentLogger();
   let config;
   try {
-    const parsed = await loadConfig(values.config);
+    // Without --config, a network-booted ramdisk: everything comes from the kernel command line.
+    const parsed = await loadConfig(values.config, { cmdline: values.cmdline });
     config = parsed.config;
     for (const warning of parsed.warnings) startupLog.warn(warning, { config: values.config });
+    if (parsed.cmdline)
+      startupLog.info('kernel command line read', {
+        path: parsed.cmdline.path,
+        ...parsed.cmdline.settings,
+      });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
+      if (!values.config && !values.cmdline) console.error(USAGE);
       return EXIT_CODES.badConfig;
     }
     throw err;

@@ -53,7 +53,9 @@ describe('agent configuration', () => {
   });
 
   it('requires api_url', () => {
-    expect(problemsOf({})).toEqual(['api_url: required (e.g. "http://127.0.0.1:6385")']);
+    expect(problemsOf({})).toEqual([
+      'api_url: required (e.g. "http://127.0.0.1:6385"), or ipa-api-url= on the kernel command line',
+    ]);
   });
 
   it('requires a profile and disks in the lab, and nowhere else', () => {

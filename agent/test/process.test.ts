@@ -30,8 +30,8 @@ interface Spawned {
   exit: Promise<number | null>;
 }
 
-function spawnAgent(configPath: string): Spawned {
-  const child = spawn(process.execPath, [main, '--config', configPath], {
+function spawnAgent(configPath: string, extraArgs: string[] = []): Spawned {
+  const child = spawn(process.execPath, [main, '--config', configPath, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];
@@ -98,6 +98,28 @@ describe('agent process', () => {
     const agent = spawnAgent(await labWithConfig(ironic));
     expect(await agent.exit).toBe(1);
     expect(agent.stdout.join('')).toContain('"level":"fatal"');
+  });
+
+  it('network-booted: finds its node by MAC with the API from --cmdline, and gets its token there', async () => {
+    const ironic = await fakeIronic();
+    const lab = await makeLabMachine(ironic.url);
+    cleanups.push(() => lab.cleanup());
+    const { api_url: _none, ...raw } = lab.rawConfig();
+    const configPath = join(lab.dir, 'agent.json');
+    await writeFile(configPath, JSON.stringify(raw));
+    const cmdline = join(lab.dir, 'cmdline');
+    await writeFile(
+      cmdline,
+      `initrd=agent.initrd ipa-api-url=${ironic.url} BOOTIF=01-52-54-00-00-01-01\n`,
+    );
+    const agent = spawnAgent(configPath, ['--cmdline', cmdline]);
+    await until(() => ironic.heartbeats.length > 0);
+    expect(ironic.lookups[0]!.query.get('addresses')).toContain('52:54:00:00:01:01');
+    expect(ironic.lookups[0]!.query.has('node_uuid')).toBe(false);
+    expect(ironic.heartbeats[0]!.body.agent_token).toBe(FAKE_TOKEN);
+    const callback = ironic.heartbeats[0]!.body.callback_url as string;
+    expect((await postCommand(callback, FAKE_TOKEN, 'standby.power_off', {})).status).toBe(200);
+    expect(await agent.exit).toBe(80);
   });
 
   it('exits with 2 and names the bad fields of an invalid configuration', async () => {

@@ -61,7 +61,7 @@ try {
   const names = new Map<string, string>();
   for (const server of fleet.servers) {
     const host = await ServerHost.create(server, { workDir: ingot.workDir, bootDelayMs });
-    host.on('agent-started', ({ port }) =>
+    host.on('agent-listening', ({ port }) =>
       say(
         `${server.name.padEnd(14)} boots the agent ramdisk from virtual media (agent on :${port})`,
       ),

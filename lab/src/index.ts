@@ -23,6 +23,8 @@ export { freePort } from './free-port.js';
 export { waitFor } from './wait-for.js';
 export { ServerHost, AGENT_EXIT_POWER_OFF, AGENT_EXIT_REBOOT } from './server-host.js';
 export type { ServerHostOptions, HostEvents } from './server-host.js';
+export { netboot, NetbootError } from './ipxe-firmware.js';
+export type { NetbootOutcome } from './ipxe-firmware.js';
 export { reportDisk } from './disk-report.js';
 export type { DiskReport } from './disk-report.js';
 export {

@@ -4,8 +4,8 @@ import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readIsoFile } from '@ingot/media';
-import { freePort } from './free-port.js';
 import type { LabServer } from './fleet.js';
+import { kernelParams, netboot, type NetbootOutcome } from './ipxe-firmware.js';
 import type { PowerChange } from './machine.js';
 import { reportDisk, type DiskReport } from './disk-report.js';
 
@@ -22,11 +22,31 @@ export interface ServerHostOptions {
   agentOverrides?: Record<string, unknown>;
   /** Firmware time from power-on to the boot device starting (POST), in ms; 0 by default. */
   bootDelayMs?: number;
+  /**
+   * Network boot: what the lab's DHCP server hands to iPXE, e.g. the image cache's
+   * `/ipxe/boot.ipxe`. Without it a server that boots from the network gets no DHCP answer and
+   * boots from its disk.
+   */
+  pxe?: { bootScriptUrl: string };
 }
 
 export interface HostEvents {
-  /** The agent ramdisk started from virtual media, with its callback port. */
-  'agent-started': [{ port: number; pid: number }];
+  /** The agent ramdisk started (from virtual media or the network). */
+  'agent-started': [{ pid: number }];
+  /** The agent's command API listens, on this port (it picks a free one itself). */
+  'agent-listening': [{ port: number; pid: number }];
+  /**
+   * A network boot of the first NIC: the scripts iPXE followed, and whether they loaded the
+   * agent (its kernel parameters) or sent the server on to its disk.
+   */
+  'pxe-boot': [
+    {
+      mac: string;
+      scripts: string[];
+      outcome: 'agent' | 'next-device';
+      kernelParams?: Record<string, string>;
+    },
+  ];
   'agent-exited': [{ code: number | null; signal: string | null; output: string }];
   /** The server powered on from its disk: what it found written there. */
   'disk-boot': [DiskReport];
@@ -35,8 +55,10 @@ export interface HostEvents {
 /**
  * The host side of a simulated server: its disks are sparse files, and when it powers on from the
  * virtual CD the lab runs the real agent (agent/dist/main.js) with the configuration found on the
- * boot ISO, as a ramdisk would. Powering off kills the agent; the agent's own power-off and reboot
- * commands come back as exit codes the host applies to the machine.
+ * boot ISO, as a ramdisk would. Powering on from the network, the lab plays iPXE: it follows the
+ * boot script to the first NIC's script, and either boots the disk or runs the agent with the
+ * kernel command line that script gives (--cmdline). Powering off kills the agent; the agent's
+ * own power-off and reboot commands come back as exit codes the host applies to the machine.
  */
 export class ServerHost extends EventEmitter<HostEvents> {
   readonly disks: Record<string, string>;
@@ -96,14 +118,19 @@ export class ServerHost extends EventEmitter<HostEvents> {
     const bootDelayMs = this.opts.bootDelayMs ?? 0;
     if (bootDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, bootDelayMs));
     if (generation !== this.generation) return;
-    if (change.bootTarget === 'Cd') return this.bootAgent(generation);
-    // The firmware boots the first disk that holds a partition table.
+    if (change.bootTarget === 'Cd') return this.bootFromCd(generation);
+    if (change.bootTarget === 'Pxe' && (await this.bootFromNetwork(generation))) return;
+    return this.bootFromDisk(generation);
+  }
+
+  /** The firmware boots the first disk that holds a partition table. */
+  private async bootFromDisk(generation: number): Promise<void> {
     const reports = await Promise.all(Object.values(this.disks).map(reportDisk));
     const bootable = reports.find((r) => r.partitions.length > 0) ?? reports[0];
     if (bootable && generation === this.generation) this.emit('disk-boot', bootable);
   }
 
-  private async bootAgent(generation: number): Promise<void> {
+  private async bootFromCd(generation: number): Promise<void> {
     const image = this.server.bmc.state.media.Cd.image;
     if (!image) throw new Error(`${this.server.name} booted from CD with no media inserted`);
     const response = await fetch(image, { signal: AbortSignal.timeout(30_000) });
@@ -115,17 +142,71 @@ export class ServerHost extends EventEmitter<HostEvents> {
     const fromIso = JSON.parse(
       (await readIsoFile(iso, 'ingot/agent.json')).toString('utf8'),
     ) as Record<string, unknown>;
-    const port = await freePort();
+    await this.runAgent(generation, fromIso, []);
+  }
+
+  /**
+   * iPXE on the first NIC. True when the agent was started (or the boot was superseded); false
+   * when the server goes on to its disk: no DHCP answer, a script that exits, a failed chain.
+   */
+  private async bootFromNetwork(generation: number): Promise<boolean> {
+    const mac = this.server.macs[0];
+    if (!this.opts.pxe) {
+      this.note(
+        `PXE boot of ${mac}: no DHCP answer (the lab has no pxe option), booting from disk`,
+      );
+      return false;
+    }
+    let outcome: NetbootOutcome;
+    try {
+      outcome = await netboot(this.opts.pxe.bootScriptUrl, mac);
+    } catch (error) {
+      // A boot overtaken by a power change has nothing to report.
+      if (generation !== this.generation) return true;
+      throw new Error(
+        `${this.server.name} network boot of ${mac}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (generation !== this.generation) return true;
+    if (outcome.kind === 'next-device') {
+      this.emit('pxe-boot', { mac, scripts: outcome.scripts, outcome: 'next-device' });
+      this.note(`PXE boot of ${mac}: ${outcome.reason}, booting from disk`);
+      return false;
+    }
+    const params = kernelParams(outcome.args);
+    this.emit('pxe-boot', {
+      mac,
+      scripts: outcome.scripts,
+      outcome: 'agent',
+      kernelParams: params,
+    });
+    // What /proc/cmdline holds on a real server booted with this kernel line.
+    const cmdlinePath = join(this.dir, 'cmdline');
+    await writeFile(cmdlinePath, `${outcome.args.join(' ')}\n`);
+    // No API, node or token in the configuration: the agent finds them from the command line
+    // and its lookup by MAC.
+    await this.runAgent(generation, {}, ['--cmdline', cmdlinePath]);
+    return true;
+  }
+
+  /** Runs the agent as a ramdisk would, with this lab's settings over `agentConfig`. */
+  private async runAgent(
+    generation: number,
+    agentConfig: Record<string, unknown>,
+    args: string[],
+  ): Promise<void> {
     const profilePath = join(this.dir, 'hardware.json');
     await writeFile(profilePath, JSON.stringify(this.hardwareProfile(), null, 2));
     const configPath = join(this.dir, 'agent.json');
     await writeFile(
       configPath,
       JSON.stringify({
-        ...fromIso,
+        ...agentConfig,
         platform: 'lab',
         listen_host: '127.0.0.1',
-        listen_port: port,
+        // Port 0: the agent binds a free port itself and advertises it. A port picked here and
+        // bound later could be taken in between by one of the many agents a lab starts at once.
+        listen_port: 0,
         advertise_host: '127.0.0.1',
         hardware_profile: profilePath,
         disks: this.disks,
@@ -134,14 +215,20 @@ export class ServerHost extends EventEmitter<HostEvents> {
       }),
       { mode: 0o600 },
     );
-    // Powered off or rebooted while the ISO was read: this boot never happened.
+    // Powered off or rebooted while the boot media was read: this boot never happened.
     if (generation !== this.generation) return;
-    const child = spawn(process.execPath, [AGENT_MAIN, '--config', configPath], {
+    const child = spawn(process.execPath, [AGENT_MAIN, '--config', configPath, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.agent = child;
     this.agentOutput = [];
-    child.stdout!.on('data', (c: Buffer) => this.agentOutput.push(c.toString()));
+    const announceListening = listeningWatcher((port) =>
+      this.emit('agent-listening', { port, pid: child.pid ?? 0 }),
+    );
+    child.stdout!.on('data', (c: Buffer) => {
+      this.agentOutput.push(c.toString());
+      announceListening(c);
+    });
     child.stderr!.on('data', (c: Buffer) => this.agentOutput.push(c.toString()));
     child.on('exit', (code, signal) => {
       if (this.agent === child) this.agent = undefined;
@@ -149,7 +236,7 @@ export class ServerHost extends EventEmitter<HostEvents> {
       if (code === AGENT_EXIT_POWER_OFF) this.server.bmc.hostPowerOff();
       if (code === AGENT_EXIT_REBOOT) this.server.bmc.hostReboot();
     });
-    this.emit('agent-started', { port, pid: child.pid ?? 0 });
+    this.emit('agent-started', { pid: child.pid ?? 0 });
   }
 
   /** The profile in the agent's lab format (agent/src/inventory). */
@@ -196,10 +283,42 @@ export class ServerHost extends EventEmitter<HostEvents> {
     await exited;
   }
 
+  /** A line of the host's own in the output, as a firmware console would show it. */
+  private note(message: string): void {
+    this.agentOutput.push(`lab host: ${this.server.name}: ${message}\n`);
+  }
+
   private fail(error: unknown): void {
     this.agentOutput.push(
       `lab host error: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     this.emit('agent-exited', { code: null, signal: null, output: this.output() });
   }
+}
+
+/**
+ * Watches the agent's JSON log lines for the one saying its command API listens, and calls
+ * `onPort` once with the port it bound.
+ */
+function listeningWatcher(onPort: (port: number) => void): (chunk: Buffer) => void {
+  let partial = '';
+  let announced = false;
+  return (chunk) => {
+    if (announced) return;
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      let entry: { msg?: unknown; port?: unknown };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        continue;
+      }
+      if (entry.msg === 'command API listening' && typeof entry.port === 'number') {
+        announced = true;
+        onPort(entry.port);
+        return;
+      }
+    }
+  };
 }

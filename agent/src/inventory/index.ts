@@ -12,6 +12,13 @@ export { LabProfileError, checkLabProfile, labInventory, loadLabProfile } from '
 export { collectHostInventory } from './host/index.js';
 
 export async function collectInventory(config: AgentConfig, log: AgentLogger): Promise<Inventory> {
+  const inventory = await collectFrom(config, log);
+  // BOOTIF of the command line the agent was given (--cmdline) names the NIC it booted from.
+  if (config.boot_mac) inventory.boot = { ...inventory.boot, pxe_interface: config.boot_mac };
+  return inventory;
+}
+
+async function collectFrom(config: AgentConfig, log: AgentLogger): Promise<Inventory> {
   if (config.platform === 'lab') {
     const profile: LabHardwareProfile = await loadLabProfile(config.hardware_profile ?? '');
     return labInventory(profile);

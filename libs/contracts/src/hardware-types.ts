@@ -27,6 +27,11 @@ export interface HardwareTypeSpec {
   name: DriverName;
   /** The implementation of each interface; `no-*` and `noop` ones do nothing, as in Ironic. */
   interfaces: Record<DriverInterface, string>;
+  /**
+   * Other implementations a node of this type may choose through its `<interface>_interface` field
+   * (Ironic's enabled_*_interfaces); `interfaces` holds the default of each.
+   */
+  alternatives: Partial<Record<DriverInterface, readonly string[]>>;
   /** Boot devices its management interface can set (GET .../boot_device/supported). */
   bootDevices: readonly BootDevice[];
   /** driver_info keys it reads, with what each means (GET /v1/drivers/{name}/properties). */
@@ -61,6 +66,8 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
       management: 'redfish',
       power: 'redfish',
     },
+    // Metal3's redfish:// addresses boot the agent over iPXE, redfish-virtualmedia:// from an ISO.
+    alternatives: { boot: ['ipxe'] },
     bootDevices: ['pxe', 'disk', 'cdrom', 'bios'],
     properties: {
       redfish_address:
@@ -87,6 +94,7 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
       management: 'fake',
       power: 'fake',
     },
+    alternatives: {},
     bootDevices: ['pxe', 'disk', 'cdrom', 'bios', 'safe'],
     properties: {},
   },
@@ -95,3 +103,19 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
 /** Interfaces that only pretend: validation reports them unsupported, as Ironic does. */
 export const isNoopInterface = (implementation: string): boolean =>
   implementation.startsWith('no-');
+
+/** Every implementation of an interface a node of this hardware type may use, default first. */
+export function implementationsOf(spec: HardwareTypeSpec, iface: DriverInterface): string[] {
+  return [spec.interfaces[iface], ...(spec.alternatives[iface] ?? [])];
+}
+
+/**
+ * The implementation of each interface a node runs: its own choice where it made one (only the
+ * boot interface can be chosen today), else its hardware type's default.
+ */
+export function nodeInterfaces(
+  spec: HardwareTypeSpec,
+  node: { bootInterface?: string | null },
+): Record<DriverInterface, string> {
+  return { ...spec.interfaces, ...(node.bootInterface ? { boot: node.bootInterface } : {}) };
+}

@@ -221,7 +221,32 @@ export const BootIsoSchema = message(
     agent_config: Type.Record(Type.String(), Type.Unknown()),
   }),
 );
-export const ImageCacheCommandSchema = Type.Union([ImagePrepareSchema, BootIsoSchema]);
+/** A MAC address as the API stores it: lower case, colon separated. */
+const MacAddress = Type.String({ pattern: '^([0-9a-f]{2}:){5}[0-9a-f]{2}$' });
+/**
+ * Network boot into the agent for the node whose NICs have these MACs: the image cache serves,
+ * at /ipxe/<mac with hyphens>.ipxe, a script that loads the agent kernel and initrd with these kernel
+ * parameters (ipa-api-url, ipa-inspection-callback-url, ...). No agent token: anyone on the
+ * provisioning network can read the script, so the agent gets its token at its first lookup.
+ */
+export const PxeConfigSchema = message(
+  'image.pxe_config',
+  Type.Object({
+    macs: Type.Array(MacAddress, { minItems: 1 }),
+    kernel_params: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.String()),
+  }),
+);
+/** The node's network boot is over: its MACs get the script that boots the next device (disk). */
+export const PxeClearSchema = message(
+  'image.pxe_clear',
+  Type.Object({ macs: Type.Array(MacAddress) }),
+);
+export const ImageCacheCommandSchema = Type.Union([
+  ImagePrepareSchema,
+  BootIsoSchema,
+  PxeConfigSchema,
+  PxeClearSchema,
+]);
 export type ImageCacheCommand = Static<typeof ImageCacheCommandSchema>;
 
 export const IMAGE_ERROR_KINDS = [
@@ -231,6 +256,7 @@ export const IMAGE_ERROR_KINDS = [
   'invalid',
   'capacity',
   'iso',
+  'pxe',
 ] as const;
 export type ImageErrorKind = (typeof IMAGE_ERROR_KINDS)[number];
 
@@ -243,7 +269,8 @@ export const ImageCacheReplySchema = Type.Union([
     url: Type.String(),
     size: Type.Integer(),
     sha256: Type.String(),
-    disk_format: StringEnum(['raw', 'iso']),
+    /** `ipxe` for a PXE config (the url is the script of the first MAC), `none` after a clear. */
+    disk_format: StringEnum(['raw', 'iso', 'ipxe', 'none']),
   }),
   Type.Object({
     command_id: Type.String(),

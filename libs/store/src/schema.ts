@@ -44,6 +44,8 @@ export const nodes = pgTable(
     owner: text(),
     lessee: text(),
     bootMode: text(),
+    /** The boot interface the node chose (boot_interface); null means its hardware type's default. */
+    bootInterface: text(),
     /** Ironic's shard (API 1.82): a label clients use to split the fleet between them. */
     shard: text(),
     provisionState: text().$type<ProvisionState>().notNull().default('enroll'),

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import {
   DRIVER_INTERFACES,
   HARDWARE_TYPES,
+  implementationsOf,
   type DriverName,
   type HardwareTypeSpec,
 } from '@ingot/contracts';
@@ -179,18 +180,18 @@ export function rejectNewerFields(request: FastifyRequest, values: Record<string
 }
 
 /**
- * `<interface>_interface` values sent by a client (Metal3 sends them all): each must name what
- * the hardware type implements, since Ingot composes one implementation per interface.
+ * `<interface>_interface` values sent by a client (Metal3 sends them all): each must name an
+ * implementation the hardware type has (its default, or an alternative such as boot 'ipxe').
  */
 export function checkInterfaces(driver: string, values: Record<string, unknown>): void {
   const hardware = hardwareOf(driver);
   for (const iface of DRIVER_INTERFACES) {
     const value = values[`${iface}_interface`];
     if (value === undefined || value === null) continue;
-    const implemented = hardware.interfaces[iface];
-    if (value !== implemented) {
+    const implemented = implementationsOf(hardware, iface);
+    if (!implemented.includes(value as string)) {
       throw badRequest(
-        `Invalid ${iface}_interface '${String(value)}' for hardware type ${hardware.name}: Ingot implements '${implemented}' only.`,
+        `Invalid ${iface}_interface '${String(value)}' for hardware type ${hardware.name}: Ingot implements ${implemented.map((i) => `'${i}'`).join(', ')} only.`,
       );
     }
   }

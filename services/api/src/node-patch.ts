@@ -3,13 +3,15 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   ConductorGroupSchema,
   DRIVER_INTERFACES,
+  nodeInterfaces,
   NodeNameSchema,
   parse,
   ShardSchema,
   ValidationError,
 } from '@ingot/contracts';
 import { resealDriverInfo, type NodeRow, type nodes, type SecretBox } from '@ingot/store';
-import { badRequest } from './errors.js';
+import { isStable } from '@ingot/lifecycle';
+import { badRequest, conflict } from './errors.js';
 import { checkDriverInfo } from './node-commands.js';
 import { checkInterfaces, hardwareOf } from './node-fields.js';
 
@@ -66,9 +68,16 @@ const WritableSchema = Type.Object({
 });
 
 /** What each writable field becomes when a patch removes it, as on a new node. */
-function removedDefaults(current: Record<string, unknown>): Record<string, unknown> {
+function removedDefaults(
+  current: Record<string, unknown>,
+  driver: string,
+): Record<string, unknown> {
   return {
-    ...current, // the driver interfaces: the hardware type's, the only ones Ingot accepts
+    ...current,
+    // A removed interface goes back to the hardware type's default.
+    ...Object.fromEntries(
+      DRIVER_INTERFACES.map((i) => [`${i}_interface`, hardwareOf(driver).interfaces[i]]),
+    ),
     name: null,
     description: null,
     driver_info: {},
@@ -117,7 +126,10 @@ export function patchNode(
     shard: node.shard,
     maintenance: node.maintenance,
     ...Object.fromEntries(
-      DRIVER_INTERFACES.map((i) => [`${i}_interface`, hardwareOf(node.driver).interfaces[i]]),
+      Object.entries(nodeInterfaces(hardwareOf(node.driver), node)).map(([i, impl]) => [
+        `${i}_interface`,
+        impl,
+      ]),
     ),
   };
   let next: typeof current;
@@ -134,7 +146,7 @@ export function patchNode(
   // Ironic resets a root field that a patch removes to its default (`baremetal node unset --name`
   // sends `{"op": "remove", "path": "/name"}`); RFC 6902 would leave it missing, which the schema
   // below refuses. The defaults are those of a new node: the interfaces are the hardware type's.
-  for (const [field, value] of Object.entries(removedDefaults(current))) {
+  for (const [field, value] of Object.entries(removedDefaults(current, node.driver))) {
     if (!(field in next)) (next as Record<string, unknown>)[field] = value;
   }
   try {
@@ -146,6 +158,16 @@ export function patchNode(
     );
   }
   checkInterfaces(node.driver, next);
+  const bootInterface = (next as Record<string, unknown>).boot_interface as string;
+  if (
+    bootInterface !== (current as Record<string, unknown>).boot_interface &&
+    !isStable(node.provisionState)
+  ) {
+    // The running operation booted the agent one way; it must tear it down the same way.
+    throw conflict(
+      `Cannot change boot_interface of node ${node.uuid} while it is '${node.provisionState}'; wait until the operation ends`,
+    );
+  }
   // A client that sends back what it read must not replace a secret with its mask.
   checkDriverInfo(node.driver, next.driver_info, false);
   const sealed = resealDriverInfo(box, node, next.driver_info);
@@ -162,6 +184,8 @@ export function patchNode(
     lessee: next.lessee,
     conductorGroup: next.conductor_group.toLowerCase(),
     bootMode: next.boot_mode,
+    // Only a choice other than the hardware type's default is stored.
+    bootInterface: bootInterface === hardwareOf(node.driver).interfaces.boot ? null : bootInterface,
     shard: next.shard,
     maintenance: next.maintenance,
     // Leaving maintenance clears its reason, as DELETE /maintenance does.

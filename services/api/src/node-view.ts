@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { DRIVER_INTERFACES } from '@ingot/contracts';
+import { nodeInterfaces } from '@ingot/contracts';
 import { toApiNode, type NodeRow } from '@ingot/store';
 import { V } from './api-version.js';
 import { redactNode } from './auth/redact.js';
@@ -80,7 +80,9 @@ export function nodeView(
     shard: node.shard,
     parent_node: null,
     disable_power_off: false,
-    ...Object.fromEntries(DRIVER_INTERFACES.map((i) => [`${i}_interface`, hardware.interfaces[i]])),
+    ...Object.fromEntries(
+      Object.entries(nodeInterfaces(hardware, row)).map(([i, impl]) => [`${i}_interface`, impl]),
+    ),
     created_at: node.created_at,
     updated_at: node.updated_at,
   };

@@ -1,9 +1,9 @@
-import { HARDWARE_TYPES, type DriverName } from '@ingot/contracts';
+import { HARDWARE_TYPES, nodeInterfaces, type DriverName } from '@ingot/contracts';
 
 /**
  * The interfaces the conductor drives, per hardware type (Ironic's driver composition): the table
- * is HARDWARE_TYPES in @ingot/contracts, which the API also reports. redfish boots the agent from
- * virtual media and deploys and inspects with it; every interface of fake-hardware is fake, so its
+ * is HARDWARE_TYPES in @ingot/contracts, which the API also reports; a node may choose another boot
+ * interface (boot_interface). redfish boots the agent from virtual media (or iPXE) and deploys and inspects with it; every interface of fake-hardware is fake, so its
  * deploy, clean and inspect finish at once without an agent, an image or a boot.
  */
 export interface ConductorInterfaces {
@@ -12,10 +12,13 @@ export interface ConductorInterfaces {
   inspect: string;
 }
 
-export function interfacesOf(node: { driver: string }): ConductorInterfaces {
+export function interfacesOf(node: {
+  driver: string;
+  bootInterface?: string | null;
+}): ConductorInterfaces {
   // An unknown driver (an old row) takes the real path; its power worker reports the bad driver.
   const spec = HARDWARE_TYPES[node.driver as DriverName] ?? HARDWARE_TYPES.redfish;
-  const { boot, deploy, inspect } = spec.interfaces;
+  const { boot, deploy, inspect } = nodeInterfaces(spec, node);
   return { boot, deploy, inspect };
 }
 
@@ -28,3 +31,9 @@ export const inspectsFake = (node: { driver: string }): boolean =>
 
 /** Nothing is inserted into a fake boot interface, so there is nothing to eject. */
 export const bootsFake = (node: { driver: string }): boolean => interfacesOf(node).boot === 'fake';
+
+/** The agent boots over the network (iPXE) instead of from a virtual media ISO. */
+export const bootsOverNetwork = (node: {
+  driver: string;
+  bootInterface?: string | null;
+}): boolean => interfacesOf(node).boot === 'ipxe';

@@ -1,11 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { ImageCacheCommand, ImageCacheReply } from '@ingot/contracts';
 import type { BootIsoStore } from './boot-isos.js';
 import { ImageError } from './image-error.js';
 import type { ImagePreparer } from './image-preparer.js';
+import { agentScript, bootFiles, macScriptPath, type IpxeSettings } from './ipxe.js';
+import type { PxeConfigStore } from './pxe-configs.js';
 
 export interface CommandDeps {
   preparer: ImagePreparer;
   bootIsos: BootIsoStore;
+  pxeConfigs: PxeConfigStore;
+  ipxe: IpxeSettings;
   /** Base of the URLs put in replies, without a trailing slash. */
   publicUrl: () => string;
 }
@@ -42,6 +47,35 @@ export async function runImageCacheCommand(
           disk_format: 'iso',
         };
       }
+      case 'image.pxe_config': {
+        const files = bootFiles(deps.ipxe);
+        const [first] = await deps.pxeConfigs.set(
+          cmd.payload.macs,
+          cmd.node_uuid,
+          cmd.payload.kernel_params,
+        );
+        if (!first) throw new ImageError('invalid', 'image.pxe_config needs at least one MAC');
+        const script = Buffer.from(agentScript(first, files, deps.ipxe.apiUrl));
+        return {
+          command_id: cmd.id,
+          ok: true,
+          url: `${deps.publicUrl()}${macScriptPath(first.mac)}`,
+          size: script.length,
+          sha256: sha256(script),
+          disk_format: 'ipxe',
+        };
+      }
+      case 'image.pxe_clear': {
+        await deps.pxeConfigs.clear(cmd.payload.macs);
+        return {
+          command_id: cmd.id,
+          ok: true,
+          url: '',
+          size: 0,
+          sha256: sha256(Buffer.alloc(0)),
+          disk_format: 'none',
+        };
+      }
     }
   } catch (error) {
     const known = asImageError(error);
@@ -49,6 +83,8 @@ export async function runImageCacheCommand(
     return { command_id: cmd.id, ok: false, error: { kind: known.kind, message: known.message } };
   }
 }
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 function asImageError(error: unknown): ImageError | undefined {
   if (error instanceof ImageError) return error;

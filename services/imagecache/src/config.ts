@@ -4,7 +4,7 @@ import { busOptionsFromEnv, type BusOptions } from '@ingot/bus';
 export interface ImageCacheConfig {
   site: string;
   bus: BusOptions;
-  /** Holds images/, boot/, tmp/ and index.json. */
+  /** Holds images/, boot/, pxe/, tmp/ and index.json. */
   dir: string;
   /** Total size of the cached raw images; least recently used ones are evicted beyond it. */
   budgetBytes: number;
@@ -22,10 +22,10 @@ export interface ImageCacheConfig {
   ackWaitMs: number;
   maxDeliver: number;
   ipxe: {
-    /** Deploy kernel and ramdisk of the agent; iPXE scripts are refused until both are set. */
+    /** Deploy kernel and ramdisk of the agent; PXE configs are refused until both are set. */
     kernelUrl: string | undefined;
     initrdUrl: string | undefined;
-    /** The Ingot API base URL the agent looks itself up at (ipa-api-url). */
+    /** The Ingot API base URL the agent looks itself up at: the default ipa-api-url. */
     apiUrl: string;
   };
 }

@@ -3,8 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { metricsContentType, metricsText, type Logger } from '@ingot/telemetry';
 import type { BootIsoStore } from './boot-isos.js';
 import type { ImageIndex } from './image-index.js';
-import { ipxeScript, type IpxeSettings } from './ipxe.js';
+import {
+  agentScript,
+  BOOT_SCRIPT_PATH,
+  bootScript,
+  macFromHexhyp,
+  nextDeviceScript,
+  type IpxeSettings,
+} from './ipxe.js';
 import { bytesServed } from './metrics.js';
+import type { PxeConfigStore } from './pxe-configs.js';
 import { sendFile } from './send-file.js';
 
 export interface HttpServerOptions {
@@ -12,7 +20,10 @@ export interface HttpServerOptions {
   port: number;
   images: ImageIndex;
   bootIsos: BootIsoStore;
-  ipxe: Partial<IpxeSettings> & { apiUrl: string };
+  pxeConfigs: PxeConfigStore;
+  ipxe: IpxeSettings;
+  /** Base URL of this server as clients reach it (for the chain in boot.ipxe). */
+  publicUrl: () => string;
   healthy: () => boolean;
   logger: Logger;
 }
@@ -25,7 +36,7 @@ export interface RunningHttpServer {
 // Routes match the raw path, so %-escapes, "..", and extra slashes never reach the file system.
 const IMAGE = /^\/images\/([0-9a-f]{64})\.raw$/;
 const BOOT_ISO = /^\/boot\/([A-Za-z0-9_-]{1,64}-[0-9a-f]{16})\.iso$/;
-const IPXE = /^\/ipxe\/([A-Za-z0-9_-]{1,64})\.ipxe$/;
+const MAC_SCRIPT = /^\/ipxe\/([0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5})\.ipxe$/;
 
 /** A long transfer gets this long to finish after stop() before its connection is cut. */
 const DRAIN_MS = 5_000;
@@ -73,19 +84,10 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: HttpServer
   if (image) return serveImage(req, res, opts.images, image);
   const iso = BOOT_ISO.exec(path)?.[1];
   if (iso) return serveBootIso(req, res, opts.bootIsos, iso);
-  const node = IPXE.exec(path)?.[1];
-  if (node) {
-    const { kernelUrl, initrdUrl, apiUrl } = opts.ipxe;
-    if (!kernelUrl || !initrdUrl)
-      return text(
-        res,
-        503,
-        'iPXE boot is not configured: set INGOT_IPXE_KERNEL_URL and INGOT_IPXE_INITRD_URL\n',
-      );
-    return text(res, 200, ipxeScript(node, { kernelUrl, initrdUrl, apiUrl }), {
-      'cache-control': 'no-store',
-    });
-  }
+  if (path === BOOT_SCRIPT_PATH) return sendScript(res, 200, bootScript(opts.publicUrl()));
+  const hexhyp = MAC_SCRIPT.exec(path)?.[1];
+  const mac = hexhyp === undefined ? undefined : macFromHexhyp(hexhyp);
+  if (mac) return serveMacScript(res, opts, mac);
   if (path === '/healthz') {
     const ok = opts.healthy();
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
@@ -96,6 +98,24 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: HttpServer
     return res.end(await metricsText());
   }
   return text(res, 404, 'not found\n');
+}
+
+/** Scripts follow the node's state: no client or proxy may keep one. */
+const sendScript = (res: ServerResponse, status: number, body: string) =>
+  text(res, status, body, { 'cache-control': 'no-store' });
+
+function serveMacScript(res: ServerResponse, opts: HttpServerOptions, mac: string) {
+  const config = opts.pxeConfigs.get(mac);
+  if (!config) return sendScript(res, 200, nextDeviceScript(mac));
+  const { kernelUrl, initrdUrl, apiUrl } = opts.ipxe;
+  // Configs are refused without these; they can only be missing after a restart without them.
+  if (!kernelUrl || !initrdUrl)
+    return sendScript(
+      res,
+      503,
+      'iPXE boot is not configured: set INGOT_IPXE_KERNEL_URL and INGOT_IPXE_INITRD_URL\n',
+    );
+  return sendScript(res, 200, agentScript(config, { kernelUrl, initrdUrl }, apiUrl));
 }
 
 async function serveImage(

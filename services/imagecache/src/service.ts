@@ -2,6 +2,7 @@ import {
   ImageCacheCommandSchema,
   type ImageCacheCommand,
   type ImageCacheReply,
+  type ImageErrorKind,
 } from '@ingot/contracts';
 import { Bus, siteToken, startConsumer } from '@ingot/bus';
 import type { Logger } from '@ingot/telemetry';
@@ -12,6 +13,7 @@ import { startHttpServer } from './http-server.js';
 import { ImageIndex } from './image-index.js';
 import { ImagePreparer } from './image-preparer.js';
 import { commands } from './metrics.js';
+import { PxeConfigStore } from './pxe-configs.js';
 
 export interface RunningImageCache {
   /** Bound port of the image server (useful with port 0). */
@@ -36,20 +38,25 @@ export async function startImageCache(
   const index = await ImageIndex.open(config.dir, config.budgetBytes, logger);
   const preparer = await ImagePreparer.create(index, config, logger);
   const bootIsos = await BootIsoStore.open(config.dir, logger);
+  const pxeConfigs = await PxeConfigStore.open(config.dir, logger);
   const bus = await Bus.connect(config.bus);
+  let publicUrl = config.publicUrl ?? '';
   const http = await startHttpServer({
     host: config.host,
     port: config.port,
     images: index,
     bootIsos,
+    pxeConfigs,
     ipxe: config.ipxe,
+    publicUrl: () => publicUrl,
     healthy: () => !bus.nc.isClosed(),
     logger,
   }).catch(async (error: unknown) => {
     await bus.close();
     throw error;
   });
-  const publicUrl = config.publicUrl ?? `http://${urlHost(config.host)}:${http.port}`;
+  // Set in the microtasks after the listen callback, before any request can be read.
+  publicUrl = config.publicUrl ?? `http://${urlHost(config.host)}:${http.port}`;
   const subject = imageCacheSubject(bus, config.site);
 
   const reply = (replyTo: string | undefined, answer: ImageCacheReply) => {
@@ -68,6 +75,8 @@ export async function startImageCache(
     const answer = await runImageCacheCommand(cmd, {
       preparer,
       bootIsos,
+      pxeConfigs,
+      ipxe: config.ipxe,
       publicUrl: () => publicUrl,
     });
     commands.inc({ type: cmd.type, outcome: answer.ok ? 'ok' : answer.error.kind });
@@ -94,7 +103,7 @@ export async function startImageCache(
       reply(delivery.headers['Ingot-Reply-To'], {
         command_id: cmd.id,
         ok: false,
-        error: { kind: cmd.type === 'image.boot_iso' ? 'iso' : 'download', message },
+        error: { kind: giveUpKind[cmd.type], message },
       });
     },
   }).catch(async (error: unknown) => {
@@ -120,6 +129,13 @@ export async function startImageCache(
     },
   };
 }
+
+const giveUpKind = {
+  'image.prepare': 'download',
+  'image.boot_iso': 'iso',
+  'image.pxe_config': 'pxe',
+  'image.pxe_clear': 'pxe',
+} as const satisfies Record<ImageCacheCommand['type'], ImageErrorKind>;
 
 /** An IPv6 literal needs brackets in a URL; a wildcard address is no use to a client. */
 function urlHost(host: string): string {

@@ -81,7 +81,7 @@ export interface Harness {
   config: ImageCacheConfig;
   bus: Bus;
   send(
-    type: 'image.prepare' | 'image.boot_iso',
+    type: 'image.prepare' | 'image.boot_iso' | 'image.pxe_config' | 'image.pxe_clear',
     payload: Record<string, unknown>,
     opts?: { node?: string; expiresInMs?: number; timeoutMs?: number },
   ): Promise<ImageCacheReply>;

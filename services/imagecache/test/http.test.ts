@@ -111,16 +111,16 @@ describe('image server', () => {
     expect((await get({}, 'DELETE')).status).toBe(405);
   });
 
-  it('serves an iPXE script, /healthz and /metrics', async () => {
+  it('serves iPXE scripts, /healthz and /metrics', async () => {
     const base = harness.cache.publicUrl;
-    const script = await fetch(`${base}/ipxe/node-7.ipxe`);
+    const boot = await fetch(`${base}/ipxe/boot.ipxe`);
+    expect(boot.status).toBe(200);
+    expect(await boot.text()).toContain(`chain --autofree ${base}/ipxe/\${mac:hexhyp}.ipxe`);
+    const script = await fetch(`${base}/ipxe/52-54-00-00-00-07.ipxe`);
     expect(script.status).toBe(200);
     const body = await script.text();
     expect(body.startsWith('#!ipxe\n')).toBe(true);
-    expect(body).toContain(
-      'kernel --name agent.kernel http://127.0.0.1:8080/agent/vmlinuz initrd=agent.initrd ipa-api-url=http://127.0.0.1:6385 BOOTIF=${mac}',
-    );
-    expect(body).toContain('initrd --name agent.initrd http://127.0.0.1:8080/agent/initramfs');
+    expect(body).toContain('\nexit\n');
     expect(body).not.toContain('/boot/');
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
     const metrics = await (await fetch(`${base}/metrics`)).text();

@@ -5,6 +5,7 @@ import { and, asc, count, eq, gt, isNotNull } from 'drizzle-orm';
 import {
   DRIVER_INTERFACES,
   HARDWARE_TYPES,
+  implementationsOf,
   type DriverInterface,
   type HardwareTypeSpec,
 } from '@ingot/contracts';
@@ -73,7 +74,7 @@ export function driverRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       for (const iface of DRIVER_INTERFACES) {
         if (request.apiMinor < (INTERFACE_VERSIONS[iface] ?? 0)) continue;
         out[`default_${iface}_interface`] = spec.interfaces[iface];
-        out[`enabled_${iface}_interfaces`] = [spec.interfaces[iface]];
+        out[`enabled_${iface}_interfaces`] = implementationsOf(spec, iface);
       }
       return out;
     }

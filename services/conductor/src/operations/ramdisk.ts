@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { ports } from '@ingot/store';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { updateNode } from '../transition-node.js';
 import { BmcCallError } from '../bmc-caller.js';
-import { bootsFake } from '../driver-composition.js';
+import { bootsFake, bootsOverNetwork } from '../driver-composition.js';
+import { StepError } from './fail.js';
 
 export type RamdiskPurpose = 'inspect' | 'clean' | 'deploy';
 
@@ -11,9 +14,10 @@ export type RamdiskPurpose = 'inspect' | 'clean' | 'deploy';
 const newAgentToken = (): string => randomBytes(32).toString('base64url');
 
 /**
- * Boots the node into the agent ramdisk from virtual media: a per-node boot ISO carrying the agent's
- * configuration and a pregenerated one-time token, a one-time boot from CD, then power on or reboot.
- * Safe to run again (a resumed step): the existing token is kept, so an agent already booted still works.
+ * Boots the node into the agent ramdisk: from virtual media (a per-node boot ISO carrying the agent's
+ * configuration and a pregenerated one-time token) or, with boot_interface 'ipxe', over the network
+ * (the site's image cache serves the node's MACs an iPXE script that loads the agent); then a
+ * one-time boot from that device and a power on or reboot. Safe to run again (a resumed step).
  */
 export async function bootRamdisk(
   ctx: ConductorContext,
@@ -21,37 +25,15 @@ export async function bootRamdisk(
   purpose: RamdiskPurpose,
   requestId?: string,
 ): Promise<void> {
-  // Every boot is a new agent, maybe on a new address: the callback URL is pinned afresh by
-  // its first heartbeat. The token is kept, so the ISO of a resumed step carries the same one.
-  await updateNode(ctx, leased, {
-    agentUrl: null,
-    ...(leased.node.agentToken
-      ? {}
-      : { agentToken: newAgentToken(), agentTokenPregenerated: true }),
-  });
+  const device = bootsOverNetwork(leased.node)
+    ? await prepareNetworkBoot(ctx, leased, purpose, requestId)
+    : await prepareVirtualMediaBoot(ctx, leased, purpose, requestId);
   const node = leased.node;
-  const apiUrl = ctx.config.agentApiUrl.replace(/\/$/, '');
-  const iso = await ctx.images.call(
-    node,
-    'image.boot_iso',
-    {
-      agent_config: {
-        api_url: apiUrl,
-        node_uuid: node.uuid,
-        agent_token: node.agentToken,
-        ...(purpose === 'inspect'
-          ? { inspection_callback_url: `${apiUrl}/v1/continue_inspection?node_uuid=${node.uuid}` }
-          : {}),
-      },
-    },
-    requestId,
-  );
-  await ctx.bmc.call(node, 'bmc.insert_media', { url: iso.url, device: 'cd' }, requestId);
   await ctx.bmc.call(
     node,
     'bmc.set_boot_device',
     {
-      device: 'cdrom',
+      device,
       persistent: false,
       ...(node.bootMode === 'bios' || node.bootMode === 'uefi' ? { boot_mode: node.bootMode } : {}),
     },
@@ -67,15 +49,104 @@ export async function bootRamdisk(
     { powerState: reply.power_state ?? 'power on', agentUrl: null },
     {
       eventType: 'deploy',
-      event: `booting the agent ramdisk from virtual media for ${purpose}`,
+      event: `booting the agent ramdisk ${device === 'pxe' ? 'over the network (iPXE)' : 'from virtual media'} for ${purpose}`,
     },
     requestId,
   );
 }
 
+const apiUrlOf = (ctx: ConductorContext) => ctx.config.agentApiUrl.replace(/\/$/, '');
+const inspectionCallback = (ctx: ConductorContext, nodeUuid: string) =>
+  `${apiUrlOf(ctx)}/v1/continue_inspection?node_uuid=${nodeUuid}`;
+
+async function prepareVirtualMediaBoot(
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  purpose: RamdiskPurpose,
+  requestId?: string,
+): Promise<'cdrom'> {
+  // Every boot is a new agent, maybe on a new address: the callback URL is pinned afresh by
+  // its first heartbeat. The token is kept, so the ISO of a resumed step carries the same one.
+  await updateNode(ctx, leased, {
+    agentUrl: null,
+    ...(leased.node.agentToken
+      ? {}
+      : { agentToken: newAgentToken(), agentTokenPregenerated: true }),
+  });
+  const node = leased.node;
+  const iso = await ctx.images.call(
+    node,
+    'image.boot_iso',
+    {
+      agent_config: {
+        api_url: apiUrlOf(ctx),
+        node_uuid: node.uuid,
+        agent_token: node.agentToken,
+        ...(purpose === 'inspect'
+          ? { inspection_callback_url: inspectionCallback(ctx, node.uuid) }
+          : {}),
+      },
+    },
+    requestId,
+  );
+  await ctx.bmc.call(node, 'bmc.insert_media', { url: iso.url, device: 'cd' }, requestId);
+  return 'cdrom';
+}
+
 /**
- * Ends a ramdisk operation: powers the node off (unless told not to), ejects the boot ISO (a fake boot
- * interface has none) and wipes the agent token and URL so a rebooted or foreign ramdisk cannot reuse them.
+ * iPXE: the script anyone on the provisioning network can read carries no token, so none is
+ * pregenerated; the agent receives it at its first lookup (by MAC), as with Ironic's PXE boot.
+ */
+async function prepareNetworkBoot(
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  purpose: RamdiskPurpose,
+  requestId?: string,
+): Promise<'pxe'> {
+  await updateNode(ctx, leased, {
+    agentUrl: null,
+    agentToken: null,
+    agentTokenPregenerated: false,
+  });
+  const node = leased.node;
+  const macs = await bootMacsOf(ctx, node.uuid);
+  if (macs.length === 0) {
+    throw new StepError(
+      `Node ${node.uuid} has boot_interface 'ipxe' but no port with pxe_enabled: create a port with the MAC of its boot NIC`,
+    );
+  }
+  await ctx.images.call(
+    node,
+    'image.pxe_config',
+    {
+      macs,
+      kernel_params: {
+        'ipa-api-url': apiUrlOf(ctx),
+        ...(purpose === 'inspect'
+          ? { 'ipa-inspection-callback-url': inspectionCallback(ctx, node.uuid) }
+          : {}),
+      },
+    },
+    requestId,
+  );
+  return 'pxe';
+}
+
+async function bootMacsOf(ctx: ConductorContext, nodeUuid: string): Promise<string[]> {
+  const rows = await ctx.db
+    .select({ address: ports.address, pxeEnabled: ports.pxeEnabled })
+    .from(ports)
+    .where(eq(ports.nodeUuid, nodeUuid));
+  return rows
+    .filter((p) => p.pxeEnabled)
+    .map((p) => p.address.toLowerCase())
+    .sort();
+}
+
+/**
+ * Ends a ramdisk operation: powers the node off (unless told not to), ejects the boot ISO or clears
+ * the node's iPXE script, so that its next network boot goes on to its disk (a fake boot interface
+ * has neither) and wipes the agent token and URL so a rebooted or foreign ramdisk cannot reuse them.
  */
 export async function tearDownRamdisk(
   ctx: ConductorContext,
@@ -89,7 +160,8 @@ export async function tearDownRamdisk(
       (await ctx.bmc.call(node, 'bmc.set_power', { target: 'power off' }, opts.requestId))
         .power_state ?? 'power off';
   }
-  if (!bootsFake(node)) await ejectBootMedia(ctx, leased, opts.requestId);
+  if (bootsOverNetwork(node)) await clearNetworkBoot(ctx, leased, opts.requestId);
+  else if (!bootsFake(node)) await ejectBootMedia(ctx, leased, opts.requestId);
   const { steps: _steps, ...internal } = leased.node.driverInternalInfo as Record<string, unknown>;
   await updateNode(ctx, leased, {
     powerState,
@@ -113,4 +185,13 @@ async function ejectBootMedia(
     // A BMC without virtual media has nothing to eject; anything else is worth reporting.
     if (!(error instanceof BmcCallError) || error.kind !== 'unsupported') throw error;
   }
+}
+
+async function clearNetworkBoot(
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  requestId?: string,
+): Promise<void> {
+  const macs = await bootMacsOf(ctx, leased.node.uuid);
+  if (macs.length > 0) await ctx.images.call(leased.node, 'image.pxe_clear', { macs }, requestId);
 }

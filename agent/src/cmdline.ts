@@ -1,0 +1,73 @@
+// Settings from the kernel command line, as a network-booted ramdisk gets them (ironic-python-agent
+// reads ipa-api-url=, ipa-inspection-callback-url= and BOOTIF= from /proc/cmdline the same way).
+import { readFile } from 'node:fs/promises';
+import { bootifMac } from './inventory/host/firmware.js';
+
+export const PROC_CMDLINE = '/proc/cmdline';
+
+export interface CmdlineSettings {
+  /** ipa-api-url */
+  api_url?: string;
+  /** ipa-inspection-callback-url */
+  inspection_callback_url?: string;
+  /** BOOTIF: the MAC the machine network-booted from (lower case, colons). */
+  boot_mac?: string;
+}
+
+/**
+ * The `key=value` parameters of a kernel command line. As the kernel does, double quotes hold a
+ * value with spaces together (`key="a b"`), the last of repeated keys wins, and what follows a
+ * lone `--` belongs to init; words without `=` are flags, with an empty value.
+ */
+export function parseKernelCmdline(text: string): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const match of text.matchAll(/(?:[^\s"]+|"[^"]*"?)+/g)) {
+    const word = match[0];
+    if (word === '--') break;
+    const eq = word.indexOf('=');
+    const key = (eq < 0 ? word : word.slice(0, eq)).replace(/"/g, '');
+    if (key) params.set(key, eq < 0 ? '' : word.slice(eq + 1).replace(/"/g, ''));
+  }
+  return params;
+}
+
+/** What the agent takes from a kernel command line. */
+export function cmdlineSettings(text: string): CmdlineSettings {
+  const params = parseKernelCmdline(text);
+  const value = (key: string) => params.get(key) || undefined;
+  const settings: CmdlineSettings = {};
+  const apiUrl = value('ipa-api-url');
+  if (apiUrl) settings.api_url = apiUrl;
+  const callback = value('ipa-inspection-callback-url');
+  if (callback) settings.inspection_callback_url = callback;
+  const bootif = params.get('BOOTIF');
+  const mac = bootif === undefined ? null : bootifMac(`BOOTIF=${bootif}`);
+  if (mac) settings.boot_mac = mac;
+  return settings;
+}
+
+/**
+ * The JSON configuration with the command line's settings filled in where it does not set them:
+ * the configuration file wins, so a boot ISO's agent.json is never overridden by the kernel.
+ */
+export function withCmdline(
+  raw: Record<string, unknown>,
+  settings: CmdlineSettings,
+): Record<string, unknown> {
+  const merged = { ...raw };
+  const unset = (key: string) => merged[key] === undefined || merged[key] === null;
+  if (settings.api_url !== undefined && unset('api_url')) merged.api_url = settings.api_url;
+  if (settings.inspection_callback_url !== undefined && unset('inspection_callback_url'))
+    merged.inspection_callback_url = settings.inspection_callback_url;
+  return merged;
+}
+
+/** The kernel command line in this file; undefined when it does not exist. */
+export async function readCmdline(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
