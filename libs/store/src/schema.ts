@@ -58,6 +58,8 @@ export const nodes = pgTable(
     lastError: text(),
     maintenance: boolean().notNull().default(false),
     maintenanceReason: text(),
+    /** Why Ingot itself put the node in maintenance (Ironic's fault: 'power failure'). */
+    fault: text(),
     /** The conductor that holds the node, and until when (Ironic's `reservation`). */
     leaseOwner: text(),
     leaseExpiresAt: timestamp({ withTimezone: true, mode: 'date' }),

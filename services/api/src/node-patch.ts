@@ -189,7 +189,7 @@ export function patchNode(
     shard: next.shard,
     maintenance: next.maintenance,
     // Leaving maintenance clears its reason, as DELETE /maintenance does.
-    ...(next.maintenance ? {} : { maintenanceReason: null }),
+    ...(next.maintenance ? {} : { maintenanceReason: null, fault: null }),
     updatedAt: new Date(),
   };
 }

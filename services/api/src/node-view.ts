@@ -46,7 +46,7 @@ export function nodeView(
     last_error: node.last_error,
     maintenance: node.maintenance,
     maintenance_reason: node.maintenance_reason,
-    fault: null,
+    fault: row.fault,
     power_state: node.power_state,
     target_power_state: node.target_power_state,
     provision_state: legacyState(node.provision_state, request.apiMinor),

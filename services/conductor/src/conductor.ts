@@ -13,6 +13,7 @@ import { type ConductorContext } from './context.js';
 import { recordGiveUp } from './handlers/give-up.js';
 import { dispatch } from './handlers/dispatch.js';
 import { NodeLeases } from './node-lease.js';
+import { PowerSync } from './power-sync.js';
 import { Sweeper } from './sweeper.js';
 
 export interface RunningConductor {
@@ -62,6 +63,8 @@ export async function startConductor(
   };
   const sweeper = new Sweeper(ctx);
   sweeper.start();
+  const powerSync = new PowerSync(ctx);
+  powerSync.start();
 
   const consumer: RunningConsumer = await startConsumer(bus, {
     durable: `conductor-${siteToken(config.site)}`,
@@ -82,6 +85,7 @@ export async function startConductor(
     async stop() {
       await consumer.stop();
       await sweeper.stop();
+      await powerSync.stop();
       leases.close();
       rpc.close();
       await database.db

@@ -32,6 +32,8 @@ export interface ConductorConfig {
   /** Automated cleaning on provide and undeploy: metadata (default, as Metal3), full, disabled. */
   automatedClean: 'metadata' | 'full' | 'disabled';
   allowMd5: boolean;
+  /** Ironic's sync_power_state: how often, how many BMCs at once, failures before maintenance. */
+  powerSync: { intervalMs: number; workers: number; maxRetries: number; force: boolean };
 }
 
 export function conductorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ConductorConfig {
@@ -56,6 +58,12 @@ export function conductorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Co
     deployWaitTimeoutMs: intFromEnv(env, 'INGOT_DEPLOY_WAIT_TIMEOUT_MS', 1_800_000),
     automatedClean: cleanMode(env.INGOT_AUTOMATED_CLEAN),
     allowMd5: boolFromEnv(env, 'INGOT_ALLOW_MD5'),
+    powerSync: {
+      intervalMs: intFromEnv(env, 'INGOT_POWER_SYNC_INTERVAL_MS', 120_000),
+      workers: Math.max(1, intFromEnv(env, 'INGOT_POWER_SYNC_WORKERS', 8)),
+      maxRetries: Math.max(1, intFromEnv(env, 'INGOT_POWER_SYNC_MAX_RETRIES', 3)),
+      force: boolFromEnv(env, 'INGOT_POWER_SYNC_FORCE'),
+    },
   };
 }
 

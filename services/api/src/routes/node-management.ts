@@ -129,7 +129,8 @@ export function nodeManagementRoutes(deps: ApiDeps, bmc: BmcCalls): FastifyPlugi
         const node = await loadNode(deps, request, request.params.node_ident);
         await deps.db
           .update(nodes)
-          .set({ maintenance: false, maintenanceReason: null, updatedAt: new Date() })
+          // Leaving maintenance clears the fault that caused it, as in Ironic.
+          .set({ maintenance: false, maintenanceReason: null, fault: null, updatedAt: new Date() })
           .where(eq(nodes.uuid, node.uuid));
         return reply.status(202).send();
       },

@@ -237,10 +237,10 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       if (associated !== undefined)
         where.push(associated ? sql`${instanceUuid} is not null` : sql`${instanceUuid} is null`);
       if (q.instance_uuid !== undefined) where.push(sql`${instanceUuid} = ${q.instance_uuid}`);
-      // Ingot retires no node and has no faults, chassis or child nodes: those filters match
-      // every node when they ask for none, and nothing otherwise.
+      if (q.fault !== undefined) where.push(eq(nodes.fault, q.fault));
+      // Ingot retires no node and has no chassis or child nodes: those filters match every node
+      // when they ask for none, and nothing otherwise.
       if (parseBool(q.retired) === true) where.push(sql`false`);
-      if (q.fault !== undefined) where.push(sql`false`);
       if (q.chassis_uuid !== undefined) where.push(sql`false`);
       if (q.parent_node !== undefined) where.push(sql`false`);
       if (q.shard !== undefined) {
