@@ -17,6 +17,8 @@ export interface ImageCacheConfig {
   allowMd5: boolean;
   /** A download that receives no bytes for this long is abandoned. */
   downloadTimeoutMs: number;
+  /** A prepared image is kept from eviction this long (the agent downloads it after booting). */
+  reserveMs: number;
   /** Commands handled at once (downloads, conversions, ISO builds). */
   concurrency: number;
   ackWaitMs: number;
@@ -59,6 +61,7 @@ export function imageCacheConfigFromEnv(env: NodeJS.ProcessEnv = process.env): I
     publicUrl: httpUrl(env.INGOT_IMAGECACHE_PUBLIC_URL, 'INGOT_IMAGECACHE_PUBLIC_URL'),
     allowMd5: boolFromEnv(env, 'INGOT_ALLOW_MD5'),
     downloadTimeoutMs: intFromEnv(env, 'INGOT_DOWNLOAD_TIMEOUT_MS', 60_000, 1),
+    reserveMs: intFromEnv(env, 'INGOT_IMAGECACHE_RESERVE_MS', 1_800_000),
     concurrency: intFromEnv(env, 'INGOT_CONCURRENCY', 16, 1),
     ackWaitMs: intFromEnv(env, 'INGOT_ACK_WAIT_MS', 60_000, 1_000),
     maxDeliver: intFromEnv(env, 'INGOT_MAX_DELIVER', 5, 1),

@@ -82,6 +82,15 @@ export class ImageIndex {
     };
   }
 
+  /**
+   * Keeps a file from eviction for `ms`: an image the cache just handed to a conductor is
+   * downloaded by an agent only after that node boots, minutes later.
+   */
+  reserve(sha256: string, ms: number): void {
+    if (ms <= 0) return;
+    setTimeout(this.pin(sha256), ms).unref();
+  }
+
   usedBytes(): number {
     return [...this.files().values()].reduce((sum, file) => sum + file.size, 0);
   }
@@ -148,7 +157,7 @@ export class ImageIndex {
     if (used + size > this.budgetBytes)
       throw new ImageError(
         'capacity',
-        `No room in the image cache for ${source} (${size} bytes): ${used} of ${this.budgetBytes} bytes are held by images being served right now; retry later or raise INGOT_IMAGECACHE_BUDGET_BYTES`,
+        `No room in the image cache for ${source} (${size} bytes): ${used} of ${this.budgetBytes} bytes are held by images being served right now or reserved for deploys under way; retry later or raise INGOT_IMAGECACHE_BUDGET_BYTES`,
       );
   }
 

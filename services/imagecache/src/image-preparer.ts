@@ -22,6 +22,8 @@ export interface PreparerOptions {
   budgetBytes: number;
   /** Bounds a conversion, which reads and writes the whole image. */
   convertTimeoutMs?: number;
+  /** How long a prepared image is kept from eviction, so the agent that deploys it finds it. */
+  reserveMs?: number;
 }
 
 const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
@@ -61,13 +63,20 @@ export class ImagePreparer {
     const cached = this.index.lookup(key);
     if (cached) {
       cacheHits.inc({ how: 'cached' });
+      this.reserve(cached.sha256);
       return { sha256: cached.sha256, size: cached.size };
     }
     const flight = this.flights.run(key, () =>
       this.fetchAndStore(key, payload.image_source, digest),
     );
     if (flight.joined) cacheHits.inc({ how: 'joined' });
-    return flight.result;
+    const image = await flight.result;
+    this.reserve(image.sha256);
+    return image;
+  }
+
+  private reserve(sha256: string): void {
+    this.index.reserve(sha256, this.opts.reserveMs ?? 0);
   }
 
   private async fetchAndStore(
@@ -96,6 +105,8 @@ export class ImagePreparer {
         );
       }
       const entry = await this.index.add(key, { ...raw, source }, (path) => rename(raw.path, path));
+      // Reserved at once, before any other download can make room by evicting it.
+      this.reserve(entry.sha256);
       downloads.inc({ outcome: 'ok' });
       this.logger.info(
         { source: displayUrl(source), sha256: entry.sha256, size: entry.size },

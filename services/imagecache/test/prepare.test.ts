@@ -192,7 +192,10 @@ describe('image.prepare', () => {
 
   it('evicts the least recently used image to stay within the budget', async () => {
     const size = 256 * 1024;
-    harness = await startHarness({ INGOT_IMAGECACHE_BUDGET_BYTES: String(size * 2 + 1000) });
+    harness = await startHarness({
+      INGOT_IMAGECACHE_BUDGET_BYTES: String(size * 2 + 1000),
+      INGOT_IMAGECACHE_RESERVE_MS: '0',
+    });
     const [a, b, c] = [2, 3, 4].map((seed) => diskBytes(size, seed)) as [Buffer, Buffer, Buffer];
     const prepare = (name: string, bytes: Buffer) =>
       harness.send('image.prepare', {
@@ -223,7 +226,10 @@ describe('image.prepare', () => {
   it('never evicts an image while it is being served, and says when there is no room', async () => {
     // Large enough that the transfer cannot sit whole in the loopback socket buffers.
     const size = 16 * MiB;
-    harness = await startHarness({ INGOT_IMAGECACHE_BUDGET_BYTES: String(size + 1000) });
+    harness = await startHarness({
+      INGOT_IMAGECACHE_BUDGET_BYTES: String(size + 1000),
+      INGOT_IMAGECACHE_RESERVE_MS: '0',
+    });
     const [a, b] = [5, 6].map((seed) => diskBytes(size, seed)) as [Buffer, Buffer];
     const prepare = (name: string, bytes: Buffer) =>
       harness.send('image.prepare', {
@@ -245,6 +251,29 @@ describe('image.prepare', () => {
     const huge = await prepare('huge', tooBig);
     expect(huge).toMatchObject({ ok: false, error: { kind: 'capacity' } });
     expect(!huge.ok && huge.error.message).toMatch(/more than the whole image cache/);
+  });
+
+  it('keeps a prepared image for the agent that has yet to download it, then lets it go', async () => {
+    const size = 256 * 1024;
+    harness = await startHarness({
+      INGOT_IMAGECACHE_BUDGET_BYTES: String(size + 1000),
+      INGOT_IMAGECACHE_RESERVE_MS: '1500',
+    });
+    const [a, b] = [8, 9].map((seed) => diskBytes(size, seed)) as [Buffer, Buffer];
+    const prepare = (name: string, bytes: Buffer) =>
+      harness.send('image.prepare', {
+        image_source: origin.serve(`/${name}`, bytes),
+        checksum: sha('sha256', bytes),
+      });
+    const first = ok(await prepare('reserved-a', a));
+    // No agent has fetched a yet: evicting it for b would fail the deploy that asked for it.
+    const refused = await prepare('reserved-b', b);
+    expect(refused).toMatchObject({ ok: false, error: { kind: 'capacity' } });
+    expect(!refused.ok && refused.error.message).toMatch(/reserved for deploys under way/);
+    expect(await statusOf(first.url)).toBe(200);
+    await new Promise((r) => setTimeout(r, 1_700));
+    ok(await prepare('reserved-b', b));
+    expect(await statusOf(first.url)).toBe(404);
   });
 
   it('after a restart on the same directory, serves from the cache without downloading', async () => {
