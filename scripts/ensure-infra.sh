@@ -68,6 +68,10 @@ ensure_tools() {
   # The real `baremetal` CLI (python-ironicclient as an openstackclient plugin) that
   # test/baremetal-cli.test.ts drives the API with.
   command -v baremetal >/dev/null || missing+=(python3-ironicclient python3-openstackclient)
+  # The ipmi hardware type's power workers run ipmitool; the lab's IPMI BMCs are pyghmi's BMC
+  # framework (Debian's python3, not whatever python3 comes first on PATH).
+  command -v ipmitool >/dev/null || missing+=(ipmitool)
+  /usr/bin/python3 -c 'import pyghmi.ipmi.bmc' 2>/dev/null || missing+=(python3-pyghmi)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 

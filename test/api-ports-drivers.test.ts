@@ -300,7 +300,7 @@ describe('ports, port groups, drivers, conductors and the OpenAPI document', () 
       expect(shown.body).toMatchObject({
         hostname: conductor.hostname,
         alive: true,
-        drivers: ['redfish', 'fake-hardware'],
+        drivers: ['redfish', 'ipmi', 'fake-hardware'],
       });
       expect((await system.api('GET', '/v1/conductors/nobody')).status).toBe(404);
     });
@@ -311,6 +311,7 @@ describe('ports, port groups, drivers, conductors and the OpenAPI document', () 
       expect(list.status).toBe(200);
       expect(list.body.drivers.map((d: any) => [d.name, d.hosts, d.type])).toEqual([
         ['redfish', [conductor], 'dynamic'],
+        ['ipmi', [conductor], 'dynamic'],
         ['fake-hardware', [conductor], 'dynamic'],
       ]);
       expect(list.body.drivers[0]).not.toHaveProperty('default_power_interface');
@@ -329,14 +330,18 @@ describe('ports, port groups, drivers, conductors and the OpenAPI document', () 
       });
       expect(redfish.body).not.toHaveProperty('default_firmware_interface'); // 1.86
       const detailed = await system.api('GET', '/v1/drivers?detail=True', undefined, V78);
-      expect(detailed.body.drivers[1].default_management_interface).toBe('fake');
+      expect(detailed.body.drivers[1].default_management_interface).toBe('ipmitool');
+      expect(detailed.body.drivers[1].default_boot_interface).toBe('ipxe');
+      expect(detailed.body.drivers[2].default_management_interface).toBe('fake');
 
       const properties = await system.api('GET', '/v1/drivers/redfish/properties');
       expect(properties.body.redfish_address).toMatch(/Required/);
-      const missing = await system.api('GET', '/v1/drivers/ipmi');
+      const ipmi = await system.api('GET', '/v1/drivers/ipmi/properties');
+      expect(ipmi.body.ipmi_password).toMatch(/shown as \*{6}/);
+      const missing = await system.api('GET', '/v1/drivers/idrac');
       expect(missing.status).toBe(404);
       expect(faultOf(missing.body)).toMatch(
-        /Could not find the following driver\(s\) or hardware type\(s\): ipmi/,
+        /Could not find the following driver\(s\) or hardware type\(s\): idrac/,
       );
       expect((await system.api('GET', '/v1/drivers?type=classic')).body.drivers).toEqual([]);
     });
@@ -370,7 +375,7 @@ describe('ports, port groups, drivers, conductors and the OpenAPI document', () 
       }
       const create = doc.paths['/v1/nodes'].post.requestBody.content['application/json'].schema;
       expect(create.required).toEqual(['driver']);
-      expect(create.properties.driver.enum).toEqual(['redfish', 'fake-hardware']);
+      expect(create.properties.driver.enum).toEqual(['redfish', 'ipmi', 'fake-hardware']);
       const list = doc.paths['/v1/nodes'].get.parameters.map((p: any) => p.name);
       expect(list).toEqual(
         expect.arrayContaining(['limit', 'marker', 'sort_key', 'fields', 'provision_state']),

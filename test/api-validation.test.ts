@@ -24,7 +24,7 @@ describe('API input checking and secrets', () => {
     [
       'an unknown driver',
       { driver: 'bogus' },
-      /field 'driver' must be equal to one of the allowed values: redfish, fake-hardware/,
+      /field 'driver' must be equal to one of the allowed values: redfish, ipmi, fake-hardware/,
     ],
     ['an unknown field', { driver: 'redfish', colour: 'red' }, /field 'colour' is not allowed/],
     ['a bad name', { driver: 'fake-hardware', name: 'no spaces allowed' }, /field 'name'/],

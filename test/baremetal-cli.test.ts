@@ -107,7 +107,7 @@ describe('the real baremetal CLI drives Ingot', () => {
     const byName = new Map<string, string>(
       drivers.map((d: Record<string, string>) => [d['Supported driver(s)'], d['Active host(s)']]),
     );
-    expect([...byName.keys()].sort()).toEqual(['fake-hardware', 'redfish']);
+    expect([...byName.keys()].sort()).toEqual(['fake-hardware', 'ipmi', 'redfish']);
     expect(byName.get('redfish')).toMatch(/\S/);
   });
 

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { startFleet } from './fleet.js';
 
 const USAGE = `usage: node lab/dist/cli.js --servers N [--base-port PORT] [--tls] [--delay-ms MS]
-       [--power-delay-ms MS] [--username NAME] [--password SECRET] [--print-credentials]`;
+       [--power-delay-ms MS] [--username NAME] [--password SECRET] [--print-credentials]
+       [--ipmi [--ipmi-base-port PORT]]`;
 
 function integer(value: string | undefined, flag: string, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
       username: { type: 'string' },
       password: { type: 'string' },
       'print-credentials': { type: 'boolean', default: false },
+      ipmi: { type: 'boolean', default: false },
+      'ipmi-base-port': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -37,6 +40,8 @@ async function main(): Promise<void> {
     powerDelayMs: integer(values['power-delay-ms'], '--power-delay-ms'),
     username: values.username,
     password: values.password,
+    ipmi: values.ipmi,
+    ipmiBasePort: integer(values['ipmi-base-port'], '--ipmi-base-port'),
   });
   for (const server of fleet.servers) {
     const line = {
@@ -44,6 +49,7 @@ async function main(): Promise<void> {
       uuid: server.uuid,
       url: server.url,
       systemPath: server.systemPath,
+      ...(server.ipmi ? { ipmiPort: server.ipmi.port } : {}),
       username: server.username,
       ...(values['print-credentials'] ? { password: server.password } : {}),
       macs: server.macs,
@@ -60,6 +66,15 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Without its bridge the fleet has no IPMI endpoints any more: say so and end.
+  void fleet.ipmiBridge?.exited.then(({ code, signal, expected }) => {
+    if (expected) return;
+    const output = fleet.ipmiBridge?.output().trim();
+    console.error(
+      `lab: the IPMI bridge exited (${signal ?? `code ${code}`})${output ? `:\n${output}` : ''}`,
+    );
+    void fleet.stop().finally(() => process.exit(1));
+  });
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 }

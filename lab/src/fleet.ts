@@ -1,4 +1,10 @@
 import { randomPassword } from './bmc-auth.js';
+import {
+  startIpmiBridge,
+  type IpmiBridge,
+  type IpmiEndpoint,
+  type IpmiTarget,
+} from './ipmi-bridge.js';
 import { RedfishBmc, type RedfishBmcOptions } from './redfish-bmc.js';
 import { describeServer, type HardwareProfile } from './server-profile.js';
 import { labCertificate } from './tls-certificate.js';
@@ -13,6 +19,13 @@ export interface FleetOptions {
   powerDelayMs?: number;
   /** Server i listens on basePort + i; ephemeral ports when absent. */
   basePort?: number;
+  /**
+   * Also an IPMI 2.0 endpoint per server (UDP on 127.0.0.1, same account as its BMC), acting on
+   * the same machine as its Redfish BMC. Needs /usr/bin/python3 with python3-pyghmi.
+   */
+  ipmi?: boolean;
+  /** With ipmi: server i's IPMI endpoint listens on UDP ipmiBasePort + i; OS-chosen when absent. */
+  ipmiBasePort?: number;
 }
 
 /** One simulated server and how to reach its BMC. */
@@ -31,10 +44,16 @@ export interface LabServer {
   bmc: RedfishBmc;
   /** Ready-made redfish driver_info for enrolling this server (verification off under TLS). */
   driverInfo: Record<string, unknown>;
+  /** With FleetOptions.ipmi: the server's IPMI endpoint, UDP on 127.0.0.1. */
+  ipmi?: { host: string; port: number };
+  /** With FleetOptions.ipmi: ready-made ipmi driver_info for enrolling this server. */
+  ipmiDriverInfo?: Record<string, unknown>;
 }
 
 export interface Fleet {
   servers: LabServer[];
+  /** With FleetOptions.ipmi: the process that serves every server's IPMI endpoint. */
+  ipmiBridge?: IpmiBridge;
   stop(): Promise<void>;
 }
 
@@ -67,10 +86,21 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     await Promise.all(bmcs.map((bmc) => bmc.stop()));
     throw failure.reason;
   }
+  let ipmiBridge: IpmiBridge | undefined;
+  if (opts.ipmi) {
+    try {
+      ipmiBridge = await startIpmiBridge(bmcs.map(ipmiTarget), { basePort: opts.ipmiBasePort });
+    } catch (err) {
+      await Promise.all(bmcs.map((bmc) => bmc.stop()));
+      throw err;
+    }
+  }
   const fleet: Fleet = {
-    servers: bmcs.map(toLabServer),
+    servers: bmcs.map((bmc) => toLabServer(bmc, ipmiBridge?.endpointOf(bmc))),
+    ...(ipmiBridge ? { ipmiBridge } : {}),
     stop: async () => {
       running.delete(fleet);
+      await ipmiBridge?.stop();
       await Promise.all(bmcs.map((bmc) => bmc.stop()));
     },
   };
@@ -83,7 +113,16 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((fleet) => fleet.stop()));
 }
 
-function toLabServer(bmc: RedfishBmc): LabServer {
+const ipmiTarget = (bmc: RedfishBmc): IpmiTarget => ({
+  name: bmc.server.name,
+  url: bmc.url,
+  systemPath: bmc.systemPath,
+  username: bmc.username,
+  password: bmc.password,
+  certificate: bmc.certificate,
+});
+
+function toLabServer(bmc: RedfishBmc, ipmi: IpmiEndpoint | undefined): LabServer {
   const { index, name, uuid, macs, profile } = bmc.server;
   return {
     index,
@@ -103,5 +142,16 @@ function toLabServer(bmc: RedfishBmc): LabServer {
       redfish_password: bmc.password,
       ...(bmc.certificate ? { redfish_verify_ca: false } : {}),
     },
+    ...(ipmi
+      ? {
+          ipmi: { host: ipmi.host, port: ipmi.port },
+          ipmiDriverInfo: {
+            ipmi_address: ipmi.host,
+            ipmi_port: ipmi.port,
+            ipmi_username: ipmi.username,
+            ipmi_password: ipmi.password,
+          },
+        }
+      : {}),
   };
 }

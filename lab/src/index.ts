@@ -1,5 +1,13 @@
 export { startFleet, stopAll } from './fleet.js';
 export type { Fleet, FleetOptions, LabServer } from './fleet.js';
+export { DEFAULT_IPMI_PYTHON, IPMI_BRIDGE_SCRIPT, startIpmiBridge } from './ipmi-bridge.js';
+export type {
+  IpmiBridge,
+  IpmiBridgeExit,
+  IpmiBridgeOptions,
+  IpmiEndpoint,
+  IpmiTarget,
+} from './ipmi-bridge.js';
 export { LAB_HOST, RedfishBmc, startRedfishBmc } from './redfish-bmc.js';
 export type { BmcFault, BmcState, RedfishBmcOptions } from './redfish-bmc.js';
 export { RESET_TYPES } from './machine.js';

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from './string-enum.js';
 
 /** Hardware types Ingot ships. `fake-hardware` is Ironic's name for the fake type. */
-export const DRIVERS = ['redfish', 'fake-hardware'] as const;
+export const DRIVERS = ['redfish', 'ipmi', 'fake-hardware'] as const;
 export type DriverName = (typeof DRIVERS)[number];
 export const DriverNameSchema = StringEnum(DRIVERS);
 
@@ -41,6 +41,30 @@ export const RedfishDriverInfoSchema = Type.Object(
 );
 export type RedfishDriverInfo = Static<typeof RedfishDriverInfoSchema>;
 
+/** A whole number, as a JSON number or as digits in a string (Ironic takes both). */
+const IntegerLike = (min: number, max: number) =>
+  Type.Union([
+    Type.Integer({ minimum: min, maximum: max }),
+    Type.String({ pattern: '^[0-9]{1,6}$' }),
+  ]);
+
+/** driver_info of the ipmi hardware type (ironic/drivers/modules/ipmitool.py), IPMI 2.0 only. */
+export const IpmiDriverInfoSchema = Type.Object(
+  {
+    ipmi_address: Type.String({ minLength: 1, description: 'BMC host name or IP address' }),
+    ipmi_port: Type.Optional(IntegerLike(1, 65535)),
+    ipmi_username: Type.Optional(Type.String()),
+    /** IPMI 2.0 carries at most 20 bytes of password. */
+    ipmi_password: Type.Optional(Type.String({ maxLength: 20 })),
+    ipmi_priv_level: Type.Optional(StringEnum(['ADMINISTRATOR', 'OPERATOR', 'USER', 'CALLBACK'])),
+    ipmi_cipher_suite: Type.Optional(IntegerLike(0, 17)),
+    ipmi_protocol_version: Type.Optional(StringEnum(['2.0'])),
+    ipmi_timeout_ms: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 600_000 })),
+  },
+  { additionalProperties: true },
+);
+export type IpmiDriverInfo = Static<typeof IpmiDriverInfoSchema>;
+
 export const FakeDriverInfoSchema = Type.Object({}, { additionalProperties: true });
 
 /** Keys of driver_info that are secrets: encrypted at rest, never returned, never logged. */
@@ -66,3 +90,16 @@ export function maskDriverInfo(info: Record<string, unknown>): Record<string, un
     ]),
   );
 }
+
+/** The driver_info schema of each hardware type, for the API's checks and the drivers. */
+export const DRIVER_INFO_SCHEMAS = {
+  redfish: RedfishDriverInfoSchema,
+  ipmi: IpmiDriverInfoSchema,
+  'fake-hardware': FakeDriverInfoSchema,
+} as const;
+
+/** The driver_info key a BMC is addressed by, which must be present before any BMC action. */
+export const DRIVER_ADDRESS_KEYS: Partial<Record<DriverName, string>> = {
+  redfish: 'redfish_address',
+  ipmi: 'ipmi_address',
+};

@@ -52,7 +52,7 @@ const NOT_IMPLEMENTED = {
 
 /**
  * The hardware types Ingot ships. redfish deploys with the agent (direct deploy) booted from virtual
- * media and inspects with it. Every interface of fake-hardware is fake, as in Ironic: power and boot
+ * media (or iPXE) and inspects with it; ipmi does the same with the agent booted over iPXE. Every interface of fake-hardware is fake, as in Ironic: power and boot
  * device live in memory, and deploy, clean and inspect finish at once without an agent or image.
  */
 export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
@@ -82,6 +82,33 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
         'Redfish HTTP client authentication method: one of "basic", "session", "auto". Optional, defaults to "auto".',
       redfish_timeout_ms:
         'Timeout of one Redfish request in milliseconds (100-600000). Optional, Ingot-specific.',
+    },
+  },
+  ipmi: {
+    name: 'ipmi',
+    interfaces: {
+      ...NOT_IMPLEMENTED,
+      // IPMI has no virtual media: the agent boots over the network, as Metal3's ipmi:// hosts do.
+      boot: 'ipxe',
+      deploy: 'direct',
+      inspect: 'agent',
+      management: 'ipmitool',
+      power: 'ipmitool',
+    },
+    alternatives: {},
+    bootDevices: ['pxe', 'disk', 'cdrom', 'bios', 'safe'],
+    properties: {
+      ipmi_address: 'IP address or host name of the BMC. Required.',
+      ipmi_port: 'UDP port of the BMC (RMCP+). Optional, defaults to 623.',
+      ipmi_username: 'User account of the BMC. Optional.',
+      ipmi_password: 'Password of that account. Optional. Stored encrypted, shown as ******.',
+      ipmi_priv_level:
+        'Privilege level: ADMINISTRATOR, OPERATOR, USER or CALLBACK. Optional, defaults to ADMINISTRATOR.',
+      ipmi_cipher_suite:
+        'IPMI 2.0 cipher suite (0-17), e.g. 3 or 17. Optional: ipmitool negotiates one when absent.',
+      ipmi_protocol_version: 'Only "2.0" (lanplus) is supported. Optional.',
+      ipmi_timeout_ms:
+        'Timeout of one IPMI command in milliseconds (1000-600000). Optional, Ingot-specific.',
     },
   },
   'fake-hardware': {

@@ -15,3 +15,6 @@ export { DEFAULT_TIMEOUT_MS, parseRedfishConfig } from './redfish/driver-config.
 export type { RedfishAuthType, RedfishConfig, TlsVerification } from './redfish/driver-config.js';
 export { DEFAULT_POWER_TIMEOUT_MS, toPowerState } from './redfish/power.js';
 export { redfishHardware } from './redfish/hardware.js';
+export { DEFAULT_IPMI_TIMEOUT_MS, parseIpmiConfig } from './ipmi/driver-config.js';
+export type { IpmiConfig } from './ipmi/driver-config.js';
+export { ipmiHardware } from './ipmi/hardware.js';

@@ -2,6 +2,8 @@ import { DRIVERS } from '@ingot/contracts';
 import { BmcError } from './errors.js';
 import { fakeHardware } from './fake/fake-hardware.js';
 import type { HardwareType } from './interfaces.js';
+import { parseIpmiConfig } from './ipmi/driver-config.js';
+import { ipmiHardware } from './ipmi/hardware.js';
 import { parseRedfishConfig } from './redfish/driver-config.js';
 import { redfishHardware } from './redfish/hardware.js';
 
@@ -20,6 +22,8 @@ export function loadHardware({ driver, driverInfo, nodeUuid }: LoadHardwareInput
   switch (driver) {
     case 'redfish':
       return redfishHardware(parseRedfishConfig(driverInfo, nodeUuid));
+    case 'ipmi':
+      return ipmiHardware(parseIpmiConfig(driverInfo, nodeUuid));
     case 'fake-hardware':
       return fakeHardware(nodeUuid);
     default:

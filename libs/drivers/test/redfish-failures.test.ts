@@ -197,7 +197,7 @@ describe('driver_info validation', () => {
 
   it('rejects an unknown driver', async () => {
     const error = await bmcError(load(valid, 'ipmi-magic'), 'invalid_config');
-    expect(error.message).toContain('use one of redfish, fake-hardware');
+    expect(error.message).toContain('use one of redfish, ipmi, fake-hardware');
   });
 
   it('defaults a scheme-less address to https, as Ironic does', async () => {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import {
+  DRIVER_ADDRESS_KEYS,
+  DRIVER_INFO_SCHEMAS,
   parse,
-  RedfishDriverInfoSchema,
   ValidationError,
   type ConductorCommand,
+  type DriverName,
   type PowerRequest,
   type ProvisionVerb,
 } from '@ingot/contracts';
@@ -95,15 +97,14 @@ export function checkDriverInfo(
   driverInfo: Record<string, unknown>,
   forAction: boolean,
 ): void {
-  if (driver !== 'redfish') return;
+  const addressKey = DRIVER_ADDRESS_KEYS[driver as DriverName];
+  if (!addressKey) return;
+  const schema = DRIVER_INFO_SCHEMAS[driver as DriverName];
   try {
-    if (forAction) parse(RedfishDriverInfoSchema, driverInfo, 'driver_info');
-    else if ('redfish_address' in driverInfo || Object.keys(driverInfo).length > 0) {
-      parse(
-        RedfishDriverInfoSchema,
-        { redfish_address: 'placeholder', ...driverInfo },
-        'driver_info',
-      );
+    if (forAction) parse(schema, driverInfo, 'driver_info');
+    else if (Object.keys(driverInfo).length > 0) {
+      // At enroll the address may come later; every field given must be right already.
+      parse(schema, { [addressKey]: 'placeholder', ...driverInfo }, 'driver_info');
     }
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
@@ -114,7 +115,7 @@ export function checkDriverInfo(
         : `field '${field}' ${e.message.toLowerCase()}`;
     });
     throw badRequest(
-      `Invalid driver_info for driver 'redfish': ${[...new Set(fields)].join('; ')}`,
+      `Invalid driver_info for driver '${driver}': ${[...new Set(fields)].join('; ')}`,
     );
   }
 }
