@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Installation,
@@ -10,7 +8,8 @@ import {
   type LabServer,
 } from '@ingot/lab';
 import { getNode, setPower, setProvision, waitForPower, waitForState } from './support/nodes.js';
-import { ImageOrigin, makeTestImage, scratchDir, type TestImage } from './support/images.js';
+import { makeTestImage, scratchDir, type ImageOrigin, type TestImage } from './support/images.js';
+import { addBootPort, bootScriptUrl, startNetbootOrigin } from './support/netboot.js';
 import { expectDeployedDisk } from './support/deployed-disk.js';
 
 describe('the ipmi hardware type: ipmitool against the lab IPMI BMCs, agent over iPXE', () => {
@@ -24,24 +23,17 @@ describe('the ipmi hardware type: ipmitool against the lab IPMI BMCs, agent over
   beforeAll(async () => {
     scratch = await scratchDir();
     image = await makeTestImage(scratch.path);
-    await writeFile(join(scratch.path, 'agent.kernel'), 'lab agent kernel');
-    await writeFile(join(scratch.path, 'agent.initrd'), 'lab agent initrd');
-    origin = await ImageOrigin.start({
-      '/images/test.qcow2': image.qcow2Path,
-      '/agent.kernel': join(scratch.path, 'agent.kernel'),
-      '/agent.initrd': join(scratch.path, 'agent.initrd'),
-    });
+    const netboot = await startNetbootOrigin(scratch.path, image);
+    origin = netboot.origin;
     fleet = await startFleet({ count: 3, powerDelayMs: 50, ipmi: true });
     system = await Installation.start({
       INGOT_AGENT_HEARTBEAT_TIMEOUT_S: '10',
       LOG_LEVEL: 'info',
-      INGOT_IPXE_KERNEL_URL: `${origin.url}/agent.kernel`,
-      INGOT_IPXE_INITRD_URL: `${origin.url}/agent.initrd`,
+      ...netboot.env,
     });
-    const imageCache = `http://127.0.0.1:${system.service('imagecache').opsPort}`;
     host = await ServerHost.create(fleet.servers[0]!, {
       workDir: system.workDir,
-      pxe: { bootScriptUrl: `${imageCache}/ipxe/boot.ipxe` },
+      pxe: { bootScriptUrl: bootScriptUrl(system) },
     });
   }, 120_000);
   afterAll(async () => {
@@ -61,11 +53,7 @@ describe('the ipmi hardware type: ipmitool against the lab IPMI BMCs, agent over
     });
     expect(res.status, res.text).toBe(201);
     const uuid = res.body.uuid as string;
-    const port = await system.api('POST', '/v1/ports', {
-      node_uuid: uuid,
-      address: server.macs[0],
-    });
-    expect(port.status, port.text).toBe(201);
+    await addBootPort(system, uuid, server.macs[0]);
     return uuid;
   }
 

@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, ServerHost, startFleet, waitFor, type Fleet } from '@ingot/lab';
 import {
@@ -9,7 +7,8 @@ import {
   waitForFailedState,
   waitForState,
 } from './support/nodes.js';
-import { ImageOrigin, makeTestImage, scratchDir, type TestImage } from './support/images.js';
+import { makeTestImage, scratchDir, type ImageOrigin, type TestImage } from './support/images.js';
+import { addBootPort, bootScriptUrl, startNetbootOrigin } from './support/netboot.js';
 import { expectDeployedDisk } from './support/deployed-disk.js';
 
 /** `52:54:00:00:01:01` → `52-54-00-00-01-01`, iPXE's ${mac:hexhyp}. */
@@ -27,26 +26,19 @@ describe("iPXE boot (boot_interface 'ipxe'): the agent boots over the network", 
   beforeAll(async () => {
     scratch = await scratchDir();
     image = await makeTestImage(scratch.path);
-    // The lab's "firmware" fetches the agent kernel and initrd before it starts the agent.
-    await writeFile(join(scratch.path, 'agent.kernel'), 'lab agent kernel');
-    await writeFile(join(scratch.path, 'agent.initrd'), 'lab agent initrd');
-    origin = await ImageOrigin.start({
-      '/images/test.qcow2': image.qcow2Path,
-      '/agent.kernel': join(scratch.path, 'agent.kernel'),
-      '/agent.initrd': join(scratch.path, 'agent.initrd'),
-    });
+    const netboot = await startNetbootOrigin(scratch.path, image);
+    origin = netboot.origin;
     fleet = await startFleet({ count: 3, powerDelayMs: 50 });
     system = await Installation.start({
       INGOT_AGENT_HEARTBEAT_TIMEOUT_S: '10',
       LOG_LEVEL: 'info',
-      INGOT_IPXE_KERNEL_URL: `${origin.url}/agent.kernel`,
-      INGOT_IPXE_INITRD_URL: `${origin.url}/agent.initrd`,
+      ...netboot.env,
     });
     imageCacheUrl = `http://127.0.0.1:${system.service('imagecache').opsPort}`;
     // What the provisioning network's DHCP server would hand to the server's iPXE firmware.
     host = await ServerHost.create(fleet.servers[0]!, {
       workDir: system.workDir,
-      pxe: { bootScriptUrl: `${imageCacheUrl}/ipxe/boot.ipxe` },
+      pxe: { bootScriptUrl: bootScriptUrl(system) },
     });
   }, 120_000);
   afterAll(async () => {
@@ -61,14 +53,7 @@ describe("iPXE boot (boot_interface 'ipxe'): the agent boots over the network", 
   async function enrollIpxe(index: number, withPort = true): Promise<string> {
     const server = fleet.servers[index]!;
     const uuid = await enroll(system, server, { boot_interface: 'ipxe' });
-    if (withPort) {
-      const port = await system.api('POST', '/v1/ports', {
-        node_uuid: uuid,
-        address: server.macs[0],
-        pxe_enabled: true,
-      });
-      expect(port.status, port.text).toBe(201);
-    }
+    if (withPort) await addBootPort(system, uuid, server.macs[0]);
     await setProvision(system, uuid, 'manage');
     await waitForState(system, uuid, 'manageable');
     return uuid;

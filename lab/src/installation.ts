@@ -95,6 +95,8 @@ export class Installation {
       INGOT_OPS_PORT: String(opsPort),
       INGOT_AGENT_API_URL: this.apiUrl,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug',
+      // Tests run two installations at once on one PostgreSQL (100 connections by default).
+      INGOT_DB_POOL_SIZE: '10',
       ...this.env,
       ...extraEnv,
     };

@@ -12,24 +12,14 @@ import {
   type HostEvents,
   type LabServer,
 } from '../src/index.js';
-import { call } from './redfish-client.js';
-
-async function redfish(server: LabServer, method: 'POST' | 'PATCH', path: string, body: unknown) {
-  const res = await call(server.bmc, method, path, {
-    auth: [server.username, server.password],
-    body,
-  });
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status}`);
-}
+import { drive, resetSystem } from './redfish-client.js';
 
 /** Network boot once, then power on, as the conductor does for a node with boot_interface ipxe. */
 async function powerOnFromNetwork(server: LabServer): Promise<void> {
-  await redfish(server, 'PATCH', server.systemPath, {
+  await drive(server, 'PATCH', server.systemPath, {
     Boot: { BootSourceOverrideTarget: 'Pxe', BootSourceOverrideEnabled: 'Once' },
   });
-  await redfish(server, 'POST', `${server.systemPath}/Actions/ComputerSystem.Reset`, {
-    ResetType: 'On',
-  });
+  await resetSystem(server, 'On');
 }
 
 const hexhyp = (mac: string) => mac.replace(/:/g, '-');

@@ -46,3 +46,26 @@ export async function call(
 
 /** Calls with the BMC's own account. */
 export const admin = (bmc: RedfishBmc): [string, string] => [bmc.username, bmc.password];
+
+/** A Redfish action or change on a lab server, as a power worker would send it; throws on failure. */
+export async function drive(
+  server: { bmc: RedfishBmc; username: string; password: string },
+  method: 'POST' | 'PATCH',
+  path: string,
+  body: unknown,
+): Promise<void> {
+  const res = await call(server.bmc, method, path, {
+    auth: [server.username, server.password],
+    body,
+  });
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status}`);
+}
+
+/** ComputerSystem.Reset of a lab server. */
+export const resetSystem = (
+  server: { bmc: RedfishBmc; username: string; password: string; systemPath: string },
+  resetType: string,
+) =>
+  drive(server, 'POST', `${server.systemPath}/Actions/ComputerSystem.Reset`, {
+    ResetType: resetType,
+  });

@@ -12,16 +12,7 @@ import {
   type Fleet,
   type LabServer,
 } from '../src/index.js';
-import { call } from './redfish-client.js';
-
-/** Drives a lab server through its Redfish BMC, as the power worker would. */
-async function redfish(server: LabServer, method: 'POST' | 'PATCH', path: string, body: unknown) {
-  const res = await call(server.bmc, method, path, {
-    auth: [server.username, server.password],
-    body,
-  });
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status}`);
-}
+import { call, drive, resetSystem } from './redfish-client.js';
 
 async function managerOf(server: LabServer): Promise<string> {
   const res = await call(server.bmc, 'GET', '/redfish/v1/Managers', {
@@ -31,17 +22,12 @@ async function managerOf(server: LabServer): Promise<string> {
   return members[0]!['@odata.id'];
 }
 
-const reset = (server: LabServer, type: string) =>
-  redfish(server, 'POST', `${server.systemPath}/Actions/ComputerSystem.Reset`, {
-    ResetType: type,
-  });
-
 async function bootFromCdOnce(server: LabServer, isoUrl: string): Promise<void> {
   const manager = await managerOf(server);
-  await redfish(server, 'POST', `${manager}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`, {
+  await drive(server, 'POST', `${manager}/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia`, {
     Image: isoUrl,
   });
-  await redfish(server, 'PATCH', server.systemPath, {
+  await drive(server, 'PATCH', server.systemPath, {
     Boot: { BootSourceOverrideTarget: 'Cd', BootSourceOverrideEnabled: 'Once' },
   });
 }
@@ -84,7 +70,7 @@ describe('lab server host', () => {
       await bootFromCdOnce(server, isoUrl);
       const poweredAt = Date.now();
       const started = once(host, 'agent-started');
-      await reset(server, 'On');
+      await resetSystem(server, 'On');
       await started;
       expect(Date.now() - poweredAt).toBeGreaterThanOrEqual(400);
       expect(server.bmc.state.power).toBe('On');
@@ -100,8 +86,8 @@ describe('lab server host', () => {
     host.on('agent-started', ({ pid }) => starts.push(pid));
     try {
       await bootFromCdOnce(server, isoUrl);
-      await reset(server, 'On');
-      await reset(server, 'ForceOff');
+      await resetSystem(server, 'On');
+      await resetSystem(server, 'ForceOff');
       await waitFor('the lab server to be off', async () => server.bmc.state.power === 'Off');
       // Well past the boot delay and the ISO read: the superseded boot never starts an agent.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -116,7 +102,7 @@ describe('lab server host', () => {
     const host = await ServerHost.create(server, { workDir: scratch.path });
     try {
       const booted = once(host, 'disk-boot');
-      await reset(server, 'On');
+      await resetSystem(server, 'On');
       const [report] = await booted;
       expect(report.partitions).toEqual([]);
     } finally {

@@ -1,6 +1,7 @@
 import { Bus, type BusOptions } from '@ingot/bus';
 import { migrateDatabase, openDatabase, OutboxRelay, type Database } from '@ingot/store';
 import type { Logger } from '@ingot/telemetry';
+import { intFromEnv } from './env.js';
 
 export interface Infrastructure {
   database: Database;
@@ -18,11 +19,12 @@ export async function openInfrastructure(opts: {
   bus: BusOptions;
   logger: Logger;
   relay: boolean;
+  /** The service's default; INGOT_DB_POOL_SIZE overrides it (PostgreSQL's connections are few). */
   poolSize?: number;
 }): Promise<Infrastructure> {
   await migrateDatabase(opts.databaseUrl);
   const database = openDatabase(opts.databaseUrl, {
-    max: opts.poolSize ?? 10,
+    max: intFromEnv(process.env, 'INGOT_DB_POOL_SIZE', opts.poolSize ?? 10, 1),
     applicationName: opts.name,
   });
   const bus = await Bus.connect(opts.bus);
