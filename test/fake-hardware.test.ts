@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation } from '@ingot/lab';
+import { NodeStore } from './support/db.js';
 import { getNode, setPower, setProvision, waitForPower, waitForState } from './support/nodes.js';
 
 /** Nothing listens on port 9: a download of this image would fail the deploy. */
@@ -102,5 +103,26 @@ describe('fake-hardware: every interface fake, as in Ironic', () => {
     const states = history.map((h) => h.to_state).filter((s) => s);
     expect(states.slice(-4)).toEqual(['deploying', 'wait call-back', 'deploying', 'active']);
     expect((await getNode(system, uuid)).last_error).toBeNull();
+  });
+
+  it('a fake deploy whose conductor died in wait call-back is finished by the sweeper, not left to its deadline', async () => {
+    const created = await system.api('POST', '/v1/nodes', {
+      driver: 'fake-hardware',
+      name: 'fake-3',
+    });
+    const uuid = created.body.uuid as string;
+    await setProvision(system, uuid, 'manage');
+    await waitForState(system, uuid, 'manageable');
+    await setProvision(system, uuid, 'provide');
+    await waitForState(system, uuid, 'available');
+    const store = await NodeStore.open(system);
+    try {
+      await store.abandonIn(uuid, 'wait call-back', 'active');
+    } finally {
+      await store.close();
+    }
+    // The sweeper runs every 5 s; the deploy deadline is 30 min away.
+    const node = await waitForState(system, uuid, 'active', 20_000);
+    expect(node).toMatchObject({ power_state: 'power on', last_error: null });
   });
 });

@@ -51,6 +51,19 @@ export class NodeStore {
     return rows.map((r) => r.address);
   }
 
+  /**
+   * Leaves the node as a conductor that died mid-step would: in `state` towards `target`, with no
+   * live lease. Only for simulating a crash at a point a test cannot reach by killing a process.
+   */
+  async abandonIn(uuid: string, state: string, target: string | null): Promise<void> {
+    await this.client.query(
+      `UPDATE nodes SET provision_state = $2, target_provision_state = $3,
+              lease_owner = NULL, lease_expires_at = NULL, lease_purpose = NULL
+        WHERE uuid = $1`,
+      [uuid, state, target],
+    );
+  }
+
   close(): Promise<void> {
     return this.client.end();
   }

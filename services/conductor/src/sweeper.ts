@@ -1,10 +1,18 @@
 import { and, eq, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { failedStateFor, STUCK_STATES_TREATED_AS_FAIL, transition } from '@ingot/lifecycle';
+import { HARDWARE_TYPES } from '@ingot/contracts';
 import { conductors, nodes } from '@ingot/store';
 import type { ConductorContext } from './context.js';
 import { provisionTransition, writeNode } from './node-writer.js';
 import { failOperation } from './operations/fail.js';
 import { OPERATIONS } from './operations/index.js';
+import { fakeDeploy } from './operations/fake.js';
+import { deploysFake } from './driver-composition.js';
+
+/** Hardware types whose deploy interface is fake. */
+const FAKE_DEPLOY_DRIVERS = Object.values(HARDWARE_TYPES)
+  .filter((spec) => spec.interfaces.deploy === 'fake')
+  .map((spec) => spec.name);
 
 const leaseFree = or(isNull(nodes.leaseOwner), lt(nodes.leaseExpiresAt, sql`now()`));
 
@@ -53,7 +61,15 @@ export class Sweeper {
       .where(
         and(
           eq(nodes.conductorGroup, this.ctx.config.site),
-          inArray(nodes.provisionState, [...STUCK_STATES_TREATED_AS_FAIL]),
+          or(
+            inArray(nodes.provisionState, [...STUCK_STATES_TREATED_AS_FAIL]),
+            // A fake deploy passes wait call-back inside one step: there, a free lease means
+            // its conductor died mid-step, and no agent will ever call back.
+            and(
+              eq(nodes.provisionState, 'wait call-back'),
+              inArray(nodes.driver, FAKE_DEPLOY_DRIVERS),
+            ),
+          ),
           leaseFree,
         ),
       )
@@ -68,7 +84,8 @@ export class Sweeper {
         'resume',
         async (leased) => {
           const state = leased.node.provisionState;
-          const runner = OPERATIONS[state];
+          const runner =
+            state === 'wait call-back' && deploysFake(leased.node) ? fakeDeploy : OPERATIONS[state];
           if (runner) {
             this.ctx.logger.info(
               { node: uuid, state },
