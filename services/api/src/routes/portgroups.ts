@@ -8,16 +8,9 @@ import { findNode, isUuid, portgroups, ports } from '@ingot/store';
 import { requireEndpoint, V } from '../api-version.js';
 import type { ApiDeps } from '../deps.js';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
-import {
-  CREATION_ORDER,
-  nextLink,
-  PageQueryFields,
-  pageLimit,
-  pageOrder,
-  wantsDetail,
-  type SortColumn,
-} from '../listing.js';
+import { CREATION_ORDER, PageQueryFields, type SortColumn } from '../listing.js';
 import { NodePatchSchema as JsonPatchSchema } from '../node-patch.js';
+import { listPage, type Collection } from '../resource-page.js';
 import {
   checkResourceFields,
   normalizeMac,
@@ -76,6 +69,24 @@ export function portgroupRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       return row;
     }
 
+    const collection: Collection<PortgroupRow> = {
+      name: 'portgroups',
+      kind: 'portgroup',
+      title: 'Portgroup',
+      fieldVersions: PORTGROUP_FIELD_VERSIONS,
+      summaryFields: PORTGROUP_SUMMARY_FIELDS,
+      sortColumns: SORT_COLUMNS,
+      markerExists: async (uuid) => isUuid(uuid) && (await findPortgroup(deps, uuid)) !== undefined,
+      rows: (where, orderBy, limit) =>
+        deps.db
+          .select()
+          .from(portgroups)
+          .where(and(...where))
+          .orderBy(...orderBy)
+          .limit(limit),
+      view: portgroupView,
+    };
+
     async function list(
       request: FastifyRequest,
       q: ListQueryT,
@@ -83,39 +94,13 @@ export function portgroupRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       parentNode?: string,
     ) {
       requireEndpoint(request, parentNode ? V.PORTGROUPS_SUBCONTROLLERS : V.PORTGROUPS);
-      const fields = parseResourceFields(request, PORTGROUP_FIELD_VERSIONS, q.fields, 'portgroup');
-      const detail = resource.endsWith('/detail') || wantsDetail(request, q.detail, q.fields);
-      const limit = pageLimit(q.limit);
-      const sortKey = q.sort_key ?? 'id';
-      const sort = SORT_COLUMNS[sortKey];
-      if (!sort) throw badRequest(`The sort_key value ${sortKey} is an invalid field for sorting`);
       const where: SQL[] = [];
       const nodeUuid =
         parentNode ??
         (q.node !== undefined ? (await loadNode(deps, request, q.node)).uuid : undefined);
       if (nodeUuid !== undefined) where.push(eq(portgroups.nodeUuid, nodeUuid));
       if (q.address !== undefined) where.push(eq(portgroups.address, normalizeMac(q.address)));
-      let marker: string | undefined;
-      if (q.marker !== undefined) {
-        const found = isUuid(q.marker) ? await findPortgroup(deps, q.marker) : undefined;
-        if (!found) throw notFound(`Portgroup ${q.marker} could not be found.`);
-        marker = found.uuid;
-      }
-      const page = pageOrder('portgroups', sort, q.sort_dir ?? 'asc', marker);
-      if (page.after) where.push(page.after);
-      const rows = await deps.db
-        .select()
-        .from(portgroups)
-        .where(and(...where))
-        .orderBy(...page.orderBy)
-        .limit(limit);
-      const shown = detail ? undefined : (fields ?? PORTGROUP_SUMMARY_FIELDS);
-      const body: Record<string, unknown> = {
-        portgroups: rows.map((row) => portgroupView(request, row, shown)),
-      };
-      const next = nextLink(request, resource, rows.length, limit, rows.at(-1)?.uuid);
-      if (next) body.next = next;
-      return body;
+      return listPage(request, collection, q, resource, where);
     }
 
     app.get('/v1/portgroups', { schema: { querystring: ListQuery } }, (request) =>

@@ -9,16 +9,9 @@ import { findNode, isUuid, portgroups, ports } from '@ingot/store';
 import { requireEndpoint, requireVersion, V } from '../api-version.js';
 import type { ApiDeps } from '../deps.js';
 import { badRequest, conflict, isUniqueViolation, notFound, type ApiError } from '../errors.js';
-import {
-  CREATION_ORDER,
-  nextLink,
-  PageQueryFields,
-  pageLimit,
-  pageOrder,
-  wantsDetail,
-  type SortColumn,
-} from '../listing.js';
+import { CREATION_ORDER, PageQueryFields, type SortColumn } from '../listing.js';
 import { NodePatchSchema as JsonPatchSchema } from '../node-patch.js';
+import { listPage, type Collection } from '../resource-page.js';
 import {
   checkResourceFields,
   normalizeMac,
@@ -106,20 +99,33 @@ export function portRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       return row;
     }
 
+    const collection: Collection<PortRow> = {
+      name: 'ports',
+      kind: 'port',
+      title: 'Port',
+      fieldVersions: PORT_FIELD_VERSIONS,
+      summaryFields: PORT_SUMMARY_FIELDS,
+      sortColumns: SORT_COLUMNS,
+      markerExists: async (uuid) =>
+        isUuid(uuid) &&
+        (await deps.db.select({ uuid: ports.uuid }).from(ports).where(eq(ports.uuid, uuid)))
+          .length > 0,
+      rows: (where, orderBy, limit) =>
+        deps.db
+          .select()
+          .from(ports)
+          .where(and(...where))
+          .orderBy(...orderBy)
+          .limit(limit),
+      view: portView,
+    };
+
     async function list(
       request: FastifyRequest,
       q: PortListQueryT,
       resource: string,
       parent: { nodeUuid?: string; portgroupUuid?: string } = {},
     ) {
-      const detailPath = resource.endsWith('/detail');
-      const fields = parseResourceFields(request, PORT_FIELD_VERSIONS, q.fields, 'port');
-      const detail = detailPath || wantsDetail(request, q.detail, q.fields);
-      const limit = pageLimit(q.limit);
-      const sortKey = q.sort_key ?? 'id';
-      const sort = SORT_COLUMNS[sortKey];
-      if (!sort) throw badRequest(`The sort_key value ${sortKey} is an invalid field for sorting`);
-      if (sortKey !== 'id') checkResourceFields(request, PORT_FIELD_VERSIONS, [sortKey], 'port');
       const where: SQL[] = [];
       let nodeUuid = parent.nodeUuid;
       if (nodeUuid === undefined && (q.node_uuid ?? q.node) !== undefined) {
@@ -136,32 +142,7 @@ export function portRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       if (nodeUuid !== undefined) where.push(eq(ports.nodeUuid, nodeUuid));
       if (portgroupUuid !== undefined) where.push(eq(ports.portgroupUuid, portgroupUuid));
       if (q.address !== undefined) where.push(eq(ports.address, normalizeMac(q.address)));
-      let marker: string | undefined;
-      if (q.marker !== undefined) {
-        const [found] = isUuid(q.marker)
-          ? await deps.db
-              .select({ uuid: ports.uuid })
-              .from(ports)
-              .where(eq(ports.uuid, q.marker.toLowerCase()))
-          : [];
-        if (!found) throw notFound(`Port ${q.marker} could not be found.`);
-        marker = found.uuid;
-      }
-      const page = pageOrder('ports', sort, q.sort_dir ?? 'asc', marker);
-      if (page.after) where.push(page.after);
-      const rows = await deps.db
-        .select()
-        .from(ports)
-        .where(and(...where))
-        .orderBy(...page.orderBy)
-        .limit(limit);
-      const shown = detail ? undefined : (fields ?? PORT_SUMMARY_FIELDS);
-      const body: Record<string, unknown> = {
-        ports: rows.map((row) => portView(request, row, shown)),
-      };
-      const next = nextLink(request, resource, rows.length, limit, rows.at(-1)?.uuid);
-      if (next) body.next = next;
-      return body;
+      return listPage(request, collection, q, resource, where);
     }
 
     app.get('/v1/ports', { schema: { querystring: PortListQuery } }, (request) =>
