@@ -14,6 +14,8 @@ const WORKLOAD = fileURLToPath(
 const TUNING = {
   INGOT_AUTOMATED_CLEAN: 'disabled',
   INGOT_AUTH_STRATEGY: 'noauth',
+  // The services' own pool sizes, as deployed (the lab's test default is smaller).
+  INGOT_DB_POOL_SIZE: '',
 };
 
 const [out, ...workloadArgs] = process.argv.slice(2);
