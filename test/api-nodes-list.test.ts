@@ -391,6 +391,42 @@ describe('node lists, node management and boot devices, as Ironic serves them', 
     });
   });
 
+  describe('traits', () => {
+    it('are listed, set, added and removed as Ironic does it, and validated', async () => {
+      const node = `/v1/nodes/${created[1]!.uuid}`;
+      const put = await system.api('PUT', `${node}/traits`, {
+        traits: ['CUSTOM_B', 'HW_CPU_X86_AVX2', 'CUSTOM_B'],
+      });
+      expect(put.status, put.text).toBe(204);
+      expect((await system.api('GET', `${node}/traits`)).body).toEqual({
+        traits: ['CUSTOM_B', 'HW_CPU_X86_AVX2'],
+      });
+      expect((await system.api('PUT', `${node}/traits/CUSTOM_A`)).status).toBe(204);
+      expect((await system.api('GET', node)).body.traits).toEqual([
+        'CUSTOM_A',
+        'CUSTOM_B',
+        'HW_CPU_X86_AVX2',
+      ]);
+      const bad = await system.api('PUT', `${node}/traits/custom-lower`);
+      expect(bad.status).toBe(400);
+      expect(faultOf(bad.body)).toMatch(/Invalid trait 'custom-lower'/);
+      const tooMany = await system.api('PUT', `${node}/traits`, {
+        traits: Array.from({ length: 51 }, (_, i) => `CUSTOM_T${i}`),
+      });
+      expect(tooMany.status).toBe(400);
+      expect(faultOf(tooMany.body)).toMatch(/at most 50 traits/);
+      const missing = await system.api('DELETE', `${node}/traits/CUSTOM_NOPE`);
+      expect(missing.status).toBe(404);
+      expect((await system.api('DELETE', `${node}/traits/CUSTOM_A`)).status).toBe(204);
+      expect((await system.api('DELETE', `${node}/traits`)).status).toBe(204);
+      expect((await system.api('GET', `${node}/traits`)).body).toEqual({ traits: [] });
+      const old = await system.api('GET', `${node}/traits`, undefined, {
+        'X-OpenStack-Ironic-API-Version': '1.36',
+      });
+      expect(old.status).toBe(404);
+    });
+  });
+
   describe('boot device', () => {
     it('lists the devices each hardware type supports', async () => {
       const fake = await system.api(

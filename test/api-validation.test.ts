@@ -63,6 +63,19 @@ describe('API input checking and secrets', () => {
       body: '{"driver":',
     });
     expect(malformed.status).toBe(400);
+    const protoPoisoned = await fetch(`${system.apiUrl}/v1/nodes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"driver":"fake-hardware","__proto__":{"admin":true}}',
+    });
+    expect(protoPoisoned.status).toBe(400);
+    // An empty JSON body (python-ironicclient sends some) reaches the schema, which names it.
+    const empty = await fetch(`${system.apiUrl}/v1/nodes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(empty.status).toBe(400);
+    expect(faultOf(await empty.json())).toMatch(/body/);
 
     const created = await system.api('POST', '/v1/nodes', {
       driver: 'redfish',

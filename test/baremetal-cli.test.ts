@@ -185,6 +185,19 @@ describe('the real baremetal CLI drives Ingot', () => {
     expect((await apiNode()).name).toBe('cli-node');
   });
 
+  it('node add trait / trait list / remove trait', async () => {
+    await bm('node', 'add', 'trait', 'cli-node', 'CUSTOM_GPU', 'CUSTOM_RACK_R1');
+    const listed = await bmJson('node', 'trait', 'list', 'cli-node');
+    expect(listed.map((t: Record<string, string>) => t.Traits).sort()).toEqual([
+      'CUSTOM_GPU',
+      'CUSTOM_RACK_R1',
+    ]);
+    await bm('node', 'remove', 'trait', 'cli-node', 'CUSTOM_GPU');
+    expect((await apiNode()).traits).toEqual(['CUSTOM_RACK_R1']);
+    await bm('node', 'remove', 'trait', 'cli-node', '--all');
+    expect((await apiNode()).traits).toEqual([]);
+  });
+
   it('manage --wait verifies the BMC: the node is manageable and its power read from the BMC', async () => {
     const out = await bm('node', 'manage', 'cli-node', '--wait', '60');
     expect(out).toContain('Waiting for provision state manageable');

@@ -12,6 +12,7 @@ import { agentRoutes } from './routes/agent.js';
 import { driverRoutes } from './routes/drivers.js';
 import { inspectionRuleRoutes } from './routes/inspection-rules.js';
 import { nodeManagementRoutes } from './routes/node-management.js';
+import { nodeTraitRoutes } from './routes/node-traits.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { portgroupRoutes } from './routes/portgroups.js';
 import { portRoutes } from './routes/ports.js';
@@ -54,6 +55,13 @@ export async function buildApp(
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, (body as Buffer).length === 0 ? undefined : body),
   );
+  // It also sends PUT /v1/nodes/{}/traits/{} with an application/json header and no body. Only an
+  // empty body is let through; anything else goes to Fastify's own (prototype-poisoning-safe) parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)
@@ -65,6 +73,7 @@ export async function buildApp(
   await app.register(rootRoutes(deps));
   await app.register(nodeRoutes(deps));
   await app.register(nodeManagementRoutes(deps, bmc));
+  await app.register(nodeTraitRoutes(deps));
   await app.register(portRoutes(deps));
   await app.register(portgroupRoutes(deps));
   await app.register(driverRoutes(deps));
