@@ -70,6 +70,8 @@ export function system(ids: ResourceIds, server: ServerIdentity, machine: Simula
     ProcessorSummary: { Count: server.profile.cpus },
     MemorySummary: { TotalSystemMemoryGiB: server.profile.memory_mb / 1024 },
     EthernetInterfaces: link(`${path}/EthernetInterfaces`),
+    Processors: link(`${path}/Processors`),
+    Storage: link(`${path}/Storage`),
     Links: { ManagedBy: [link(managerPath(ids))] },
     Actions: {
       '#ComputerSystem.Reset': {
@@ -100,6 +102,55 @@ export function nic(ids: ResourceIds, server: ServerIdentity, nicId: string): Js
     Name: nicId,
     MACAddress: mac,
     PermanentMACAddress: mac,
+    Status: { State: 'Enabled', Health: 'OK' },
+  };
+}
+
+export const processorCollection = (ids: ResourceIds): Json =>
+  collection(`${systemPath(ids)}/Processors`, 'Processor', 'Processors Collection', [
+    `${systemPath(ids)}/Processors/CPU1`,
+  ]);
+
+/** One socket holding every core of the profile. */
+export const processor = (ids: ResourceIds, server: ServerIdentity): Json => ({
+  '@odata.type': '#Processor.v1_7_0.Processor',
+  '@odata.id': `${systemPath(ids)}/Processors/CPU1`,
+  Id: 'CPU1',
+  Name: 'CPU1',
+  ProcessorType: 'CPU',
+  ProcessorArchitecture: 'x86',
+  InstructionSet: 'x86-64',
+  Model: 'Lab Virtual CPU',
+  TotalCores: server.profile.cpus,
+  TotalThreads: server.profile.cpus,
+  Status: { State: 'Enabled', Health: 'OK' },
+});
+
+const storagePath = (ids: ResourceIds) => `${systemPath(ids)}/Storage/1`;
+export const driveIds = (server: ServerIdentity) => server.profile.disks.map((_, i) => `Disk${i}`);
+
+export const storageCollection = (ids: ResourceIds): Json =>
+  collection(`${systemPath(ids)}/Storage`, 'Storage', 'Storage Collection', [storagePath(ids)]);
+
+export const storage = (ids: ResourceIds, server: ServerIdentity): Json => ({
+  '@odata.type': '#Storage.v1_8_0.Storage',
+  '@odata.id': storagePath(ids),
+  Id: '1',
+  Name: 'Lab storage controller',
+  Drives: driveIds(server).map((d) => link(`${storagePath(ids)}/Drives/${d}`)),
+  Status: { State: 'Enabled', Health: 'OK' },
+});
+
+export function drive(ids: ResourceIds, server: ServerIdentity, driveId: string): Json | undefined {
+  const disk = server.profile.disks[driveIds(server).indexOf(driveId)];
+  if (!disk) return undefined;
+  return {
+    '@odata.type': '#Drive.v1_7_0.Drive',
+    '@odata.id': `${storagePath(ids)}/Drives/${driveId}`,
+    Id: driveId,
+    Name: disk.name,
+    CapacityBytes: disk.size_bytes,
+    MediaType: disk.rotational ? 'HDD' : 'SSD',
     Status: { State: 'Enabled', Health: 'OK' },
   };
 }

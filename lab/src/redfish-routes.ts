@@ -95,6 +95,26 @@ export function redfishRoutes(ctx: RouteContext): Route[] {
     },
     {
       method: 'GET',
+      path: `${system}/Processors`,
+      handle: () => ok(resource.processorCollection(ids)),
+    },
+    {
+      method: 'GET',
+      path: `${system}/Processors/CPU1`,
+      handle: () => ok(resource.processor(ids, server)),
+    },
+    { method: 'GET', path: `${system}/Storage`, handle: () => ok(resource.storageCollection(ids)) },
+    { method: 'GET', path: `${system}/Storage/1`, handle: () => ok(resource.storage(ids, server)) },
+    {
+      method: 'GET',
+      path: `${system}/Storage/1/Drives/{drive}`,
+      handle: (req) => {
+        const found = resource.drive(ids, server, req.params.drive ?? '');
+        return found ? ok(found) : notFound(req.path);
+      },
+    },
+    {
+      method: 'GET',
       path: `${resource.ROOT}/Managers`,
       handle: () => ok(resource.managerCollection(ids)),
     },

@@ -67,7 +67,8 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
       power: 'redfish',
     },
     // Metal3's redfish:// addresses boot the agent over iPXE, redfish-virtualmedia:// from an ISO.
-    alternatives: { boot: ['ipxe'] },
+    // redfish inspection reads the hardware from the BMC: no agent boot, seconds instead of minutes.
+    alternatives: { boot: ['ipxe'], inspect: ['redfish'] },
     bootDevices: ['pxe', 'disk', 'cdrom', 'bios'],
     properties: {
       redfish_address:
@@ -137,12 +138,22 @@ export function implementationsOf(spec: HardwareTypeSpec, iface: DriverInterface
 }
 
 /**
- * The implementation of each interface a node runs: its own choice where it made one (only the
- * boot interface can be chosen today), else its hardware type's default.
+ * The implementation of each interface a node runs: its own choice where it made one (boot and
+ * inspect can be chosen), else its hardware type's default.
  */
 export function nodeInterfaces(
   spec: HardwareTypeSpec,
-  node: { bootInterface?: string | null },
+  node: { bootInterface?: string | null; inspectInterface?: string | null },
 ): Record<DriverInterface, string> {
-  return { ...spec.interfaces, ...(node.bootInterface ? { boot: node.bootInterface } : {}) };
+  return {
+    ...spec.interfaces,
+    ...(node.bootInterface ? { boot: node.bootInterface } : {}),
+    ...(node.inspectInterface ? { inspect: node.inspectInterface } : {}),
+  };
 }
+
+/** Interfaces a node may choose an implementation of, with the node column that holds the choice. */
+export const CHOOSABLE_INTERFACES = {
+  boot: 'bootInterface',
+  inspect: 'inspectInterface',
+} as const satisfies Partial<Record<DriverInterface, string>>;

@@ -102,7 +102,10 @@ export const BmcEjectMediaSchema = message(
   'bmc.eject_media',
   Type.Object({ device: Type.Union([Type.Literal('cd'), Type.Literal('usb')]) }),
 );
+/** Out-of-band inspection: the hardware as the BMC describes it, without booting anything. */
+export const BmcInventorySchema = message('bmc.inventory', Type.Object({}));
 export const BmcCommandSchema = Type.Union([
+  BmcInventorySchema,
   BmcVerifySchema,
   BmcGetPowerSchema,
   BmcSetPowerSchema,
@@ -113,6 +116,16 @@ export const BmcCommandSchema = Type.Union([
 ]);
 export type BmcCommand = Static<typeof BmcCommandSchema>;
 export type BmcCommandType = BmcCommand['type'];
+
+/** What a BMC tells about its server (Ironic's redfish inspect interface reads the same). */
+export const OobInventorySchema = Type.Object({
+  cpus: Type.Integer({ minimum: 0 }),
+  cpu_arch: Type.Optional(Type.String()),
+  memory_mb: Type.Integer({ minimum: 0 }),
+  disks: Type.Array(Type.Object({ name: Type.String(), size_bytes: Type.Integer({ minimum: 0 }) })),
+  nics: Type.Array(Type.Object({ name: Type.String(), mac: Type.String() })),
+});
+export type OobInventory = Static<typeof OobInventorySchema>;
 
 /** Kinds of BMC failure, so the conductor can word last_error and decide on retries. */
 export const BMC_ERROR_KINDS = [
@@ -137,6 +150,8 @@ export const BmcReplySchema = Type.Union([
     /** Answer of bmc.get_boot_device: null device when no override is set. */
     boot_device: Type.Optional(Type.Union([BootDeviceSchema, Type.Null()])),
     persistent: Type.Optional(Type.Boolean()),
+    /** Answer of bmc.inventory. */
+    inventory: Type.Optional(OobInventorySchema),
   }),
   Type.Object({
     command_id: Type.String(),

@@ -1,4 +1,4 @@
-import type { BootDevice, PowerState, PowerTarget } from '@ingot/contracts';
+import type { BootDevice, OobInventory, PowerState, PowerTarget } from '@ingot/contracts';
 
 /**
  * Ironic's driver model (ironic/drivers/base.py): each interface is small and does one kind of
@@ -28,10 +28,17 @@ export interface ManagementInterface {
   ejectVirtualMedia(device: VirtualMediaDevice): Promise<void>;
 }
 
+/** Out-of-band inspection: what the BMC knows of the server, read without booting it. */
+export interface InspectInterface {
+  inventory(): Promise<OobInventory>;
+}
+
 export interface HardwareType {
   name: string;
   power: PowerInterface;
   management: ManagementInterface;
+  /** Present when the BMC can describe the hardware (redfish). */
+  inspect?: InspectInterface;
   /** Releases what the hardware type holds on the BMC (e.g. a Redfish session). */
   close(): Promise<void>;
 }

@@ -46,6 +46,8 @@ export const nodes = pgTable(
     bootMode: text(),
     /** The boot interface the node chose (boot_interface); null means its hardware type's default. */
     bootInterface: text(),
+    /** The inspect interface the node chose (inspect_interface); null means the default. */
+    inspectInterface: text(),
     /** Ironic's shard (API 1.82): a label clients use to split the fleet between them. */
     shard: text(),
     provisionState: text().$type<ProvisionState>().notNull().default('enroll'),

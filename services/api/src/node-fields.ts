@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { CHOOSABLE_INTERFACES } from '@ingot/contracts';
 import {
   DRIVER_INTERFACES,
   HARDWARE_TYPES,
@@ -195,4 +196,20 @@ export function checkInterfaces(driver: string, values: Record<string, unknown>)
       );
     }
   }
+}
+
+/**
+ * The node columns of the interfaces a node chose (boot_interface, inspect_interface); a value
+ * equal to the hardware type's default is stored as null, so the default can change with Ingot.
+ */
+export function chosenInterfaces(
+  driver: string,
+  values: Record<string, unknown>,
+): { bootInterface: string | null; inspectInterface: string | null } {
+  const defaults = hardwareOf(driver).interfaces;
+  const choice = (iface: keyof typeof CHOOSABLE_INTERFACES) => {
+    const value = values[`${iface}_interface`];
+    return typeof value === 'string' && value !== defaults[iface] ? value : null;
+  };
+  return { bootInterface: choice('boot'), inspectInterface: choice('inspect') };
 }

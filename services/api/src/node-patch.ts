@@ -1,6 +1,7 @@
 import jsonPatch from 'fast-json-patch';
 import { Type, type Static } from '@sinclair/typebox';
 import {
+  CHOOSABLE_INTERFACES,
   ConductorGroupSchema,
   DRIVER_INTERFACES,
   nodeInterfaces,
@@ -13,7 +14,7 @@ import { resealDriverInfo, type NodeRow, type nodes, type SecretBox } from '@ing
 import { isStable } from '@ingot/lifecycle';
 import { badRequest, conflict } from './errors.js';
 import { checkDriverInfo } from './node-commands.js';
-import { checkInterfaces, hardwareOf } from './node-fields.js';
+import { checkInterfaces, chosenInterfaces, hardwareOf } from './node-fields.js';
 
 /** Body of PATCH /v1/nodes/{id}: RFC 6902 operations, as Ironic takes them. */
 export const NodePatchSchema = Type.Array(
@@ -158,14 +159,16 @@ export function patchNode(
     );
   }
   checkInterfaces(node.driver, next);
-  const bootInterface = (next as Record<string, unknown>).boot_interface as string;
-  if (
-    bootInterface !== (current as Record<string, unknown>).boot_interface &&
-    !isStable(node.provisionState)
-  ) {
-    // The running operation booted the agent one way; it must tear it down the same way.
+  const chosen = chosenInterfaces(node.driver, next);
+  const changed = Object.keys(CHOOSABLE_INTERFACES).filter(
+    (iface) =>
+      (next as Record<string, unknown>)[`${iface}_interface`] !==
+      (current as Record<string, unknown>)[`${iface}_interface`],
+  );
+  if (changed.length > 0 && !isStable(node.provisionState)) {
+    // The running operation booted or inspects one way; it must finish the same way.
     throw conflict(
-      `Cannot change boot_interface of node ${node.uuid} while it is '${node.provisionState}'; wait until the operation ends`,
+      `Cannot change ${changed.map((i) => `${i}_interface`).join(' or ')} of node ${node.uuid} while it is '${node.provisionState}'; wait until the operation ends`,
     );
   }
   // A client that sends back what it read must not replace a secret with its mask.
@@ -184,8 +187,7 @@ export function patchNode(
     lessee: next.lessee,
     conductorGroup: next.conductor_group.toLowerCase(),
     bootMode: next.boot_mode,
-    // Only a choice other than the hardware type's default is stored.
-    bootInterface: bootInterface === hardwareOf(node.driver).interfaces.boot ? null : bootInterface,
+    ...chosen,
     shard: next.shard,
     maintenance: next.maintenance,
     // Leaving maintenance clears its reason, as DELETE /maintenance does.

@@ -15,6 +15,7 @@ export interface ConductorInterfaces {
 export function interfacesOf(node: {
   driver: string;
   bootInterface?: string | null;
+  inspectInterface?: string | null;
 }): ConductorInterfaces {
   // An unknown driver (an old row) takes the real path; its power worker reports the bad driver.
   const spec = HARDWARE_TYPES[node.driver as DriverName] ?? HARDWARE_TYPES.redfish;
@@ -37,3 +38,9 @@ export const bootsOverNetwork = (node: {
   driver: string;
   bootInterface?: string | null;
 }): boolean => interfacesOf(node).boot === 'ipxe';
+
+/** The BMC describes the hardware (inspect_interface 'redfish'): no agent is booted to inspect. */
+export const inspectsOutOfBand = (node: {
+  driver: string;
+  inspectInterface?: string | null;
+}): boolean => interfacesOf(node).inspect === 'redfish';

@@ -1,5 +1,5 @@
 import type { BmcCommand, BmcReply } from '@ingot/contracts';
-import type { HardwareType } from '@ingot/drivers';
+import { BmcError, type HardwareType } from '@ingot/drivers';
 
 /** Runs one BMC command against a node's hardware type and words the success reply. */
 export async function executeBmcCommand(
@@ -8,6 +8,15 @@ export async function executeBmcCommand(
 ): Promise<Extract<BmcReply, { ok: true }>> {
   const ok = { command_id: cmd.id, ok: true as const };
   switch (cmd.type) {
+    case 'bmc.inventory': {
+      if (!hardware.inspect) {
+        throw new BmcError(
+          'unsupported',
+          `the ${hardware.name} hardware type cannot read the hardware from its BMC; use inspect_interface 'agent'`,
+        );
+      }
+      return { ...ok, inventory: await hardware.inspect.inventory() };
+    }
     case 'bmc.verify': {
       const { systemId } = await hardware.power.validate();
       return { ...ok, system_id: systemId, power_state: await hardware.power.getPowerState() };

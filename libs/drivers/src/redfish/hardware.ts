@@ -1,6 +1,7 @@
 import type { HardwareType } from '../interfaces.js';
 import { RedfishClient } from './client.js';
 import type { RedfishConfig } from './driver-config.js';
+import { RedfishInspect } from './inspect.js';
 import { RedfishManagement } from './management.js';
 import { RedfishPower } from './power.js';
 import { SystemLocator } from './system.js';
@@ -14,6 +15,7 @@ export function redfishHardware(config: RedfishConfig): HardwareType {
     name: 'redfish',
     power: new RedfishPower(client, system),
     management: new RedfishManagement(client, system, new VirtualMediaSlots(client, system)),
+    inspect: new RedfishInspect(client, system),
     close: () => client.close(),
   };
 }

@@ -40,7 +40,7 @@ import { awaitPickup, checkDriverInfo, requestPower, requestProvision } from '..
 import {
   checkFieldsAllowed,
   checkInterfaces,
-  hardwareOf,
+  chosenInterfaces,
   NODE_SUMMARY_FIELDS,
   parseNodeFields,
   rejectNewerFields,
@@ -169,10 +169,7 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         owner: body.owner ?? null,
         lessee: body.lessee ?? null,
         bootMode: body.boot_mode ?? null,
-        bootInterface:
-          body.boot_interface && body.boot_interface !== hardwareOf(body.driver).interfaces.boot
-            ? body.boot_interface
-            : null,
+        ...chosenInterfaces(body.driver, body),
         shard: body.shard ?? null,
       };
       const [row] = await deps.db.insert(nodes).values(values).onConflictDoNothing().returning();
