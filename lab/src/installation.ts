@@ -95,8 +95,9 @@ export class Installation {
       INGOT_OPS_PORT: String(opsPort),
       INGOT_AGENT_API_URL: this.apiUrl,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug',
-      // Tests run two installations at once on one PostgreSQL (100 connections by default).
-      INGOT_DB_POOL_SIZE: '10',
+      // Tests run two installations at once (some with several conductors or sites) on one
+      // PostgreSQL of 100 connections by default: 5 per process keeps them well inside.
+      INGOT_DB_POOL_SIZE: '5',
       ...this.env,
       ...extraEnv,
     };

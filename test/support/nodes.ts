@@ -1,5 +1,20 @@
 import { type LabServer, type Installation, waitFor } from '@ingot/lab';
 
+/**
+ * What the services logged about one request (the API's x-openstack-request-id), so that a 5xx
+ * seen by a test says why.
+ */
+function loggedFor(system: Installation, headers: Headers): string {
+  const id = headers.get('x-openstack-request-id');
+  if (!id) return '';
+  const lines = system
+    .logs()
+    .split('\n')
+    .filter((line) => line.includes(id) && /"level":"(warn|error|fatal)"/.test(line))
+    .slice(-5);
+  return lines.length ? `\n  logged for request ${id}:\n    ${lines.join('\n    ')}` : '';
+}
+
 export async function enroll(
   system: Installation,
   server: LabServer,
@@ -11,7 +26,10 @@ export async function enroll(
     driver_info: server.driverInfo,
     ...extra,
   });
-  if (res.status !== 201) throw new Error(`enroll ${server.name}: ${res.status} ${res.text}`);
+  if (res.status !== 201)
+    throw new Error(
+      `enroll ${server.name}: ${res.status} ${res.text}${loggedFor(system, res.headers)}`,
+    );
   return res.body.uuid as string;
 }
 
@@ -28,12 +46,17 @@ export async function setProvision(
 ): Promise<void> {
   const res = await system.api('PUT', `/v1/nodes/${ident}/states/provision`, { target });
   if (res.status !== 202)
-    throw new Error(`provision ${target} on ${ident}: ${res.status} ${res.text}`);
+    throw new Error(
+      `provision ${target} on ${ident}: ${res.status} ${res.text}${loggedFor(system, res.headers)}`,
+    );
 }
 
 export async function setPower(system: Installation, ident: string, target: string): Promise<void> {
   const res = await system.api('PUT', `/v1/nodes/${ident}/states/power`, { target });
-  if (res.status !== 202) throw new Error(`power ${target} on ${ident}: ${res.status} ${res.text}`);
+  if (res.status !== 202)
+    throw new Error(
+      `power ${target} on ${ident}: ${res.status} ${res.text}${loggedFor(system, res.headers)}`,
+    );
 }
 
 /**

@@ -126,14 +126,30 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
           );
         }
         await deps.db.transaction(async (tx) => {
-          await tx
+          // Compare-and-set on what was checked above: a conductor may have issued a new token or
+          // cleared the URL for a reboot meanwhile, and the late heartbeat of the agent it just
+          // killed must not pin that agent's URL for the next one.
+          const [pinned] = await tx
             .update(nodes)
             .set({
               agentUrl: body.callback_url,
               agentVersion: body.agent_version,
               agentLastHeartbeat: new Date(),
             })
-            .where(eq(nodes.uuid, node.uuid));
+            .where(
+              and(
+                eq(nodes.uuid, node.uuid),
+                eq(nodes.agentToken, node.agentToken!),
+                node.agentUrl ? eq(nodes.agentUrl, node.agentUrl) : isNull(nodes.agentUrl),
+              ),
+            )
+            .returning({ uuid: nodes.uuid });
+          if (!pinned) {
+            throw new ApiError(
+              409,
+              'The node changed while this heartbeat was handled (a new agent boot); retry',
+            );
+          }
           if (DRIVEN_BY_HEARTBEAT.has(node.provisionState) && !node.maintenance) {
             await enqueueOutbox(tx, [
               conductorCommand(deps, node, request.id, {

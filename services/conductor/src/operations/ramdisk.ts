@@ -17,7 +17,8 @@ const newAgentToken = (): string => randomBytes(32).toString('base64url');
  * Boots the node into the agent ramdisk: from virtual media (a per-node boot ISO carrying the agent's
  * configuration and a pregenerated one-time token) or, with boot_interface 'ipxe', over the network
  * (the site's image cache serves the node's MACs an iPXE script that loads the agent); then a
- * one-time boot from that device and a power on or reboot. Safe to run again (a resumed step).
+ * one-time boot from that device and a power on or reboot. Safe to run again (a resumed step): each
+ * run boots a new agent with a new token.
  */
 export async function bootRamdisk(
   ctx: ConductorContext,
@@ -65,13 +66,14 @@ async function prepareVirtualMediaBoot(
   purpose: RamdiskPurpose,
   requestId?: string,
 ): Promise<'cdrom'> {
-  // Every boot is a new agent, maybe on a new address: the callback URL is pinned afresh by
-  // its first heartbeat. The token is kept, so the ISO of a resumed step carries the same one.
+  // Every boot is a new agent, maybe on a new address: the callback URL is pinned afresh by its
+  // first heartbeat, and it gets a token of its own on the new ISO. The agent of an earlier boot
+  // (this step may be a resumed one) is killed by the reboot below, and its token dies with it,
+  // so a heartbeat it sent just before cannot pin its URL for the new agent.
   await updateNode(ctx, leased, {
     agentUrl: null,
-    ...(leased.node.agentToken
-      ? {}
-      : { agentToken: newAgentToken(), agentTokenPregenerated: true }),
+    agentToken: newAgentToken(),
+    agentTokenPregenerated: true,
   });
   const node = leased.node;
   const iso = await ctx.images.call(
