@@ -71,11 +71,18 @@ export class Installation {
   /** Starts every service once (api, conductor, power, image cache, inspector) and waits until each is ready. */
   static async start(env: Record<string, string> = {}): Promise<Installation> {
     const system = await Installation.create(env);
-    await Promise.all(
+    const started = await Promise.allSettled(
       (['power', 'conductor', 'imagecache', 'inspector', 'api'] as const).map((kind) =>
         system.startService(kind),
       ),
     );
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // The caller never gets the installation, so nobody else would stop what did start (and
+      // its processes would hold their database connections until the machine reboots).
+      await system.stop().catch(() => undefined);
+      throw failed.reason;
+    }
     return system;
   }
 
