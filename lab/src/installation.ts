@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { createScratchDatabase } from '@ingot/store';
+import { createScratchDatabase, dropScratchDatabase } from '@ingot/store';
 import { freePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
 
@@ -105,6 +105,8 @@ export class Installation {
       // Tests run two installations at once (some with several conductors or sites) on one
       // PostgreSQL of 100 connections by default: 5 per process keeps them well inside.
       INGOT_DB_POOL_SIZE: '5',
+      // If this process dies, the stdin pipe closes and the service stops: no orphans.
+      INGOT_STOP_WITH_STDIN: '1',
       ...this.env,
       ...extraEnv,
     };
@@ -119,7 +121,7 @@ export class Installation {
     const child = spawn(process.execPath, [`services/${kind}/dist/main.js`], {
       cwd: ROOT,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const output: string[] = [];
     child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -192,6 +194,16 @@ export class Installation {
   /** Everything every service printed so far. */
   logs(): string {
     return this.services.map((s) => s.output.join('')).join('');
+  }
+
+  /**
+   * Removes what an installation left behind when its owner died before stopping it (its bus
+   * streams, its database, its work directory); its services stop by themselves (stdin closes).
+   */
+  static async cleanUp(left: { prefix: string; databaseUrl: string; workDir: string }) {
+    await deleteStreams(left.prefix);
+    await dropScratchDatabase(left.databaseUrl);
+    await rm(left.workDir, { recursive: true, force: true });
   }
 
   async stop(): Promise<void> {

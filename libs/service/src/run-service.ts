@@ -14,7 +14,8 @@ export interface StartedService {
 
 /**
  * A service process's frame: OpenTelemetry, the JSON logger, the service itself, its ops
- * endpoint (/healthz, /metrics), and a graceful stop on SIGTERM or SIGINT.
+ * endpoint (/healthz, /metrics), and a graceful stop on SIGTERM or SIGINT (or, with
+ * INGOT_STOP_WITH_STDIN=1, when stdin closes).
  */
 export async function runService(opts: {
   serviceName: string;
@@ -37,17 +38,23 @@ export async function runService(opts: {
   if (ops) logger.info({ ops_port: ops.port }, `${opts.logName} ops endpoint listening`);
 
   let stopping = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, `stopping ${opts.logName}`);
-      void (async () => {
-        await service.stop();
-        await ops?.close();
-        await telemetry.shutdown();
-        process.exit(0);
-      })();
-    });
+  const stop = (why: Record<string, unknown>) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(why, `stopping ${opts.logName}`);
+    void (async () => {
+      await service.stop();
+      await ops?.close();
+      await telemetry.shutdown();
+      process.exit(0);
+    })();
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop({ signal }));
+  // A supervisor that starts us with a pipe on stdin (the lab, tests) can die without a chance to
+  // signal us; the pipe's end then stops us, so no orphan keeps its connections and consumers.
+  if (process.env.INGOT_STOP_WITH_STDIN === '1') {
+    process.stdin.on('end', () => stop({ reason: 'stdin closed' }));
+    process.stdin.on('error', () => stop({ reason: 'stdin failed' }));
+    process.stdin.resume();
   }
 }

@@ -28,6 +28,16 @@ export async function createScratchDatabase(
   };
 }
 
+/** Drops the scratch database at `url` (one createScratchDatabase made), connections and all. */
+export async function dropScratchDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1).replace(/"/g, '');
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  await withClient(admin.toString(), (c) =>
+    c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  );
+}
+
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
