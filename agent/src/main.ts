@@ -46,6 +46,13 @@ async function main(): Promise<number> {
   const onSignal = () => shutdown.abort();
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  // The lab runs the agent as a child with a pipe on stdin: when the lab process dies, the pipe
+  // closes and the agent stops instead of heartbeating on as an orphan.
+  if (config.platform === 'lab' && process.env.INGOT_STOP_WITH_STDIN === '1') {
+    process.stdin.once('end', onSignal);
+    process.stdin.once('error', onSignal);
+    process.stdin.resume();
+  }
   try {
     const agent = await startAgent(config, { signal: shutdown.signal });
     const stopped = new Promise<number>((resolve) => {

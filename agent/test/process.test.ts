@@ -30,9 +30,14 @@ interface Spawned {
   exit: Promise<number | null>;
 }
 
-function spawnAgent(configPath: string, extraArgs: string[] = []): Spawned {
+function spawnAgent(
+  configPath: string,
+  extraArgs: string[] = [],
+  opts: { stdinPipe?: boolean } = {},
+): Spawned {
   const child = spawn(process.execPath, [main, '--config', configPath, ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdinPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    env: opts.stdinPipe ? { ...process.env, INGOT_STOP_WITH_STDIN: '1' } : process.env,
   });
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -90,6 +95,14 @@ describe('agent process', () => {
     const agent = spawnAgent(await labWithConfig(ironic));
     await until(() => ironic.heartbeats.length > 0);
     agent.child.kill('SIGTERM');
+    expect(await agent.exit).toBe(0);
+  });
+
+  it('in the lab, stops when the stdin pipe from the lab closes (the lab died)', async () => {
+    const ironic = await fakeIronic();
+    const agent = spawnAgent(await labWithConfig(ironic), [], { stdinPipe: true });
+    await until(() => ironic.heartbeats.length > 0);
+    agent.child.stdin!.end();
     expect(await agent.exit).toBe(0);
   });
 

@@ -218,7 +218,9 @@ export class ServerHost extends EventEmitter<HostEvents> {
     // Powered off or rebooted while the boot media was read: this boot never happened.
     if (generation !== this.generation) return;
     const child = spawn(process.execPath, [AGENT_MAIN, '--config', configPath, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The stdin pipe closes if the lab dies, and the agent then stops (no orphans).
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, INGOT_STOP_WITH_STDIN: '1' },
     });
     this.agent = child;
     this.agentOutput = [];
