@@ -127,13 +127,12 @@ export class PowerSync {
       return;
     }
     if (this.ctx.config.powerSync.force && (recorded === 'power on' || recorded === 'power off')) {
-      const reply = await this.ctx.bmc
-        .call(node, 'bmc.set_power', { target: recorded }, undefined)
-        .catch((error: unknown) => {
-          if (error instanceof BmcCallError) return this.readFailed(leased, error);
-          throw error;
-        });
-      if (!reply) return;
+      try {
+        await this.ctx.bmc.call(node, 'bmc.set_power', { target: recorded }, undefined);
+      } catch (error) {
+        if (!(error instanceof BmcCallError)) throw error;
+        return this.readFailed(leased, error);
+      }
       await writeNode(this.ctx.db, leased, undefined, {
         set: { driverInternalInfo: internal },
         history: [
@@ -158,7 +157,7 @@ export class PowerSync {
     await writeNode(this.ctx.db, leased, undefined, change);
   }
 
-  private async readFailed(leased: LeasedNode, error: BmcCallError): Promise<undefined> {
+  private async readFailed(leased: LeasedNode, error: BmcCallError): Promise<void> {
     const node = leased.node;
     const failures = failuresOf(node) + 1;
     const internal = { ...(node.driverInternalInfo as Record<string, unknown>) };
@@ -170,7 +169,7 @@ export class PowerSync {
         'power sync could not read the power state',
       );
       await this.write(leased, { driverInternalInfo: internal });
-      return undefined;
+      return;
     }
     const reason = `During power sync the BMC failed ${failures} times in a row: ${error.message}`;
     this.ctx.logger.error({ node: node.uuid, err: error.message }, 'power failure: maintenance');
@@ -192,7 +191,6 @@ export class PowerSync {
         },
       ],
     });
-    return undefined;
   }
 
   private async write(leased: LeasedNode, set: Partial<NodeRow>): Promise<void> {

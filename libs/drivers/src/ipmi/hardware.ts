@@ -18,15 +18,6 @@ const PLAN: Record<PowerTarget, { whenOn: string[]; whenOff: string[]; ends: Set
   'soft rebooting': { whenOn: ['soft', 'on'], whenOff: ['on'], ends: 'power on' },
 };
 
-/** `chassis bootdev` names of Ironic's boot devices. */
-const BOOTDEV: Record<BootDevice, string> = {
-  pxe: 'pxe',
-  disk: 'disk',
-  cdrom: 'cdrom',
-  bios: 'bios',
-  safe: 'safe',
-};
-
 /** `chassis bootparam get 5` selector texts (ipmitool's wording), back to Ironic's devices. */
 const SELECTOR: [RegExp, BootDevice | null][] = [
   [/No override/i, null],
@@ -102,7 +93,8 @@ class IpmiManagement implements ManagementInterface {
       [
         'chassis',
         'bootdev',
-        BOOTDEV[device],
+        // Ironic's boot device names are ipmitool's bootdev names.
+        device,
         ...(options.length > 0 ? [`options=${options.join(',')}`] : []),
       ],
       { expect: /Set Boot Device to/i },

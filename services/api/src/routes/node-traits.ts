@@ -44,6 +44,12 @@ export function nodeTraitRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         .update(nodes)
         .set({ traits: [...new Set(traits)].sort(), updatedAt: new Date() })
         .where(eq(nodes.uuid, node.uuid));
+    /** The node's traits become `traits`, each checked, within the per-node limit. */
+    const replace = async (node: NodeRow, traits: string[]) => {
+      traits.forEach(checkTrait);
+      checkCount(node, [...new Set(traits)]);
+      await save(node, traits);
+    };
 
     app.get('/v1/nodes/:node_ident/traits', { schema: { params: NodeIdent } }, async (request) => {
       requireEndpoint(request, V.TRAITS);
@@ -62,10 +68,7 @@ export function nodeTraitRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         requireEndpoint(request, V.TRAITS);
         const node = await loadNode(deps, request, request.params.node_ident);
-        const traits = request.body.traits;
-        traits.forEach(checkTrait);
-        checkCount(node, [...new Set(traits)]);
-        await save(node, traits);
+        await replace(node, request.body.traits);
         return reply.status(204).send();
       },
     );
@@ -76,11 +79,7 @@ export function nodeTraitRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         requireEndpoint(request, V.TRAITS);
         const node = await loadNode(deps, request, request.params.node_ident);
-        const trait = request.params.trait;
-        checkTrait(trait);
-        const traits = [...new Set([...node.traits, trait])];
-        checkCount(node, traits);
-        await save(node, traits);
+        await replace(node, [...node.traits, request.params.trait]);
         return reply.status(204).send();
       },
     );
