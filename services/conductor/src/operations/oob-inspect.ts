@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { MIN_ROOT_DEVICE_BYTES, wholeGiB } from '@ingot/inventory';
 import { ports } from '@ingot/store';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { transitionNode } from '../transition-node.js';
 import { StepError } from './fail.js';
-
-const GiB = 1024 ** 3;
 
 /**
  * `inspecting` with inspect_interface 'redfish' (Ironic's out-of-band inspection): the power worker
@@ -27,14 +26,16 @@ export async function inspectOutOfBand(
   }
   // As Ironic's redfish inspection: the smallest disk of at least 4 GiB, the one a deploy would
   // choose without root device hints.
-  const candidates = inventory.disks.map((d) => d.size_bytes).filter((size) => size >= 4 * GiB);
+  const candidates = inventory.disks
+    .map((d) => d.size_bytes)
+    .filter((size) => size >= MIN_ROOT_DEVICE_BYTES);
   const rootSize = candidates.length > 0 ? Math.min(...candidates) : 0;
   const properties = {
     ...node.properties,
     cpus: inventory.cpus,
     memory_mb: inventory.memory_mb,
     ...(inventory.cpu_arch ? { cpu_arch: inventory.cpu_arch } : {}),
-    ...(rootSize > 0 ? { local_gb: Math.floor(rootSize / GiB) - 1 } : {}),
+    ...(rootSize > 0 ? { local_gb: wholeGiB(rootSize) - 1 } : {}),
   };
   // Ironic's create_ports_if_not_exist: a MAC another port already has is left alone.
   const created = inventory.nics.length
