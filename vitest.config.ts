@@ -13,6 +13,7 @@ const libs = [
   'inventory',
   'rules',
   'service',
+  'metal3',
 ];
 
 export default defineConfig({

@@ -72,6 +72,24 @@ ensure_tools() {
   # framework (Debian's python3, not whatever python3 comes first on PATH).
   command -v ipmitool >/dev/null || missing+=(ipmitool)
   /usr/bin/python3 -c 'import pyghmi.ipmi.bmc' 2>/dev/null || missing+=(python3-pyghmi)
+  # The agent ramdisk (scripts/build-agent-ramdisk.sh), bootable boot ISOs (BIOS + UEFI), and the
+  # lab of virtual machines: Debian's kernel, busybox, boot loaders, QEMU with OVMF and iPXE ROMs.
+  ls /boot/vmlinuz-* >/dev/null 2>&1 || missing+=(linux-image-amd64)
+  [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || missing+=(busybox-static)
+  command -v cpio >/dev/null || missing+=(cpio)
+  command -v modprobe >/dev/null || [ -x /usr/sbin/modprobe ] || [ -x /sbin/modprobe ] || missing+=(kmod)
+  command -v dmidecode >/dev/null || [ -x /usr/sbin/dmidecode ] || missing+=(dmidecode)
+  [ -d /usr/lib/grub/x86_64-efi ] || missing+=(grub-efi-amd64-bin)
+  [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
+  command -v grub-mkstandalone >/dev/null || missing+=(grub-common)
+  [ -f /usr/lib/ISOLINUX/isolinux.bin ] || missing+=(isolinux)
+  [ -f /usr/lib/syslinux/modules/bios/ldlinux.c32 ] || missing+=(syslinux-common)
+  command -v mcopy >/dev/null || missing+=(mtools)
+  command -v mkfs.vfat >/dev/null || [ -x /usr/sbin/mkfs.vfat ] || [ -x /sbin/mkfs.vfat ] || missing+=(dosfstools)
+  command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+  [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || missing+=(ovmf)
+  [ -f /usr/lib/ipxe/qemu/efi-virtio.rom ] || missing+=(ipxe-qemu)
+  command -v file >/dev/null || missing+=(file)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
