@@ -14,6 +14,7 @@ const libs = [
   'rules',
   'service',
   'metal3',
+  'node-commands',
 ];
 
 export default defineConfig({

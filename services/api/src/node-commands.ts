@@ -1,279 +1,37 @@
-import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
-import {
-  DRIVER_ADDRESS_KEYS,
-  DRIVER_INFO_SCHEMAS,
-  parse,
-  ValidationError,
-  type ConductorCommand,
-  type DriverName,
-  type PowerRequest,
-  type ProvisionVerb,
-} from '@ingot/contracts';
-import { traceHeaders } from '@ingot/bus';
-import { applyVerb, isFailedState, isStable } from '@ingot/lifecycle';
-import {
-  appendHistory,
-  enqueueOutbox,
-  nodes,
-  type NodeRow,
-  type OutboxMessage,
-} from '@ingot/store';
-import type { ApiDeps } from './deps.js';
-import { hardwareOf } from './node-fields.js';
-import { badRequest, conflict } from './errors.js';
-
-/** Verbs whose conductor steps exist; rescue, unrescue, service and unhold are not built yet. */
-const IMPLEMENTED_VERBS = new Set<ProvisionVerb>([
-  'manage',
-  'provide',
-  'inspect',
-  'clean',
-  'active',
-  'deploy',
-  'rebuild',
-  'deleted',
-  'undeploy',
-  'adopt',
-  'abort',
-]);
-const NEEDS_BMC = new Set<ProvisionVerb>([
-  'manage',
-  'provide',
-  'inspect',
-  'clean',
-  'active',
-  'deploy',
-  'rebuild',
-  'adopt',
-]);
-const DEPLOYS = new Set<ProvisionVerb>(['active', 'deploy', 'rebuild']);
-
-export interface ProvisionExtras {
-  cleanSteps?: Record<string, unknown>[];
-  configDrive?: string | Record<string, unknown>;
-}
-
-/** A node is busy while an operation runs on it, or while a verb waits for the conductor. */
-function busyWith(node: NodeRow): string | undefined {
-  const state = node.provisionState;
-  if (!isStable(state) && !isFailedState(state)) return `state '${state}' is in progress`;
-  if (node.targetProvisionState && isStable(state))
-    return `a request towards '${node.targetProvisionState}' is queued`;
-  return undefined;
-}
-
-function checkProvisionInput(node: NodeRow, verb: ProvisionVerb, extras: ProvisionExtras): void {
-  if (NEEDS_BMC.has(verb)) checkDriverInfo(node.driver, node.driverInfo, true);
-  if (verb === 'clean') {
-    const steps = extras.cleanSteps;
-    if (!steps || steps.length === 0)
-      throw badRequest("Field 'clean_steps' is required for a manual clean");
-    steps.forEach((step, i) => {
-      if (typeof step.interface !== 'string' || typeof step.step !== 'string') {
-        throw badRequest(`Field 'clean_steps[${i}]' needs an 'interface' and a 'step'`);
-      }
-    });
-  }
-  // A fake deploy interface validates nothing, as Ironic's: it never reads the image.
-  const deploysFake = hardwareOf(node.driver).interfaces.deploy === 'fake';
-  if ((DEPLOYS.has(verb) || verb === 'adopt') && !deploysFake) {
-    const info = node.instanceInfo;
-    if (typeof info.image_source !== 'string' || info.image_source === '') {
-      throw badRequest("Field 'instance_info.image_source' is required to deploy or adopt");
-    }
-    const checksum = info.image_os_hash_value ?? info.image_checksum;
-    if (verb !== 'adopt' && (typeof checksum !== 'string' || checksum === '')) {
-      throw badRequest(
-        "Field 'instance_info.image_checksum' (or image_os_hash_algo + image_os_hash_value) is required to deploy",
-      );
-    }
-  }
-}
-
-/** Refuses driver_info that cannot work, naming the field, before anything is queued. */
-export function checkDriverInfo(
-  driver: string,
-  driverInfo: Record<string, unknown>,
-  forAction: boolean,
-): void {
-  const addressKey = DRIVER_ADDRESS_KEYS[driver as DriverName];
-  if (!addressKey) return;
-  const schema = DRIVER_INFO_SCHEMAS[driver as DriverName];
-  try {
-    if (forAction) parse(schema, driverInfo, 'driver_info');
-    else if (Object.keys(driverInfo).length > 0) {
-      // At enroll the address may come later; every field given must be right already.
-      parse(schema, { [addressKey]: 'placeholder', ...driverInfo }, 'driver_info');
-    }
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    const fields = error.errors.map((e) => {
-      const field = `driver_info${e.path.replace(/\//g, '.')}`;
-      return e.message === 'Expected required property'
-        ? `field '${field}' is required`
-        : `field '${field}' ${e.message.toLowerCase()}`;
-    });
-    throw badRequest(
-      `Invalid driver_info for driver '${driver}': ${[...new Set(fields)].join('; ')}`,
-    );
-  }
-}
-
 /**
- * Accepts a provision verb: checks it against the state machine and queues it for the conductor.
- * Returns whether the verb ends in the state the node is in now (inspect and clean from
- * `manageable`, rebuild from `active`), for `awaitPickup`.
+ * The node commands live in @ingot/node-commands, shared with the Kubernetes adapter. The API
+ * calls them through here, so that a refused command becomes an ApiError like every other
+ * refusal (the routes that collect several failures, such as validate, look for ApiError).
  */
-export async function requestProvision(
-  deps: ApiDeps,
-  node: NodeRow,
-  verb: ProvisionVerb,
-  requestId: string,
-  extras: ProvisionExtras = {},
-): Promise<{ endsWhereItStarts: boolean }> {
-  const busy = busyWith(node);
-  if (busy && verb !== 'abort') throw conflict(`Node ${node.uuid} is busy: ${busy}`);
-  const result = applyVerb(node.provisionState, verb, { currentTarget: node.targetProvisionState });
-  if (!result.ok) throw badRequest(result.reason);
-  if (!IMPLEMENTED_VERBS.has(verb))
-    throw badRequest(`Ingot does not implement the '${verb}' verb yet`);
-  checkProvisionInput(node, verb, extras);
+import * as commands from '@ingot/node-commands';
+import { ApiError } from './errors.js';
 
-  await deps.db.transaction(async (tx) => {
-    const updated = await tx
-      .update(nodes)
-      .set({
-        // An abort is applied by the conductor; the target it leaves is the state machine's.
-        ...(verb === 'abort' ? {} : { targetProvisionState: result.target }),
-        ...(extras.configDrive !== undefined
-          ? { instanceInfo: { ...node.instanceInfo, configdrive: extras.configDrive } }
-          : {}),
-        updatedAt: new Date(),
-      })
-      .where(
-        and(
-          eq(nodes.uuid, node.uuid),
-          eq(nodes.provisionState, node.provisionState),
-          node.targetProvisionState === null
-            ? isNull(nodes.targetProvisionState)
-            : eq(nodes.targetProvisionState, node.targetProvisionState),
-        ),
-      )
-      .returning({ uuid: nodes.uuid });
-    if (updated.length === 0) {
-      throw conflict(`Node ${node.uuid} changed while the request was checked; retry`);
+export { conductorCommand, PICKUP_WAIT_MS, type ProvisionExtras } from '@ingot/node-commands';
+
+/** The same function, with a NodeCommandError rethrown as the ApiError of its status. */
+function answering<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  const translate = (error: unknown): never => {
+    if (error instanceof commands.NodeCommandError)
+      throw new ApiError(error.statusCode, error.message);
+    throw error;
+  };
+  return (...args) => {
+    try {
+      const result = fn(...args);
+      return (result instanceof Promise ? result.catch(translate) : result) as R;
+    } catch (error) {
+      return translate(error);
     }
-    await appendHistory(tx, [
-      {
-        nodeUuid: node.uuid,
-        eventType: 'provisioning',
-        event: `'${verb}' accepted`,
-        requestId,
-        fromState: node.provisionState,
-      },
-    ]);
-    await enqueueOutbox(tx, [
-      conductorCommand(deps, node, requestId, {
-        type: 'node.provision',
-        payload: { verb, ...(extras.cleanSteps ? { clean_steps: extras.cleanSteps } : {}) },
-      }),
-    ]);
-  });
-  return { endsWhereItStarts: verb !== 'abort' && result.target === node.provisionState };
-}
-
-/** How long `awaitPickup` waits for the conductor; past it the 202 goes out anyway. */
-export const PICKUP_WAIT_MS = 3_000;
-
-/**
- * Waits (bounded) until the conductor has taken the queued verb: the node left `from`, or the
- * request is over (no target any more, done or refused).
- *
- * Ironic's API hands a provision verb to its conductor with a synchronous RPC call, and the
- * conductor moves the node into the verb's transitional state (`inspecting`, `cleaning`,
- * `deploying`) before the API answers 202. Clients rely on it: `baremetal node inspect --wait`
- * (ironicclient's wait_for_provision_state) returns as soon as it reads `manageable`, so if the
- * node still rested in `manageable` with only a target set, the CLI would report an inspection
- * that had not even started. Ingot queues verbs through the outbox, so for the verbs that end
- * where they start the API waits here for the conductor before answering; the others are
- * unambiguous (a client waits for a different state) and answer at once.
- */
-export async function awaitPickup(
-  deps: ApiDeps,
-  uuid: string,
-  from: string,
-  timeoutMs = PICKUP_WAIT_MS,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = await deps.db
-      .select({ state: nodes.provisionState, target: nodes.targetProvisionState })
-      .from(nodes)
-      .where(eq(nodes.uuid, uuid));
-    if (!row || row.state !== from || row.target === null) return;
-    if (Date.now() >= deadline) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** Accepts a power change and queues it for the conductor. */
-export async function requestPower(
-  deps: ApiDeps,
-  node: NodeRow,
-  body: PowerRequest,
-  requestId: string,
-): Promise<void> {
-  if (node.targetPowerState) {
-    throw conflict(
-      `Node ${node.uuid} is busy: a change to '${node.targetPowerState}' is in progress`,
-    );
-  }
-  checkDriverInfo(node.driver, node.driverInfo, true);
-  await deps.db.transaction(async (tx) => {
-    const updated = await tx
-      .update(nodes)
-      .set({ targetPowerState: body.target, updatedAt: new Date() })
-      .where(and(eq(nodes.uuid, node.uuid), isNull(nodes.targetPowerState)))
-      .returning({ uuid: nodes.uuid });
-    if (updated.length === 0) throw conflict(`Node ${node.uuid} is busy with another power change`);
-    await appendHistory(tx, [
-      {
-        nodeUuid: node.uuid,
-        eventType: 'power',
-        event: `'${body.target}' accepted`,
-        requestId,
-        fromState: node.powerState,
-      },
-    ]);
-    await enqueueOutbox(tx, [
-      conductorCommand(deps, node, requestId, {
-        type: 'node.power',
-        payload: { target: body.target, ...(body.timeout ? { timeout_s: body.timeout } : {}) },
-      }),
-    ]);
-  });
-}
-
-/** A command for the node's site conductors, as an outbox row for the caller's transaction. */
-export function conductorCommand(
-  deps: ApiDeps,
-  node: NodeRow,
-  requestId: string,
-  command: Pick<ConductorCommand, 'type' | 'payload'>,
-): OutboxMessage {
-  const id = randomUUID();
-  return {
-    id,
-    subject: deps.bus.subjects.conductor(node.conductorGroup),
-    headers: traceHeaders(),
-    payload: {
-      id,
-      ...command,
-      site: node.conductorGroup,
-      node_uuid: node.uuid,
-      request_id: requestId,
-      issued_at: new Date().toISOString(),
-    },
   };
 }
+
+export const checkDriverInfo = answering(commands.checkDriverInfo);
+export const requestProvision = answering(commands.requestProvision);
+export const requestPower = answering(commands.requestPower);
+export const awaitPickup = answering(commands.awaitPickup);
+export const createNode = answering(commands.createNode);
+export const updateNode = answering(commands.updateNode);
+export const deleteNode = answering(commands.deleteNode);
+export const createPort = answering(commands.createPort);
+export const patchNode = answering(commands.patchNode);
+export const checkInterfaces = answering(commands.checkInterfaces);

@@ -1,12 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { CHOOSABLE_INTERFACES } from '@ingot/contracts';
-import {
-  DRIVER_INTERFACES,
-  HARDWARE_TYPES,
-  implementationsOf,
-  type DriverName,
-  type HardwareTypeSpec,
-} from '@ingot/contracts';
+import { DRIVER_INTERFACES } from '@ingot/contracts';
 import { notAcceptable, V } from './api-version.js';
 import { badRequest } from './errors.js';
 
@@ -129,9 +122,9 @@ export const NODE_SUMMARY_FIELDS = [
 export const fieldAllowed = (field: string, minor: number): boolean =>
   minor >= (NODE_FIELD_VERSIONS[field] ?? 0);
 
-/** The hardware type of a node; an unknown driver (an old row) reads as fake-hardware. */
-export const hardwareOf = (driver: string): HardwareTypeSpec =>
-  HARDWARE_TYPES[driver as DriverName] ?? HARDWARE_TYPES['fake-hardware'];
+// The hardware type and interface checks are shared with the Kubernetes adapter.
+export { chosenInterfaces, hardwareOf } from '@ingot/node-commands';
+export { checkInterfaces } from './node-commands.js';
 
 /**
  * Checks a `fields` query as Ironic does: 406 below 1.8 or for a field the version does not
@@ -178,38 +171,4 @@ export function rejectNewerFields(request: FastifyRequest, values: Record<string
       continue;
     checkFieldsAllowed(request, [field]);
   }
-}
-
-/**
- * `<interface>_interface` values sent by a client (Metal3 sends them all): each must name an
- * implementation the hardware type has (its default, or an alternative such as boot 'ipxe').
- */
-export function checkInterfaces(driver: string, values: Record<string, unknown>): void {
-  const hardware = hardwareOf(driver);
-  for (const iface of DRIVER_INTERFACES) {
-    const value = values[`${iface}_interface`];
-    if (value === undefined || value === null) continue;
-    const implemented = implementationsOf(hardware, iface);
-    if (!implemented.includes(value as string)) {
-      throw badRequest(
-        `Invalid ${iface}_interface '${String(value)}' for hardware type ${hardware.name}: Ingot implements ${implemented.map((i) => `'${i}'`).join(', ')} only.`,
-      );
-    }
-  }
-}
-
-/**
- * The node columns of the interfaces a node chose (boot_interface, inspect_interface); a value
- * equal to the hardware type's default is stored as null, so the default can change with Ingot.
- */
-export function chosenInterfaces(
-  driver: string,
-  values: Record<string, unknown>,
-): { bootInterface: string | null; inspectInterface: string | null } {
-  const defaults = hardwareOf(driver).interfaces;
-  const choice = (iface: keyof typeof CHOOSABLE_INTERFACES) => {
-    const value = values[`${iface}_interface`];
-    return typeof value === 'string' && value !== defaults[iface] ? value : null;
-  };
-  return { bootInterface: choice('boot'), inspectInterface: choice('inspect') };
 }

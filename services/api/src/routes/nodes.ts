@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -11,20 +10,11 @@ import {
   ProvisionRequestSchema,
   type ProvisionVerb,
 } from '@ingot/contracts';
-import { isDeleteAllowed } from '@ingot/lifecycle';
-import {
-  findNode,
-  isUuid,
-  nodeHistoryOf,
-  nodeInventory,
-  nodes,
-  sealDriverInfo,
-  type NodeRow,
-} from '@ingot/store';
+import { findNode, isUuid, nodeHistoryOf, nodeInventory, nodes, type NodeRow } from '@ingot/store';
 import { requireEndpoint, requireVersion, V } from '../api-version.js';
 import { nodeListScope } from '../auth/redact.js';
 import type { ApiDeps } from '../deps.js';
-import { badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import {
   BooleanQuery,
   CREATION_ORDER,
@@ -36,16 +26,20 @@ import {
   wantsDetail,
   type SortColumn,
 } from '../listing.js';
-import { awaitPickup, checkDriverInfo, requestPower, requestProvision } from '../node-commands.js';
+import {
+  awaitPickup,
+  createNode,
+  deleteNode,
+  requestPower,
+  requestProvision,
+} from '../node-commands.js';
 import {
   checkFieldsAllowed,
-  checkInterfaces,
-  chosenInterfaces,
   NODE_SUMMARY_FIELDS,
   parseNodeFields,
   rejectNewerFields,
 } from '../node-fields.js';
-import { NodePatchSchema, patchNode } from '../node-patch.js';
+import { NodePatchSchema, updateNode } from '../node-patch.js';
 import { legacyState, links, nodeView } from '../node-view.js';
 
 export const NodeIdent = Type.Object({ node_ident: Type.String({ minLength: 1, maxLength: 255 }) });
@@ -150,33 +144,7 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     app.post('/v1/nodes', { schema: { body: NodeCreateSchema } }, async (request, reply) => {
       const body = request.body;
       rejectNewerFields(request, body);
-      checkInterfaces(body.driver, body);
-      const driverInfo = body.driver_info ?? {};
-      checkDriverInfo(body.driver, driverInfo, false);
-      const sealed = sealDriverInfo(deps.secrets, driverInfo);
-      const values = {
-        uuid: body.uuid?.toLowerCase() ?? randomUUID(),
-        name: body.name ?? null,
-        driver: body.driver,
-        driverInfo: sealed.driverInfo,
-        driverSecrets: sealed.driverSecrets,
-        properties: body.properties ?? {},
-        instanceInfo: body.instance_info ?? {},
-        extra: body.extra ?? {},
-        conductorGroup: (body.conductor_group ?? '').toLowerCase(),
-        resourceClass: body.resource_class ?? null,
-        description: body.description ?? null,
-        owner: body.owner ?? null,
-        lessee: body.lessee ?? null,
-        bootMode: body.boot_mode ?? null,
-        ...chosenInterfaces(body.driver, body),
-        shard: body.shard ?? null,
-      };
-      const [row] = await deps.db.insert(nodes).values(values).onConflictDoNothing().returning();
-      if (!row) {
-        const clash = body.name ? `name '${body.name}'` : `uuid ${values.uuid}`;
-        throw conflict(`A node with ${clash} already exists.`);
-      }
+      const row = await createNode(deps, body);
       reply.header('Location', `${request.protocol}://${request.host}/v1/nodes/${row.uuid}`);
       return reply.status(201).send(nodeView(request, row));
     });
@@ -320,23 +288,7 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
           const field = op.path.split('/')[1] ?? '';
           if (op.op !== 'remove' && op.op !== 'test') rejectNewerFields(request, { [field]: true });
         }
-        if (node.leaseOwner && node.leaseExpiresAt && node.leaseExpiresAt > new Date()) {
-          throw conflict(
-            `Node ${node.uuid} is locked by ${node.leaseOwner}; retry when the current operation ends.`,
-          );
-        }
-        const changes = patchNode(node, request.body, deps.secrets);
-        const [row] = await deps.db
-          .update(nodes)
-          .set(changes)
-          .where(and(eq(nodes.uuid, node.uuid), eq(nodes.provisionState, node.provisionState)))
-          .returning()
-          .catch((error: unknown) => {
-            if (isUniqueViolation(error))
-              throw conflict(`A node named '${changes.name}' already exists.`);
-            throw error;
-          });
-        if (!row) throw conflict(`Node ${node.uuid} changed while the patch was applied; retry`);
+        const row = await updateNode(deps, node, request.body);
         return nodeView(request, row);
       },
     );
@@ -346,17 +298,7 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       { schema: { params: NodeIdent } },
       async (request, reply) => {
         const node = await loadNode(deps, request, request.params.node_ident);
-        if (!isDeleteAllowed(node.provisionState, node.maintenance)) {
-          throw badRequest(
-            `Node ${node.uuid} cannot be deleted in provision state '${node.provisionState}'; move it to manageable or set maintenance first.`,
-          );
-        }
-        if (node.leaseOwner && node.leaseExpiresAt && node.leaseExpiresAt > new Date()) {
-          throw conflict(
-            `Node ${node.uuid} is locked by ${node.leaseOwner}; retry when the current operation ends.`,
-          );
-        }
-        await deps.db.delete(nodes).where(eq(nodes.uuid, node.uuid));
+        await deleteNode(deps, node);
         return reply.status(204).send();
       },
     );

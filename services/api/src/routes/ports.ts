@@ -5,12 +5,14 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, eq, or, type SQL } from 'drizzle-orm';
 import { parse, PortCreateSchema, ValidationError } from '@ingot/contracts';
+import { isUniqueViolation, portClash } from '@ingot/node-commands';
 import { findNode, isUuid, portgroups, ports } from '@ingot/store';
 import { requireEndpoint, requireVersion, V } from '../api-version.js';
 import type { ApiDeps } from '../deps.js';
-import { badRequest, conflict, isUniqueViolation, notFound, type ApiError } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { CREATION_ORDER, PageQueryFields, type SortColumn } from '../listing.js';
 import { NodePatchSchema as JsonPatchSchema } from '../node-patch.js';
+import { createPort } from '../node-commands.js';
 import { listPage, type Collection } from '../resource-page.js';
 import {
   checkResourceFields,
@@ -213,15 +215,9 @@ export function portRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         isSmartnic: body.is_smartnic ?? false,
         extra: body.extra ?? {},
       };
-      const [row] = await deps.db
-        .insert(ports)
-        .values(values)
-        .returning()
-        .catch((error: unknown) => {
-          throw isUniqueViolation(error) ? portClash(values) : error;
-        });
-      reply.header('Location', `${request.protocol}://${request.host}/v1/ports/${row!.uuid}`);
-      return reply.status(201).send(portView(request, row!));
+      const row = await createPort(deps, values);
+      reply.header('Location', `${request.protocol}://${request.host}/v1/ports/${row.uuid}`);
+      return reply.status(201).send(portView(request, row));
     });
 
     app.patch(
@@ -328,12 +324,6 @@ export function portRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       }
     }
   };
-}
-
-function portClash(values: { uuid: string; address: string; name: string | null }): ApiError {
-  return conflict(
-    `A port with MAC address ${values.address}${values.name ? `, name ${values.name}` : ''} or UUID ${values.uuid} already exists.`,
-  );
 }
 
 /** Applies a JSON Patch (RFC 6902) to a resource's writable view; 400 naming the failing op. */
