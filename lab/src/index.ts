@@ -44,3 +44,17 @@ export {
   sha256,
 } from './sample-image.js';
 export type { TestImage } from './sample-image.js';
+export { VmHost, AGENT_GUEST_PORT } from './vm/vm-host.js';
+export type { VmHostOptions, VmHostEvents } from './vm/vm-host.js';
+export { chooseAccelerator } from './vm/accelerator.js';
+export type { Accelerator, AcceleratorChoice } from './vm/accelerator.js';
+export { qemuArguments, netdevOption, SERVICES_GUEST_ADDRESS } from './vm/qemu-command.js';
+export type { QemuLaunch, VmNetwork } from './vm/qemu-command.js';
+export { QmpConnection } from './vm/qmp.js';
+export { buildMarkerOsImage, MARKER } from './vm/marker-os.js';
+export type { MarkerOsImage } from './vm/marker-os.js';
+export { buildBusyboxInitramfs } from './vm/initramfs.js';
+export type { BusyboxInitramfs } from './vm/initramfs.js';
+export { findDebianKernel, modulesInLoadOrder } from './vm/debian-kernel.js';
+export type { DebianKernel } from './vm/debian-kernel.js';
+export { ovmfFiles } from './vm/firmware.js';
