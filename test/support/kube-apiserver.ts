@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiextensionsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { freePort, waitFor } from '@ingot/lab';
 
 /**
@@ -267,45 +267,51 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
 }
 
 /**
- * Creates (or replaces) CustomResourceDefinitions and waits until each is Established, so that
- * objects of its kinds can be written right away.
+ * Creates or updates CustomResourceDefinitions (server-side apply, with kubectl) and waits until
+ * each is Established, so that objects of its kinds can be written right away.
  */
 export async function installCrds(
   server: KubeApiServer,
   crds: readonly object[],
   timeoutMs = 30_000,
 ): Promise<void> {
-  const api = server.kubeConfig().makeApiClient(ApiextensionsV1Api);
-  for (const crd of crds) {
-    // The CRD type is client-node's; ours are plain objects of the same shape.
-    const body = crd as any;
-    const name: string = body.metadata.name;
-    try {
-      await api.createCustomResourceDefinition({ body });
-    } catch (error) {
-      if ((error as { code?: number }).code !== 409) throw error;
-      const current = await api.readCustomResourceDefinition({ name });
-      await api.replaceCustomResourceDefinition({
-        name,
-        body: {
-          ...body,
-          metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion },
-        },
-      });
-    }
-  }
-  for (const crd of crds) {
-    const name: string = (crd as { metadata: { name: string } }).metadata.name;
-    await waitFor(
-      `CRD ${name} to be Established`,
-      async () => {
-        const current = await api.readCustomResourceDefinition({ name });
-        return current.status?.conditions?.some(
-          (c) => c.type === 'Established' && c.status === 'True',
-        );
+  // kubectl sends the objects as they are; client-node's typed API would first need them turned
+  // into its models, and silently drops `enum`, `default` and `x-kubernetes-*` otherwise.
+  const documents = crds.map((crd) => `---\n${JSON.stringify(crd)}\n`).join('');
+  await kubectl(
+    server,
+    ['apply', '--server-side', '--field-manager=ingot-tests', '-f', '-'],
+    documents,
+  );
+  const names = crds.map((crd) => `crd/${(crd as { metadata: { name: string } }).metadata.name}`);
+  await kubectl(server, [
+    'wait',
+    '--for=condition=Established',
+    `--timeout=${Math.ceil(timeoutMs / 1000)}s`,
+    ...names,
+  ]);
+}
+
+/**
+ * Runs the system's kubectl against the server with its kubeconfig; `input` goes to stdin (for
+ * `-f -`). Rejects with kubectl's stderr when it exits non-zero.
+ */
+export function kubectl(
+  server: Pick<KubeApiServer, 'kubeconfigPath'>,
+  args: readonly string[],
+  input?: string,
+): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'kubectl',
+      ['--kubeconfig', server.kubeconfigPath, ...args],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(new Error(`kubectl ${args.join(' ')} failed: ${stderr || error.message}`));
+        else resolve({ stdout, stderr });
       },
-      timeoutMs,
-      100,
     );
-  }
+    child.stdin!.end(input ?? '');
+  });
 }
