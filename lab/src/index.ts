@@ -26,7 +26,7 @@ export type { DiskProfile, HardwareProfile, ServerIdentity } from './server-prof
 export { labCertificate } from './tls-certificate.js';
 export type { TlsMaterial } from './tls-certificate.js';
 export { Installation } from './installation.js';
-export type { ServiceName, ServiceProcess } from './installation.js';
+export type { InstallationOptions, ServiceName, ServiceProcess } from './installation.js';
 export { freePort } from './free-port.js';
 export { waitFor } from './wait-for.js';
 export { ServerHost, AGENT_EXIT_POWER_OFF, AGENT_EXIT_REBOOT } from './server-host.js';
@@ -58,3 +58,11 @@ export type { BusyboxInitramfs } from './vm/initramfs.js';
 export { findDebianKernel, modulesInLoadOrder } from './vm/debian-kernel.js';
 export type { DebianKernel } from './vm/debian-kernel.js';
 export { ovmfFiles } from './vm/firmware.js';
+export {
+  ensureAgentRamdisk,
+  vmInstallationEnv,
+  vmNodeFields,
+  vmPxeBootfile,
+  VM_MACHINE_FACING_HOST,
+} from './vm/vm-lab.js';
+export type { AgentRamdisk } from './vm/vm-lab.js';

@@ -16,6 +16,15 @@ const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 export type ServiceName = 'api' | 'conductor' | 'power' | 'imagecache' | 'inspector';
 
+export interface InstallationOptions {
+  /**
+   * The address machines use to reach the services, when it is not 127.0.0.1: the VM lab's
+   * 10.0.2.100 (QEMU forwards it to 127.0.0.1, same ports). Agents get the API and the image
+   * cache there; BMCs still get the image cache on 127.0.0.1 (INGOT_IMAGECACHE_BMC_URL).
+   */
+  machineFacingHost?: string;
+}
+
 export interface ServiceProcess {
   name: string;
   kind: ServiceName;
@@ -43,6 +52,7 @@ export class Installation {
     readonly env: Record<string, string>,
     readonly apiPort: number,
     readonly workDir: string,
+    private readonly machineFacingHost = '127.0.0.1',
   ) {}
 
   get apiUrl(): string {
@@ -52,6 +62,7 @@ export class Installation {
   static async create(
     env: Record<string, string> = {},
     dbPrefix = 'ingot_t',
+    options: InstallationOptions = {},
   ): Promise<Installation> {
     const scratch = await createScratchDatabase(dbPrefix);
     const prefix = `t${randomBytes(5).toString('hex')}`;
@@ -63,14 +74,18 @@ export class Installation {
       env,
       await freePort(),
       workDir,
+      options.machineFacingHost,
     );
     system.dropDatabase = scratch.drop;
     return system;
   }
 
   /** Starts every service once (api, conductor, power, image cache, inspector) and waits until each is ready. */
-  static async start(env: Record<string, string> = {}): Promise<Installation> {
-    const system = await Installation.create(env);
+  static async start(
+    env: Record<string, string> = {},
+    options: InstallationOptions = {},
+  ): Promise<Installation> {
+    const system = await Installation.create(env, undefined, options);
     const started = await Promise.allSettled(
       (['power', 'conductor', 'imagecache', 'inspector', 'api'] as const).map((kind) =>
         system.startService(kind),
@@ -91,8 +106,7 @@ export class Installation {
     extraEnv: Record<string, string> = {},
     name: string = kind,
   ): Promise<ServiceProcess> {
-    const opsPort = kind === 'api' ? this.apiPort : (this.ports.get(name) ?? (await freePort()));
-    this.ports.set(name, opsPort);
+    const opsPort = kind === 'api' ? this.apiPort : await this.servicePort(name);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       DATABASE_URL: this.databaseUrl,
@@ -100,7 +114,7 @@ export class Installation {
       INGOT_BUS_PREFIX: this.prefix,
       INGOT_SECRET_KEY: this.secretKey,
       INGOT_OPS_PORT: String(opsPort),
-      INGOT_AGENT_API_URL: this.apiUrl,
+      INGOT_AGENT_API_URL: `http://${this.machineFacingHost}:${this.apiPort}`,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug',
       // Tests run two installations at once (some with several conductors or sites) on one
       // PostgreSQL of 100 connections by default: 5 per process keeps them well inside.
@@ -113,7 +127,9 @@ export class Installation {
     if (kind === 'api') env.INGOT_API_PORT = String(opsPort);
     if (kind === 'imagecache') {
       env.INGOT_IMAGECACHE_PORT = String(opsPort);
-      env.INGOT_IMAGECACHE_PUBLIC_URL = `http://127.0.0.1:${opsPort}`;
+      env.INGOT_IMAGECACHE_PUBLIC_URL = `http://${this.machineFacingHost}:${opsPort}`;
+      if (this.machineFacingHost !== '127.0.0.1')
+        env.INGOT_IMAGECACHE_BMC_URL = `http://127.0.0.1:${opsPort}`;
       env.INGOT_IMAGECACHE_DIR = join(this.workDir, name);
     }
     if (kind === 'conductor')
@@ -143,6 +159,14 @@ export class Installation {
       100,
     );
     return service;
+  }
+
+  /** The port of the service of that name, picked now if it has not started yet (e.g. to forward it into VMs first). */
+  async servicePort(name: string): Promise<number> {
+    if (name === 'api') return this.apiPort;
+    const port = this.ports.get(name) ?? (await freePort());
+    this.ports.set(name, port);
+    return port;
   }
 
   service(name: string): ServiceProcess {

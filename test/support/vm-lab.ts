@@ -1,0 +1,73 @@
+import {
+  ensureAgentRamdisk,
+  Installation,
+  startFleet,
+  VM_MACHINE_FACING_HOST,
+  vmInstallationEnv,
+  vmPxeBootfile,
+  VmHost,
+  type Fleet,
+  type FleetOptions,
+} from '@ingot/lab';
+
+export interface VmLab {
+  system: Installation;
+  fleet: Fleet;
+  hosts: VmHost[];
+  /** The last lines of every VM's console and of the services, for a failed test. */
+  diagnosis(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Size of the VMs the tests boot: small, so that a TCG lab on two cores stays quick. */
+export const TEST_VM = { cpus: 2, memoryMb: 1536, diskBytes: 4 * 1024 ** 3 };
+
+/**
+ * An installation whose machines are QEMU VMs: the services reached by the guests at 10.0.2.100,
+ * the agent ramdisk configured for virtual media and iPXE, one VM per lab server.
+ */
+export async function startVmLab(
+  count: number,
+  fleetOptions: Partial<FleetOptions> = {},
+  env: Record<string, string> = {},
+): Promise<VmLab> {
+  const ramdisk = await ensureAgentRamdisk();
+  const fleet = await startFleet({ count, powerDelayMs: 100, ...fleetOptions });
+  const system = await Installation.start(
+    {
+      ...vmInstallationEnv(ramdisk),
+      INGOT_AGENT_HEARTBEAT_TIMEOUT_S: '60',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    { machineFacingHost: VM_MACHINE_FACING_HOST },
+  ).catch(async (error) => {
+    await fleet.stop();
+    throw error;
+  });
+  const cachePort = await system.servicePort('imagecache');
+  const hosts = await Promise.all(
+    fleet.servers.map((server) =>
+      VmHost.create(server, {
+        workDir: system.workDir,
+        servicePorts: [system.apiPort, cachePort],
+        pxeBootfile: vmPxeBootfile(cachePort),
+        ...TEST_VM,
+      }),
+    ),
+  );
+  return {
+    system,
+    fleet,
+    hosts,
+    async diagnosis() {
+      const consoles = await Promise.all(hosts.map((h) => h.diagnosis(80)));
+      return `${consoles.join('\n')}\n--- services ---\n${system.logs().slice(-4000)}`;
+    },
+    async stop() {
+      await Promise.all(hosts.map((h) => h.stop()));
+      await system.stop();
+      await fleet.stop();
+    },
+  };
+}
