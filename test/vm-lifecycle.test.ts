@@ -12,8 +12,8 @@ import {
   type MarkerOsImage,
 } from '@ingot/lab';
 import { addBootPort } from './support/netboot.js';
-import { getNode, setProvision, waitForState } from './support/nodes.js';
-import { startVmLab, TEST_VM, type VmLab } from './support/vm-lab.js';
+import { getNode, setProvision } from './support/nodes.js';
+import { startVmLab, TEST_VM, waitForVmNode, type VmLab } from './support/vm-lab.js';
 
 const MiB = 1024 * 1024;
 /** Per phase, on TCG (two cores, no KVM) with room to spare; KVM takes a fraction. */
@@ -70,13 +70,13 @@ describe('the whole lifecycle on a virtual machine', () => {
       const id = res.body.uuid as string;
       await addBootPort(system, id, server.macs[0]);
       await setProvision(system, id, 'manage');
-      await waitForState(system, id, 'manageable', PHASE_MS);
+      await waitForVmNode(system, id, 'manageable', PHASE_MS);
       return id;
     });
 
     await phase('inspect', async () => {
       await setProvision(system, uuid, 'inspect');
-      const node = await waitForState(system, uuid, 'manageable', PHASE_MS);
+      const node = await waitForVmNode(system, uuid, 'manageable', PHASE_MS);
       expect(node.last_error).toBeNull();
       const { body } = await system.api('GET', `/v1/nodes/${uuid}/inventory`);
       const inventory = body.inventory;
@@ -105,7 +105,7 @@ describe('the whole lifecycle on a virtual machine', () => {
 
     await phase('provide (cleaning)', async () => {
       await setProvision(system, uuid, 'provide');
-      await waitForState(system, uuid, 'available', PHASE_MS);
+      await waitForVmNode(system, uuid, 'available', PHASE_MS);
       expect((await readRange(host.disk, 0, MiB)).every((b) => b === 0)).toBe(true);
       expect((await readRange(host.disk, TEST_VM.diskBytes - MiB, MiB)).every((b) => b === 0)).toBe(
         true,
@@ -132,7 +132,7 @@ describe('the whole lifecycle on a virtual machine', () => {
         },
       });
       expect(res.status, res.text).toBe(202);
-      await waitForState(system, uuid, 'active', PHASE_MS);
+      await waitForVmNode(system, uuid, 'active', PHASE_MS);
     });
 
     await phase('deployed OS boots (marker)', async () => {
@@ -147,7 +147,7 @@ describe('the whole lifecycle on a virtual machine', () => {
 
     await phase('undeploy (cleaning)', async () => {
       await setProvision(system, uuid, 'deleted');
-      await waitForState(system, uuid, 'available', PHASE_MS);
+      await waitForVmNode(system, uuid, 'available', PHASE_MS);
       expect((await readRange(host.disk, 0, MiB)).every((b) => b === 0)).toBe(true);
       const node = await getNode(system, uuid);
       expect(node.instance_info).toEqual({});

@@ -9,18 +9,34 @@ import { startFleet, type LabServer } from './fleet.js';
 import { Installation } from './installation.js';
 import { ImageOrigin, makeTestImage, scratchDir } from './sample-image.js';
 import { ServerHost } from './server-host.js';
+import { buildMarkerOsImage, MARKER } from './vm/marker-os.js';
+import { VmHost } from './vm/vm-host.js';
+import {
+  ensureAgentRamdisk,
+  VM_MACHINE_FACING_HOST,
+  vmInstallationEnv,
+  vmNodeFields,
+  vmPxeBootfile,
+} from './vm/vm-lab.js';
 import { waitFor } from './wait-for.js';
 
 const { values: args } = parseArgs({
   options: {
     servers: { type: 'string', default: '5' },
+    // Each server a QEMU VM booting the real agent ramdisk, instead of the agent as a process.
+    vms: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'boot-delay-ms': { type: 'string', default: '0' },
   },
 });
-const count = Number(args.servers);
-if (!Number.isInteger(count) || count < 1 || count > 200) {
-  console.error(`--servers must be an integer between 1 and 200, got "${args.servers}"`);
+const vms = args.vms !== undefined;
+const count = Number(args.vms ?? args.servers);
+if (!Number.isInteger(count) || count < 1 || count > (vms ? 8 : 200)) {
+  console.error(
+    vms
+      ? `--vms must be an integer between 1 and 8, got "${args.vms}"`
+      : `--servers must be an integer between 1 and 200, got "${args.servers}"`,
+  );
   process.exit(2);
 }
 const bootDelayMs = Number(args['boot-delay-ms']);
@@ -35,20 +51,38 @@ const started = Date.now();
 const stamp = () => `+${((Date.now() - started) / 1000).toFixed(2).padStart(6)}s`;
 const say = (line: string) => console.log(`${stamp()}  ${line}`);
 
-say(`making a small qcow2 whole-disk image and serving it on 127.0.0.1`);
 const scratch = await scratchDir();
-const image = await makeTestImage(scratch.path);
+let image: { qcow2Path: string; qcow2Sha256: string };
+if (vms) {
+  say('building a bootable qcow2 image (GRUB EFI, Debian kernel, busybox) that prints a marker');
+  const os = await buildMarkerOsImage(scratch.path);
+  image = { qcow2Path: os.qcow2, qcow2Sha256: os.qcow2Sha256 };
+} else {
+  say(`making a small qcow2 whole-disk image and serving it on 127.0.0.1`);
+  image = await makeTestImage(scratch.path);
+}
 const origin = await ImageOrigin.start({ '/images/demo.qcow2': image.qcow2Path });
-say(`starting a lab of ${count} simulated servers (Redfish BMCs on 127.0.0.1, sparse-file disks)`);
+const ramdisk = vms ? await ensureAgentRamdisk(say) : undefined;
+say(
+  vms
+    ? `starting a lab of ${count} QEMU VMs behind Redfish BMCs on 127.0.0.1`
+    : `starting a lab of ${count} simulated servers (Redfish BMCs on 127.0.0.1, sparse-file disks)`,
+);
 const fleet = await startFleet({ count, powerDelayMs: 200 });
 say(
   'starting Ingot: api, conductor, power worker, image cache, inspector (fresh database and bus prefix)',
 );
-const ingot = await Installation.create({
-  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  INGOT_AGENT_HEARTBEAT_TIMEOUT_S: '10',
-});
+const ingot = await Installation.create(
+  {
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    INGOT_AGENT_HEARTBEAT_TIMEOUT_S: vms ? '60' : '10',
+    ...(ramdisk ? vmInstallationEnv(ramdisk) : {}),
+  },
+  undefined,
+  vms ? { machineFacingHost: VM_MACHINE_FACING_HOST } : {},
+);
 const hosts: ServerHost[] = [];
+const vmHosts: VmHost[] = [];
 let failed = false;
 
 try {
@@ -59,7 +93,20 @@ try {
   );
   say(`API listening on ${ingot.apiUrl} (Ironic-compatible /v1)`);
   const names = new Map<string, string>();
-  for (const server of fleet.servers) {
+  const cachePort = await ingot.servicePort('imagecache');
+  for (const server of vms ? fleet.servers : []) {
+    const host = await VmHost.create(server, {
+      workDir: ingot.workDir,
+      servicePorts: [ingot.apiPort, cachePort],
+      pxeBootfile: vmPxeBootfile(cachePort),
+      cpus: 2,
+      memoryMb: 1536,
+      diskBytes: 4 * 1024 ** 3,
+      log: say,
+    });
+    vmHosts.push(host);
+  }
+  for (const server of vms ? [] : fleet.servers) {
     const host = await ServerHost.create(server, { workDir: ingot.workDir, bootDelayMs });
     host.on('agent-listening', ({ port }) =>
       say(
@@ -95,7 +142,12 @@ try {
   };
   const node = (server: LabServer) => api('GET', `/v1/nodes/${server.name}`);
   const untilAll = (what: string, ok: (n: Node) => boolean) =>
-    waitFor(what, async () => (await Promise.all(fleet.servers.map(node))).every(ok), 180_000, 250);
+    waitFor(
+      what,
+      async () => (await Promise.all(fleet.servers.map(node))).every(ok),
+      vms ? 900_000 : 180_000,
+      250,
+    );
   const verbAll = async (
     target: string,
     state: string,
@@ -111,12 +163,21 @@ try {
     );
   };
 
-  for (const server of fleet.servers) {
-    const created = await api('POST', '/v1/nodes', {
-      name: server.name,
-      driver: 'redfish',
-      driver_info: server.driverInfo,
-    });
+  for (const [i, server] of fleet.servers.entries()) {
+    const vm = vmHosts[i];
+    const created = await api(
+      'POST',
+      '/v1/nodes',
+      vm
+        ? vmNodeFields(server, vm)
+        : { name: server.name, driver: 'redfish', driver_info: server.driverInfo },
+    );
+    if (vm)
+      await ingot.api('POST', '/v1/ports', {
+        node_uuid: created.uuid,
+        address: server.macs[0],
+        pxe_enabled: true,
+      });
     names.set(created.uuid, server.name);
     say(
       `${server.name.padEnd(14)} enrolled  uuid ${created.uuid}  BMC ${server.url}  (password shown as ${String(created.driver_info.redfish_password)})`,
@@ -141,10 +202,22 @@ try {
   }
   await verbAll('active', 'active', (server) => ({
     configdrive: {
-      meta_data: { hostname: server.name },
+      meta_data: {
+        hostname: server.name,
+        uuid: [...names].find(([, n]) => n === server.name)?.[0],
+      },
       user_data: `#cloud-config\nhostname: ${server.name}\n`,
     },
   }));
+  for (const vm of vmHosts) {
+    const line = await waitFor(
+      `${vm.server.name} to print ${MARKER} on its console (${vm.consoleLog})`,
+      async () => (await vm.consoleText()).split('\n').find((l) => l.startsWith(MARKER)),
+      300_000,
+      1_000,
+    );
+    say(`${vm.server.name.padEnd(14)} booted the deployed image; its console says: ${line.trim()}`);
+  }
   say(
     `the image origin served ${origin.hits.get('/images/demo.qcow2') ?? 0} download(s) for ${count} deployments`,
   );
@@ -170,6 +243,10 @@ try {
 
   if (args.keep && !failed) {
     say(`still running; try: curl -s ${ingot.apiUrl}/v1/nodes | jq   (Ctrl-C to stop)`);
+    for (const vm of vmHosts)
+      say(
+        `${vm.server.name}: console: tail -f ${vm.consoleLog}   BMC: ${vm.server.url} (user ${vm.server.username}, password ${vm.server.password})`,
+      );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -182,8 +259,10 @@ try {
   console.error(ingot.logs().slice(-4000));
   for (const host of hosts)
     console.error(`--- agent of ${host.server.name} ---\n${host.output().slice(-1500)}`);
+  for (const vm of vmHosts) console.error(await vm.diagnosis(40));
 } finally {
   await Promise.all(hosts.map((h) => h.stop()));
+  await Promise.all(vmHosts.map((h) => h.stop()));
   await ingot.stop();
   await fleet.stop();
   await origin.close();

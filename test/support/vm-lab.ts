@@ -71,3 +71,30 @@ export async function startVmLab(
     },
   };
 }
+
+/**
+ * Waits until the node rests in `state`; fails at once when it lands in a failed state instead
+ * (a VM phase takes minutes: a failure should not wait out the timeout).
+ */
+export async function waitForVmNode(
+  system: Installation,
+  uuid: string,
+  state: string,
+  timeoutMs: number,
+): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await system.api('GET', `/v1/nodes/${uuid}`);
+    const node = res.body as Record<string, any>;
+    if (node.provision_state === state && node.target_provision_state === null) return node;
+    if (String(node.provision_state).endsWith('failed') && node.reservation === null)
+      throw new Error(
+        `node ${uuid} is in '${node.provision_state}' instead of '${state}': ${node.last_error}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(
+        `node ${uuid} still in '${node.provision_state}' (target '${node.target_provision_state}', power '${node.power_state}') after ${timeoutMs / 1000} s instead of '${state}'`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}

@@ -49,6 +49,8 @@ export class VmHost extends EventEmitter<VmHostEvents> {
   private qemu: ChildProcess | undefined;
   private qmp: QmpConnection | undefined;
   private qemuOutput = '';
+  /** What went wrong on this host, for diagnosis (errors are also emitted). */
+  private readonly errors: string[] = [];
   /** A boot overtaken by a power change must not start QEMU (see ServerHost). */
   private generation = 0;
   private readonly onPower = (change: PowerChange) =>
@@ -70,7 +72,10 @@ export class VmHost extends EventEmitter<VmHostEvents> {
     super();
     this.disk = join(dir, 'disk.img');
     this.consoleLog = join(dir, 'console.log');
-    this.on('error', (error) => this.log(`error: ${error.message}`));
+    this.on('error', (error) => {
+      this.errors.push(`${new Date().toISOString()} ${error.message}`);
+      this.log(`error: ${error.message}`);
+    });
   }
 
   static async create(server: LabServer, opts: VmHostOptions): Promise<VmHost> {
@@ -112,7 +117,10 @@ export class VmHost extends EventEmitter<VmHostEvents> {
   /** The last lines of the console and of QEMU's own output, for a failed test's message. */
   async diagnosis(lines = 60): Promise<string> {
     const tail = (await this.consoleText()).split('\n').slice(-lines).join('\n');
-    return `--- console of ${this.server.name} (${this.consoleLog}), last ${lines} lines ---\n${tail}\n--- QEMU stderr ---\n${this.qemuOutput.slice(-2000)}`;
+    const errors = this.errors.length
+      ? `\n--- host errors ---\n${this.errors.slice(-5).join('\n')}`
+      : '';
+    return `--- console of ${this.server.name} (${this.consoleLog}), last ${lines} lines ---\n${tail}\n--- QEMU stderr ---\n${this.qemuOutput.slice(-2000)}${errors}`;
   }
 
   async stop(): Promise<void> {
