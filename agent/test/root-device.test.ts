@@ -65,9 +65,27 @@ describe('root device selection', () => {
     ).toBe('/dev/sdc');
   });
 
+  it("reads '=' on sizes as Ironic does: at least (oslo specs_matcher's legacy >=)", () => {
+    const node = (size: string) => ({ uuid: 'n', properties: { root_device: { size } } });
+    expect(chooseRootDisk(disks, undefined, node('= 64')).name).toBe('/dev/sdb');
+    expect(chooseRootDisk(disks, undefined, node('== 64')).name).toBe('/dev/sdc');
+    expect(() => chooseRootDisk(disks, undefined, node('= 501'))).toThrow(
+      /No disk satisfies the root device hints/,
+    );
+  });
+
+  it('refuses hints Ironic does not know, naming them', () => {
+    expect(() =>
+      chooseRootDisk(disks, undefined, {
+        uuid: 'n',
+        properties: { root_device: { colour: 'red' } },
+      }),
+    ).toThrow(/"colour" is not supported/);
+  });
+
   it('fails clearly when nothing matches', () => {
     expect(() => chooseRootDisk(disks, '/dev/sdz', undefined)).toThrow(
-      /No disk matches the root device hints/,
+      /No disk satisfies the root device hints/,
     );
     expect(() => chooseRootDisk([disks[0]!], undefined, undefined)).toThrow(
       /No disk of at least 4 GiB/,

@@ -2,7 +2,7 @@
 // TypeScript sources, so a stale dist/ never ends up on a machine; Node's builtins stay external.
 // usage: node scripts/ramdisk/bundle-agent.mjs <outfile>
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 import { build } from 'esbuild';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));

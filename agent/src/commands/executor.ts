@@ -1,20 +1,16 @@
 // Runs commands the way IPA does: one at a time, results kept in order, async ones in the
 // background with their status polled by the conductor.
 import { randomUUID } from 'node:crypto';
+import type { AgentCommandResult, AgentCommandStatus } from '@ingot/contracts';
 import type { SerializedError } from '../errors.js';
 import { AgentError, isInvalidContent, toAgentError } from '../errors.js';
 import type { CommandTable, Params } from './definition.js';
 
-export type CommandStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+export type CommandStatus = AgentCommandStatus;
 
-/** The wire shape of a command result. */
-export interface CommandResult {
-  id: string;
-  command_name: string;
-  command_params: Params;
-  command_status: CommandStatus;
+/** The wire shape of a command result, with this agent's error serialization. */
+export interface CommandResult extends AgentCommandResult {
   command_error: SerializedError | null;
-  command_result: unknown;
 }
 
 interface Entry {

@@ -1,4 +1,5 @@
 // Calls to the Ironic-compatible API: version discovery, lookup, heartbeat, inspection callback.
+import type { AgentHeartbeatBody, ContinueInspectionBody } from '@ingot/contracts';
 import type { AgentLogger } from '../log.js';
 
 export const LOOKUP_MAX_VERSION = '1.62';
@@ -57,7 +58,7 @@ export class IronicClient {
     return this.request('GET', `${this.apiUrl}/v1/lookup?${query}`, undefined, version);
   }
 
-  async heartbeat(nodeUuid: string, body: Record<string, unknown>): Promise<ApiResponse> {
+  async heartbeat(nodeUuid: string, body: AgentHeartbeatBody): Promise<ApiResponse> {
     const version = minVersion(await this.serverMaxVersion(), HEARTBEAT_MAX_VERSION);
     return this.request(
       'POST',
@@ -68,7 +69,7 @@ export class IronicClient {
   }
 
   /** Inspection data goes to its own URL (Ingot: {api_url}/v1/continue_inspection). */
-  async postInspection(url: string, body: Record<string, unknown>): Promise<ApiResponse> {
+  async postInspection(url: string, body: ContinueInspectionBody): Promise<ApiResponse> {
     return this.request('POST', url, body);
   }
 

@@ -1,4 +1,5 @@
 // In-band inspection: the inventory goes to the inspection callback before the lookup.
+import type { ContinueInspectionBody } from '@ingot/contracts';
 import type { AgentLogger } from '../log.js';
 import type { Disk, Inventory } from '../inventory/types.js';
 import { AgentStopped, sleep } from '../sleep.js';
@@ -20,7 +21,7 @@ const ATTEMPTS = 5;
 export function inspectionBody(
   inventory: Inventory,
   rootDisk: Disk | null,
-): Record<string, unknown> {
+): ContinueInspectionBody {
   return {
     inventory,
     root_disk: rootDisk,
@@ -40,7 +41,7 @@ export function inspectionBody(
 export async function runInspection(
   client: IronicClient,
   url: string,
-  body: Record<string, unknown>,
+  body: ContinueInspectionBody,
   opts: { log: AgentLogger; retryDelayS: number; signal?: AbortSignal },
 ): Promise<InspectionOutcome> {
   let delayS = opts.retryDelayS;

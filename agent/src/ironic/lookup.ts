@@ -1,4 +1,5 @@
 // Finding which node this machine is: GET /v1/lookup until Ironic answers, with backoff.
+import type { AgentLookupResponse } from '@ingot/contracts';
 import { AgentFatalError } from '../errors.js';
 import type { AgentLogger } from '../log.js';
 import type { NodeInfo } from '../node-info.js';
@@ -7,16 +8,11 @@ import { AgentStopped, sleep } from '../sleep.js';
 import type { IronicClient } from './api-client.js';
 import { ConnectionFailed } from './api-client.js';
 
-export interface LookupConfig {
-  agent_token?: unknown;
-  agent_token_required?: boolean;
-  heartbeat_timeout?: number;
-  [key: string]: unknown;
-}
+export type LookupConfig = AgentLookupResponse['config'];
 
-export interface LookupResult {
+/** The lookup answer, its node checked to have a UUID. */
+export interface LookupResult extends AgentLookupResponse {
   node: NodeInfo;
-  config: LookupConfig;
 }
 
 export interface LookupOptions {

@@ -7,3 +7,4 @@ export * from './validate.js';
 export * from './inventory.js';
 export * from './hardware-types.js';
 export * from './ports.js';
+export * from './agent-api.js';
