@@ -129,7 +129,7 @@ export async function startAgent(
   server.listen(config.listen_port, config.listen_host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
-  const callbackUrl = `http://${formatHost(advertiseHost(config))}:${port}`;
+  const callbackUrl = `http://${formatHost(advertiseHost(config))}:${config.advertise_port ?? port}`;
   log.info('command API listening', { host: config.listen_host, port, callback_url: callbackUrl });
 
   try {

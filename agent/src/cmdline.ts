@@ -12,7 +12,19 @@ export interface CmdlineSettings {
   inspection_callback_url?: string;
   /** BOOTIF: the MAC the machine network-booted from (lower case, colons). */
   boot_mac?: string;
+  /** ipa-advertise-host: the host put in the heartbeat's callback_url. */
+  advertise_host?: string;
+  /** ipa-advertise-port: the port put there (e.g. a port forwarded to the agent's). */
+  advertise_port?: number;
 }
+
+/** Settings that fill agent.json fields of the same name. */
+const FIELD_SETTINGS = [
+  'api_url',
+  'inspection_callback_url',
+  'advertise_host',
+  'advertise_port',
+] as const;
 
 /**
  * The `key=value` parameters of a kernel command line. As the kernel does, double quotes hold a
@@ -40,6 +52,12 @@ export function cmdlineSettings(text: string): CmdlineSettings {
   if (apiUrl) settings.api_url = apiUrl;
   const callback = value('ipa-inspection-callback-url');
   if (callback) settings.inspection_callback_url = callback;
+  const advertiseHost = value('ipa-advertise-host');
+  if (advertiseHost) settings.advertise_host = advertiseHost;
+  const advertisePort = value('ipa-advertise-port');
+  // A malformed port stays NaN so that the configuration check reports it.
+  if (advertisePort)
+    settings.advertise_port = /^\d+$/.test(advertisePort) ? Number(advertisePort) : NaN;
   const bootif = params.get('BOOTIF');
   const mac = bootif === undefined ? null : bootifMac(`BOOTIF=${bootif}`);
   if (mac) settings.boot_mac = mac;
@@ -55,10 +73,10 @@ export function withCmdline(
   settings: CmdlineSettings,
 ): Record<string, unknown> {
   const merged = { ...raw };
-  const unset = (key: string) => merged[key] === undefined || merged[key] === null;
-  if (settings.api_url !== undefined && unset('api_url')) merged.api_url = settings.api_url;
-  if (settings.inspection_callback_url !== undefined && unset('inspection_callback_url'))
-    merged.inspection_callback_url = settings.inspection_callback_url;
+  for (const key of FIELD_SETTINGS) {
+    const unset = merged[key] === undefined || merged[key] === null;
+    if (settings[key] !== undefined && unset) merged[key] = settings[key];
+  }
   return merged;
 }
 

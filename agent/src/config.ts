@@ -27,6 +27,8 @@ export interface AgentConfig {
   listen_port: number;
   /** Host put in the heartbeat's callback_url. */
   advertise_host?: string;
+  /** Port put in the heartbeat's callback_url (default: the port listened on). */
+  advertise_port?: number;
   /** If set, the inventory is POSTed here before the lookup. */
   inspection_callback_url?: string;
   lookup_timeout_s: number;
@@ -62,6 +64,8 @@ const KNOWN_FIELDS = new Set([
   'listen_host',
   'listen_port',
   'advertise_host',
+  'advertise_port',
+  'kernel_params',
   'inspection_callback_url',
   'lookup_timeout_s',
   'lookup_interval_s',
@@ -101,8 +105,8 @@ export function parseConfig(raw: unknown, opts: ParseOptions = {}): ParsedConfig
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(['the configuration must be a JSON object']);
   }
-  const input = raw as Record<string, unknown>;
   const problems: string[] = [];
+  const { input, bootMac } = withKernelParams(raw as Record<string, unknown>, problems);
   const warnings = Object.keys(input)
     .filter((key) => !KNOWN_FIELDS.has(key))
     .map((key) => `unknown field "${key}" ignored`);
@@ -120,6 +124,7 @@ export function parseConfig(raw: unknown, opts: ParseOptions = {}): ParsedConfig
     listen_host: fields.string('listen_host') ?? '0.0.0.0',
     listen_port: fields.number('listen_port', { integer: true, min: 0, max: 65535 }) ?? 9999,
     advertise_host: fields.string('advertise_host'),
+    advertise_port: fields.number('advertise_port', { integer: true, min: 1, max: 65535 }),
     inspection_callback_url: fields.httpUrl('inspection_callback_url', false),
     lookup_timeout_s: fields.number('lookup_timeout_s', { min: 0, exclusiveMin: true }) ?? 600,
     lookup_interval_s: fields.number('lookup_interval_s', { min: 0, exclusiveMin: true }) ?? 1,
@@ -130,6 +135,7 @@ export function parseConfig(raw: unknown, opts: ParseOptions = {}): ParsedConfig
     disks: fields.diskMap('disks', baseDir),
     work_dir: fields.path('work_dir', baseDir) ?? join(tmpdir(), 'ingot-agent'),
   };
+  if (bootMac !== undefined) config.boot_mac = bootMac;
   if (platform === 'lab') {
     if (!config.hardware_profile)
       problems.push('hardware_profile: required when platform is "lab"');
@@ -139,6 +145,24 @@ export function parseConfig(raw: unknown, opts: ParseOptions = {}): ParsedConfig
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, warnings };
+}
+
+/**
+ * kernel_params: the node's kernel parameters (Ironic's driver_info.kernel_append_params) as the
+ * boot ISO carries them, read like /proc/cmdline; the file's own fields win over them.
+ */
+function withKernelParams(
+  input: Record<string, unknown>,
+  problems: string[],
+): { input: Record<string, unknown>; bootMac?: string } {
+  const params = input.kernel_params;
+  if (params === undefined || params === null) return { input };
+  if (typeof params !== 'string') {
+    problems.push('kernel_params: must be a string of kernel parameters ("key=value key2=value2")');
+    return { input };
+  }
+  const settings = cmdlineSettings(params);
+  return { input: withCmdline(input, settings), bootMac: settings.boot_mac };
 }
 
 /**
@@ -154,7 +178,8 @@ export async function loadConfig(
   const baseDir = path === undefined ? undefined : dirname(resolve(path));
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return parseConfig(raw, { baseDir });
-  const input = raw as Record<string, unknown>;
+  // kernel_params come before /proc/cmdline: they are the node's, in its own configuration.
+  const input = withKernelParams(raw as Record<string, unknown>, []).input;
   const onHost = input.platform === undefined || input.platform === 'host';
   const noApiUrl = input.api_url === undefined || input.api_url === null;
   const cmdlinePath = opts.cmdline ?? (onHost && noApiUrl ? PROC_CMDLINE : undefined);
@@ -172,7 +197,8 @@ export async function loadConfig(
   if (text === undefined) return parseConfig(input, { baseDir });
   const settings = cmdlineSettings(text);
   const parsed = parseConfig(withCmdline(input, settings), { baseDir });
-  if (settings.boot_mac !== undefined) parsed.config.boot_mac = settings.boot_mac;
+  if (settings.boot_mac !== undefined && parsed.config.boot_mac === undefined)
+    parsed.config.boot_mac = settings.boot_mac;
   return { ...parsed, cmdline: { path: cmdlinePath, settings } };
 }
 

@@ -122,6 +122,58 @@ describe('loadConfig with --cmdline', () => {
     );
   });
 
+  it('reads ipa-advertise-host and ipa-advertise-port, and agent.json fields win', async () => {
+    const cmdline = join(dir, 'cmdline');
+    await writeFile(
+      cmdline,
+      'ipa-api-url=http://10.0.2.100:6385 ipa-advertise-host=127.0.0.1 ipa-advertise-port=40123',
+    );
+    expect((await loadConfig(undefined, { cmdline })).config).toMatchObject({
+      advertise_host: '127.0.0.1',
+      advertise_port: 40123,
+    });
+    const path = join(dir, 'agent.json');
+    await writeFile(path, JSON.stringify({ advertise_port: 9000 }));
+    expect((await loadConfig(path, { cmdline })).config).toMatchObject({
+      advertise_host: '127.0.0.1',
+      advertise_port: 9000,
+    });
+    await writeFile(cmdline, 'ipa-api-url=http://10.0.2.100:6385 ipa-advertise-port=port9');
+    await expect(loadConfig(undefined, { cmdline })).rejects.toSatisfy(
+      (err) =>
+        err instanceof ConfigError && err.problems.includes('advertise_port: must be a number'),
+    );
+  });
+
+  it('reads kernel_params of agent.json like a command line, under the fields of the file', async () => {
+    const path = join(dir, 'agent.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        api_url: 'http://10.0.2.100:6385',
+        advertise_host: '192.0.2.10',
+        kernel_params:
+          'console=ttyS0 ipa-advertise-host=127.0.0.1 ipa-advertise-port="40124" BOOTIF=01-52-54-00-00-01-09',
+      }),
+    );
+    const cmdline = join(dir, 'cmdline');
+    await writeFile(cmdline, 'ipa-advertise-port=1 BOOTIF=01-52-54-00-00-01-02');
+    const { config, warnings } = await loadConfig(path, { cmdline });
+    expect(config).toMatchObject({
+      api_url: 'http://10.0.2.100:6385',
+      advertise_host: '192.0.2.10',
+      advertise_port: 40124,
+      boot_mac: '52:54:00:00:01:09',
+    });
+    expect(warnings).toEqual([]);
+    await writeFile(path, JSON.stringify({ api_url: 'http://h:1', kernel_params: ['a=b'] }));
+    await expect(loadConfig(path)).rejects.toSatisfy(
+      (err) =>
+        err instanceof ConfigError &&
+        err.problems[0]!.startsWith('kernel_params: must be a string'),
+    );
+  });
+
   it('does not read /proc/cmdline for the lab, only with --cmdline', async () => {
     await expect(loadConfig(await pxeConfig())).rejects.toSatisfy(
       (err) => err instanceof ConfigError && err.problems[0]!.startsWith('api_url: required'),
