@@ -1,0 +1,139 @@
+// The agent ramdisk boots in a QEMU virtual machine (KVM when it works, else TCG), finds its
+// node by the VM's MAC through a restrict=on user network, reports the VM's real hardware,
+// heartbeats with the forwarded callback URL, and powers the VM off when told.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postCommand } from './helpers/agent-api.js';
+import { FAKE_TOKEN, FakeIronic } from './helpers/fake-ironic.js';
+import {
+  chooseAccelerator,
+  freePort,
+  GUEST_HOST_ADDRESS,
+  startVm,
+  type Vm,
+} from './helpers/qemu.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const MAC = '52:54:00:a6:e0:01';
+const MEMORY_MIB = 1024;
+const CPUS = 2;
+const DISK_BYTES = 6 * 1024 ** 3;
+
+let kernel = process.env.INGOT_AGENT_KERNEL ?? '';
+let initramfs = process.env.INGOT_AGENT_INITRAMFS ?? '';
+let dir = '';
+let vm: Vm | undefined;
+let ironic: FakeIronic | undefined;
+
+beforeAll(async () => {
+  if (!kernel || !initramfs) {
+    // Idempotent: returns at once when .ramdisk/ is up to date.
+    execFileSync('bash', [join(repo, 'scripts/build-agent-ramdisk.sh')], {
+      cwd: repo,
+      stdio: 'pipe',
+    });
+    kernel = join(repo, '.ramdisk/agent.kernel');
+    initramfs = join(repo, '.ramdisk/agent.initramfs');
+  }
+  dir = await mkdtemp(join(tmpdir(), 'ingot-ramdisk-boot-'));
+}, 600_000);
+
+afterAll(async () => {
+  vm?.kill();
+  await ironic?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function until(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (vm && vm.process.exitCode !== null) {
+      throw new Error(
+        `the VM exited while waiting for ${what}: ${vm.stderr()}\n${await vm.serial()}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${what}; serial console:\n${(await vm?.serial())?.slice(-4000)}`,
+      );
+    }
+    await delay(200);
+  }
+}
+
+describe('agent ramdisk in a virtual machine', () => {
+  it('looks up by MAC, reports the VM, heartbeats, serves its API and powers off', async () => {
+    ironic = await new FakeIronic().start();
+    const apiPort = Number(new URL(ironic.url).port);
+    const agentPort = await freePort();
+    const disk = join(dir, 'vda.img');
+    const file = await open(disk, 'w');
+    await file.truncate(DISK_BYTES);
+    await file.close();
+    const accel = await chooseAccelerator(kernel);
+    const api = `http://${GUEST_HOST_ADDRESS}:${apiPort}`;
+
+    vm = startVm({
+      kernel,
+      initramfs,
+      accel,
+      append: [
+        'console=ttyS0',
+        `ipa-api-url=${api}`,
+        `ipa-inspection-callback-url=${api}/v1/continue_inspection`,
+        'ipa-advertise-host=127.0.0.1',
+        `ipa-advertise-port=${agentPort}`,
+      ].join(' '),
+      memoryMiB: MEMORY_MIB,
+      cpus: CPUS,
+      mac: MAC,
+      disk,
+      serialLog: join(dir, 'serial.log'),
+      guestForwards: [apiPort],
+      hostForward: { host: agentPort, guest: 9999 },
+    });
+    const timeoutMs = accel === 'kvm' ? 60_000 : 240_000;
+    await until('the first heartbeat', () => ironic!.heartbeats.length > 0, timeoutMs);
+    const lookupS = (ironic.lookups[0]!.at - vm.startedAt) / 1000;
+    const heartbeatS = (ironic.heartbeats[0]!.at - vm.startedAt) / 1000;
+    process.stdout.write(
+      `agent ramdisk (${accel}): boot to inventory ${((ironic.inspections[0]?.at ?? NaN) - vm.startedAt) / 1000} s, ` +
+        `to lookup ${lookupS} s, to first heartbeat ${heartbeatS} s\n`,
+    );
+
+    expect(ironic.lookups[0]!.query.get('addresses')?.split(',')).toContain(MAC);
+    const inventory = ironic.inspections[0]!.body.inventory;
+    expect(inventory.interfaces.map((i: { mac_address: string }) => i.mac_address)).toContain(MAC);
+    expect(inventory.cpu.count).toBe(CPUS);
+    expect(inventory.cpu.architecture).toBe('x86_64');
+    expect(inventory.memory.physical_mb).toBe(MEMORY_MIB);
+    expect(inventory.memory.total).toBeGreaterThan(0.7 * MEMORY_MIB * 1024 ** 2);
+    expect(inventory.memory.total).toBeLessThanOrEqual(MEMORY_MIB * 1024 ** 2);
+    expect(inventory.disks).toEqual([
+      expect.objectContaining({ name: '/dev/vda', size: DISK_BYTES }),
+    ]);
+    expect(inventory.system_vendor.manufacturer).toBe('QEMU');
+
+    const heartbeat = ironic.heartbeats[0]!.body;
+    expect(heartbeat).toMatchObject({
+      callback_url: `http://127.0.0.1:${agentPort}`,
+      agent_token: FAKE_TOKEN,
+    });
+
+    const agentUrl = `http://127.0.0.1:${agentPort}`;
+    const status = await fetch(`${agentUrl}/v1/status`);
+    expect(status.status).toBe(200);
+    expect(await status.json()).toMatchObject({ version: expect.any(String) });
+
+    const answer = await postCommand(agentUrl, FAKE_TOKEN, 'standby.power_off', {});
+    expect(answer.status).toBe(200);
+    const exit = await Promise.race([vm.exited, delay(60_000).then(() => 'still running')]);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(await vm.serial()).toMatch(/reboot: Power down/);
+  }, 600_000);
+});
