@@ -18,34 +18,33 @@ export interface AgentRamdisk {
 
 /**
  * The agent ramdisk VMs boot: INGOT_AGENT_KERNEL / INGOT_AGENT_INITRAMFS when set, else the
- * repository's .ramdisk/, built with scripts/build-agent-ramdisk.sh when missing (minutes).
+ * repository's .ramdisk/ from scripts/build-agent-ramdisk.sh, run every time: it rebuilds only
+ * when the agent or its inputs changed (a second when up to date, minutes the first time).
  */
 export async function ensureAgentRamdisk(
   log: (line: string) => void = () => undefined,
 ): Promise<AgentRamdisk> {
+  const fromEnv = process.env.INGOT_AGENT_KERNEL ?? process.env.INGOT_AGENT_INITRAMFS;
   const kernel = process.env.INGOT_AGENT_KERNEL ?? join(ROOT, '.ramdisk/agent.kernel');
   const initramfs = process.env.INGOT_AGENT_INITRAMFS ?? join(ROOT, '.ramdisk/agent.initramfs');
-  const present = async () =>
-    Promise.all([access(kernel), access(initramfs)]).then(
-      () => true,
-      () => false,
-    );
-  if (await present()) return { kernel, initramfs };
-  if (process.env.INGOT_AGENT_KERNEL || process.env.INGOT_AGENT_INITRAMFS)
+  if (!fromEnv) {
+    log('agent ramdisk: bash scripts/build-agent-ramdisk.sh (skips when up to date)');
+    await run('bash', ['scripts/build-agent-ramdisk.sh'], {
+      cwd: ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((error: Error & { stderr?: string }) => {
+      throw new Error(
+        `scripts/build-agent-ramdisk.sh failed; run it by hand to see why: ${error.stderr?.slice(-2000) ?? error.message}`,
+      );
+    });
+  }
+  await Promise.all([access(kernel), access(initramfs)]).catch(() => {
     throw new Error(
-      `the agent ramdisk named by INGOT_AGENT_KERNEL/INGOT_AGENT_INITRAMFS is missing: ${kernel}, ${initramfs}`,
-    );
-  log('building the agent ramdisk: bash scripts/build-agent-ramdisk.sh (once; a few minutes)');
-  await run('bash', ['scripts/build-agent-ramdisk.sh'], {
-    cwd: ROOT,
-    maxBuffer: 64 * 1024 * 1024,
-  }).catch((error: Error & { stderr?: string }) => {
-    throw new Error(
-      `scripts/build-agent-ramdisk.sh failed; run it by hand to see why: ${error.stderr?.slice(-2000) ?? error.message}`,
+      fromEnv
+        ? `the agent ramdisk named by INGOT_AGENT_KERNEL/INGOT_AGENT_INITRAMFS is missing: ${kernel}, ${initramfs}`
+        : `scripts/build-agent-ramdisk.sh did not write ${kernel} and ${initramfs}`,
     );
   });
-  if (!(await present()))
-    throw new Error(`scripts/build-agent-ramdisk.sh did not write ${kernel} and ${initramfs}`);
   return { kernel, initramfs };
 }
 
