@@ -14,7 +14,8 @@ import { waitFor } from './wait-for.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
-export type ServiceName = 'api' | 'conductor' | 'power' | 'imagecache' | 'inspector';
+export type ServiceName =
+  'api' | 'conductor' | 'power' | 'imagecache' | 'inspector' | 'k8s-adapter';
 
 export interface InstallationOptions {
   /**

@@ -1,0 +1,53 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { busOptionsFromEnv, type BusOptions } from '@ingot/bus';
+import { boolFromEnv, intFromEnv } from '@ingot/service';
+import { databaseUrlFromEnv } from '@ingot/store';
+
+export interface AdapterConfig {
+  databaseUrl: string;
+  bus: BusOptions;
+  /** KUBECONFIG's file, or undefined: in-cluster service account, then ~/.kube/config. */
+  kubeconfig: string | undefined;
+  /** WATCH_NAMESPACE: the one namespace whose hosts are served; empty: all namespaces. */
+  watchNamespace: string;
+  /** This replica's name in the leader Lease (POD_NAME in a cluster). */
+  identity: string;
+  leaseName: string;
+  /** Namespace of the Lease: INGOT_K8S_LEASE_NAMESPACE, else WATCH_NAMESPACE, else POD_NAMESPACE. */
+  leaseNamespace: string;
+  leaseDurationS: number;
+  leaseRetryMs: number;
+  /** Every host is reconciled again this often, even without a change (controller-runtime's SyncPeriod). */
+  resyncMs: number;
+  /** First retry delay of a failed operation (doubles per error, at most 10 minutes). */
+  retryBaseMs: number;
+  concurrency: number;
+  /** INGOT_K8S_LOOPBACK_BMC_ONLY: refuse any BMC outside 127.0.0.0/8 (tests, the lab). */
+  loopbackBmcOnly: boolean;
+  opsPort: number;
+  opsHost: string;
+}
+
+export function adapterConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AdapterConfig {
+  const watchNamespace = env.WATCH_NAMESPACE ?? '';
+  const leaseNamespace =
+    env.INGOT_K8S_LEASE_NAMESPACE || watchNamespace || env.POD_NAMESPACE || 'default';
+  return {
+    databaseUrl: databaseUrlFromEnv(env),
+    bus: { ...busOptionsFromEnv(env), name: 'ingot-k8s-adapter' },
+    kubeconfig: env.KUBECONFIG || undefined,
+    watchNamespace,
+    identity: env.POD_NAME || `k8s-adapter-${hostname()}-${randomBytes(3).toString('hex')}`,
+    leaseName: env.INGOT_K8S_LEASE_NAME || 'ingot-k8s-adapter',
+    leaseNamespace,
+    leaseDurationS: intFromEnv(env, 'INGOT_K8S_LEASE_DURATION_S', 15, 2),
+    leaseRetryMs: intFromEnv(env, 'INGOT_K8S_LEASE_RETRY_MS', 2_000, 100),
+    resyncMs: intFromEnv(env, 'INGOT_K8S_RESYNC_MS', 10 * 60_000, 1_000),
+    retryBaseMs: intFromEnv(env, 'INGOT_K8S_RETRY_BASE_MS', 10_000, 100),
+    concurrency: intFromEnv(env, 'INGOT_CONCURRENCY', 8, 1),
+    loopbackBmcOnly: boolFromEnv(env, 'INGOT_K8S_LOOPBACK_BMC_ONLY', false),
+    opsPort: intFromEnv(env, 'INGOT_OPS_PORT', 9106),
+    opsHost: env.INGOT_OPS_HOST ?? '127.0.0.1',
+  };
+}

@@ -1,0 +1,59 @@
+import type { BareMetalHost, RootDeviceHints } from '@ingot/metal3';
+
+type Image = NonNullable<NonNullable<BareMetalHost['spec']>['image']>;
+
+const DIGEST_ALGOS: Record<number, string> = { 32: 'md5', 64: 'sha256', 128: 'sha512' };
+
+/** Why a host's image cannot be deployed by Ingot, or undefined when it can. */
+export function imageProblem(image: Image): string | undefined {
+  if (!/^https?:\/\//.test(image.url)) return `spec.image.url '${image.url}' is not an http(s) URL`;
+  if (image.format === 'live-iso' || image.format === 'vdi' || image.format === 'vmdk')
+    return `spec.image.format '${image.format}' is not supported by Ingot (raw and qcow2 are)`;
+  if (!image.checksum || !/^[0-9a-fA-F]+$/.test(image.checksum))
+    return 'spec.image.checksum must be the hex digest of the image (a checksum file URL is not supported yet)';
+  const type = image.checksumType && image.checksumType !== 'auto' ? image.checksumType : undefined;
+  if (!type && !DIGEST_ALGOS[image.checksum.length])
+    return `spec.image.checksum has ${image.checksum.length} hex digits: set spec.image.checksumType`;
+  return undefined;
+}
+
+/** The instance_info keys Ingot's deploy reads, from spec.image (Metal3's image fields). */
+export function instanceInfoOf(image: Image): Record<string, unknown> {
+  const type =
+    image.checksumType && image.checksumType !== 'auto'
+      ? image.checksumType
+      : DIGEST_ALGOS[image.checksum?.length ?? 0];
+  return {
+    image_source: image.url,
+    image_os_hash_algo: type,
+    image_os_hash_value: image.checksum?.toLowerCase(),
+    ...(image.format ? { image_disk_format: image.format } : {}),
+  };
+}
+
+/** Metal3's rootDeviceHints as Ironic's root_device property. */
+export function rootDeviceOf(hints: RootDeviceHints | undefined): Record<string, unknown> | null {
+  if (!hints) return null;
+  const h = hints as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const copy: [string, string][] = [
+    ['deviceName', 'name'],
+    ['hctl', 'hctl'],
+    ['model', 'model'],
+    ['vendor', 'vendor'],
+    ['serialNumber', 'serial'],
+    ['wwn', 'wwn'],
+    ['wwnWithExtension', 'wwn_with_extension'],
+    ['wwnVendorExtension', 'wwn_vendor_extension'],
+    ['rotational', 'rotational'],
+  ];
+  for (const [from, to] of copy) if (h[from] !== undefined && h[from] !== '') out[to] = h[from];
+  if (typeof h.minSizeGigabytes === 'number' && h.minSizeGigabytes > 0)
+    out.size = `>= ${h.minSizeGigabytes}`;
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** Ironic's boot_mode for Metal3's bootMode (UEFISecureBoot boots UEFI; secure boot is not enforced yet). */
+export function bootModeOf(mode: string | undefined): 'uefi' | 'bios' {
+  return mode === 'legacy' ? 'bios' : 'uefi';
+}
