@@ -48,7 +48,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 function tagOf(url: string): string {
   const parts = url.split('?')[0]!.split('/').filter(Boolean);
   if (parts.length <= 1) return 'versions';
-  if (['lookup', 'heartbeat', 'continue_inspection'].includes(parts[1]!)) return 'agent';
+  if (['lookup', 'heartbeat', 'continue_inspection', 'continue'].includes(parts[1]!))
+    return 'agent';
   if (parts[1] === 'nodes' && (parts[3] === 'ports' || parts[3] === 'portgroups')) return parts[3];
   return parts[1]!;
 }

@@ -319,6 +319,7 @@ const PUBLIC_ROUTES: readonly string[] = [
   'GET /v1/lookup',
   'POST /v1/heartbeat/{}',
   'POST /v1/continue_inspection',
+  'POST /v1/continue',
 ];
 
 /** `/v1/nodes/:node_ident/states` → `/v1/nodes/{}/states`. */

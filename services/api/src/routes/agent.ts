@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { LOOKUP_ALLOWED_STATES } from '@ingot/lifecycle';
@@ -9,11 +10,17 @@ import { requireEndpoint, V } from '../api-version.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import { conductorCommand } from '../node-commands.js';
+import { parseUntypedBodiesAsJson } from './untyped-json.js';
 
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 /** States whose heartbeats move an operation on; in others a heartbeat only proves the agent alive. */
 const DRIVEN_BY_HEARTBEAT = new Set(['clean wait', 'wait call-back']);
 const INSPECTION_STATES = new Set(['inspect wait', 'inspecting']);
+/**
+ * ironic-python-agent's default collectors add its journal and logs (base64 tar.gz) to the
+ * inspection data, which easily passes Fastify's 1 MiB default.
+ */
+const INSPECTION_BODY_LIMIT = 32 * 1024 * 1024;
 
 const LookupQuery = Type.Object({
   addresses: Type.Optional(Type.String()),
@@ -23,13 +30,16 @@ const HeartbeatBody = Type.Object(
   {
     callback_url: Type.String({ minLength: 1 }),
     agent_version: Type.Optional(Type.String()),
-    agent_token: Type.Optional(Type.String()),
+    // IPA sends null when it has no token: answered as a missing token, not a schema error.
+    agent_token: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     agent_verify_ca: Type.Optional(Type.String()),
-    agent_status: Type.Optional(Type.String()),
+    // Ironic's AGENT_VALID_STATES (sent by the anaconda deploy).
+    agent_status: Type.Optional(Type.Union(['start', 'end', 'error'].map((s) => Type.Literal(s)))),
     agent_status_message: Type.Optional(Type.String()),
   },
   { additionalProperties: true },
 );
+const InspectionQuery = Type.Object({ node_uuid: Type.Optional(Type.String()) });
 const ContinueInspectionBody = Type.Object(
   { inventory: Type.Record(Type.String(), Type.Unknown()) },
   { additionalProperties: true },
@@ -163,58 +173,97 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
       },
     );
 
-    app.post(
-      '/v1/continue_inspection',
-      {
-        schema: {
-          querystring: Type.Object({ node_uuid: Type.Optional(Type.String()) }),
-          body: ContinueInspectionBody,
-        },
+    /**
+     * Queues the inspection data for the inspector and returns the node it belongs to. The node
+     * is found by node_uuid (an Ingot extension at every version) or by the inventory's MACs.
+     */
+    async function acceptInspection(
+      request: Pick<FastifyRequest, 'id' | 'log'> & {
+        query: Static<typeof InspectionQuery>;
+        body: Static<typeof ContinueInspectionBody> & Record<string, unknown>;
       },
-      async (request, reply) => {
-        // From 1.84, and at 1.1 (no version header) as a drop-in for ironic-inspector's API.
-        if (request.apiMinor !== 1) requireEndpoint(request, V.CONTINUE_INSPECTION);
-        const { inventory, ...pluginData } = request.body;
-        const interfaces = (inventory.interfaces ?? []) as { mac_address?: unknown }[];
-        const macs = Array.isArray(interfaces)
-          ? interfaces
-              .map((i) => String(i?.mac_address ?? '').toLowerCase())
-              .filter((m) => MAC.test(m))
-          : [];
-        if (!request.query.node_uuid && macs.length === 0) {
-          throw badRequest(
-            'inventory.interfaces must hold at least one interface with a valid mac_address',
-          );
-        }
-        const node = request.query.node_uuid
-          ? await findNode(deps.db, request.query.node_uuid)
-          : await nodeByAddresses(macs);
-        if (!node || !INSPECTION_STATES.has(node.provisionState))
-          throw notFound('Node could not be found.');
-        const id = randomBytes(16).toString('hex');
-        await enqueueOutbox(deps.db, [
-          {
+    ): Promise<NodeRow> {
+      // Ironic keeps the ramdisk logs apart from plugin_data; Ingot does not store them at all,
+      // and they would not fit in a bus message.
+      const { inventory, logs, ...pluginData } = request.body;
+      const interfaces = (inventory.interfaces ?? []) as { mac_address?: unknown }[];
+      const macs = Array.isArray(interfaces)
+        ? interfaces
+            .map((i) => String(i?.mac_address ?? '').toLowerCase())
+            .filter((m) => MAC.test(m))
+        : [];
+      if (!request.query.node_uuid && macs.length === 0) {
+        throw badRequest(
+          'inventory.interfaces must hold at least one interface with a valid mac_address',
+        );
+      }
+      const node = request.query.node_uuid
+        ? await findNode(deps.db, request.query.node_uuid)
+        : await nodeByAddresses(macs);
+      if (!node || !INSPECTION_STATES.has(node.provisionState))
+        throw notFound('Node could not be found.');
+      if (typeof logs === 'string') {
+        request.log.info(
+          { node_uuid: node.uuid, bytes: logs.length },
+          'ramdisk logs sent with the inspection data are not kept',
+        );
+      }
+      const id = randomBytes(16).toString('hex');
+      await enqueueOutbox(deps.db, [
+        {
+          id,
+          subject: deps.bus.subjects.inspector(node.conductorGroup),
+          headers: traceHeaders(),
+          payload: {
             id,
-            subject: deps.bus.subjects.inspector(node.conductorGroup),
-            headers: traceHeaders(),
-            payload: {
-              id,
-              type: 'inspection.process',
-              site: node.conductorGroup,
-              node_uuid: node.uuid,
-              request_id: request.id,
-              issued_at: new Date().toISOString(),
-              payload: { inventory, plugin_data: pluginData },
-            },
+            type: 'inspection.process',
+            site: node.conductorGroup,
+            node_uuid: node.uuid,
+            request_id: request.id,
+            issued_at: new Date().toISOString(),
+            payload: { inventory, plugin_data: pluginData },
           },
-        ]);
-        return reply.status(202).send(lookupBody(node, await issueToken(node)));
-      },
-    );
+        },
+      ]);
+      return node;
+    }
+
+    const inspectionRoutes: FastifyPluginAsyncTypebox = async (inspection) => {
+      parseUntypedBodiesAsJson(inspection);
+      const schema = { querystring: InspectionQuery, body: ContinueInspectionBody };
+
+      inspection.post(
+        '/v1/continue_inspection',
+        { schema, bodyLimit: INSPECTION_BODY_LIMIT },
+        async (request, reply) => {
+          // From 1.84, and at 1.1 (no version header, as every IPA posts) as a drop-in for
+          // ironic-inspector's API.
+          if (request.apiMinor !== 1) requireEndpoint(request, V.CONTINUE_INSPECTION);
+          const node = await acceptInspection(request);
+          // At 1.1 Ironic answers as the inspector did and hands out no token: IPA reads only
+          // `uuid` here and gets its token from the lookup that follows.
+          if (request.apiMinor < V.CONTINUE_INSPECTION)
+            return reply.status(202).send({ uuid: node.uuid });
+          return reply.status(202).send(lookupBody(node, await issueToken(node)));
+        },
+      );
+
+      // ironic-inspector's callback (its port 5050), for ramdisks whose
+      // ipa-inspection-callback-url still points there: the same data, inspector's 200 answer.
+      inspection.post(
+        '/v1/continue',
+        { schema, bodyLimit: INSPECTION_BODY_LIMIT },
+        async (request, reply) => {
+          const node = await acceptInspection(request);
+          return reply.status(200).send({ uuid: node.uuid });
+        },
+      );
+    };
+    await app.register(inspectionRoutes);
   };
 }
 
-function tokenMatches(expected: string | null, given: string | undefined): boolean {
+function tokenMatches(expected: string | null, given: string | null | undefined): boolean {
   if (!expected || !given) return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
