@@ -2,7 +2,7 @@
 // node by the VM's MAC through a restrict=on user network, reports the VM's real hardware,
 // heartbeats with the forwarded callback URL, and powers the VM off when told.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -136,4 +136,79 @@ describe('agent ramdisk in a virtual machine', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(await vm.serial()).toMatch(/reboot: Power down/);
   }, 600_000);
+
+  it('lets the guest reach only the forwarded address', async () => {
+    vm?.kill();
+    const server = await new FakeIronic().start();
+    ironic = server;
+    const apiPort = Number(new URL(server.url).port);
+    // An /init placed over the ramdisk's (a second cpio archive overrides its files) that tries
+    // the ways out of a user-mode network and prints what got through.
+    const overlay = join(dir, 'overlay');
+    await mkdir(overlay, { recursive: true });
+    await writeFile(join(overlay, 'init'), netCheckInit(apiPort));
+    await chmod(join(overlay, 'init'), 0o755);
+    const cpio = execFileSync('sh', ['-c', 'echo init | cpio -o -H newc --quiet -R 0:0'], {
+      cwd: overlay,
+    });
+    const combined = join(dir, 'net-check.initramfs');
+    // The kernel takes a following archive only at a 4-byte boundary; zeros in between are skipped.
+    const base = await readFile(initramfs);
+    const padding = Buffer.alloc((4 - (base.length % 4)) % 4);
+    await writeFile(combined, Buffer.concat([base, padding, cpio]));
+    const disk = join(dir, 'net.img');
+    await (await open(disk, 'w')).close();
+
+    vm = startVm({
+      kernel,
+      initramfs: combined,
+      accel: await chooseAccelerator(kernel),
+      append: 'console=ttyS0',
+      memoryMiB: MEMORY_MIB,
+      cpus: 1,
+      mac: MAC,
+      disk,
+      serialLog: join(dir, 'net-serial.log'),
+      guestForwards: [apiPort],
+      hostForward: { host: await freePort(), guest: 9999 },
+    });
+    const exit = await Promise.race([vm.exited, delay(180_000).then(() => 'still running')]);
+    const serial = await vm.serial();
+    expect(exit, serial.slice(-3000)).toEqual({ code: 0, signal: null });
+    const results = Object.fromEntries(
+      [...serial.matchAll(/^net-check: (\S+) (reached|blocked)/gm)].map((m) => [m[1], m[2]]),
+    );
+    process.stdout.write(`guest network checks: ${JSON.stringify(results)}\n`);
+    expect(results).toEqual({
+      'forwarded-api': 'reached',
+      'forwarded-api-tcp': 'reached',
+      'host-loopback-via-gateway': 'blocked',
+      'gateway-ssh': 'blocked',
+      'dns-server': 'blocked',
+      'other-port-of-forwarded-address': 'blocked',
+      'outside-address': 'blocked',
+    });
+  }, 600_000);
 });
+
+/** busybox sh: DHCP, then one connection attempt per way out, then power off. */
+function netCheckInit(apiPort: number): string {
+  return `#!/bin/sh
+export PATH=/usr/sbin:/usr/bin
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+for m in $(cat /etc/ingot-modules); do modprobe -q "$m" 2>/dev/null; done
+sleep 1
+for n in /sys/class/net/*; do ip link set "\${n##*/}" up; done
+udhcpc -i eth0 -s /usr/share/udhcpc/default.script -q -t 10 -T 1 -n
+check() { name=$1; shift; if timeout 5 "$@" >/dev/null 2>&1; then echo "net-check: $name reached"; else echo "net-check: $name blocked"; fi; }
+check forwarded-api wget -q -O /dev/null http://${GUEST_HOST_ADDRESS}:${apiPort}/
+check forwarded-api-tcp nc -w 3 ${GUEST_HOST_ADDRESS} ${apiPort} </dev/null
+check host-loopback-via-gateway wget -q -O /dev/null http://10.0.2.2:${apiPort}/
+check gateway-ssh nc -w 3 10.0.2.2 22 </dev/null
+check dns-server nslookup example.com 10.0.2.3
+check other-port-of-forwarded-address nc -w 3 ${GUEST_HOST_ADDRESS} 80 </dev/null
+check outside-address nc -w 3 192.0.2.1 80 </dev/null
+sync
+poweroff -f
+`;
+}
