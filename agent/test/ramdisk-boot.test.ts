@@ -137,6 +137,66 @@ describe('agent ramdisk in a virtual machine', () => {
     expect(await vm.serial()).toMatch(/reboot: Power down/);
   }, 600_000);
 
+  it('boots from virtual media: agent.json of the INGOT-BOOT CD with its kernel_params', async () => {
+    vm?.kill();
+    await ironic?.stop();
+    const server = await new FakeIronic({
+      nodeUuid: 'a1b2c3d4-0000-4000-8000-000000000001',
+    }).start();
+    ironic = server;
+    const apiPort = Number(new URL(server.url).port);
+    const agentPort = await freePort();
+    const media = join(dir, 'media');
+    await mkdir(join(media, 'ingot'), { recursive: true });
+    const config = {
+      api_url: `http://${GUEST_HOST_ADDRESS}:${apiPort}`,
+      node_uuid: server.nodeUuid,
+      kernel_params: `ipa-advertise-host=127.0.0.1 ipa-advertise-port=${agentPort}`,
+    };
+    // Padded with spaces, as the image cache writes it.
+    await writeFile(join(media, 'ingot/agent.json'), JSON.stringify(config).padEnd(4096, ' '));
+    const iso = join(dir, 'boot.iso');
+    execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'INGOT-BOOT', '-o', iso, media], {
+      stdio: 'pipe',
+    });
+    const disk = join(dir, 'vm.img');
+    const file = await open(disk, 'w');
+    await file.truncate(DISK_BYTES);
+    await file.close();
+    const accel = await chooseAccelerator(kernel);
+    vm = startVm({
+      kernel,
+      initramfs,
+      accel,
+      append: 'console=ttyS0',
+      memoryMiB: MEMORY_MIB,
+      cpus: 1,
+      mac: MAC,
+      disk,
+      cdrom: iso,
+      serialLog: join(dir, 'media-serial.log'),
+      guestForwards: [apiPort],
+      hostForward: { host: agentPort, guest: 9999 },
+    });
+    await until(
+      'the first heartbeat',
+      () => server.heartbeats.length > 0,
+      accel === 'kvm' ? 60_000 : 240_000,
+    );
+    expect(await vm.serial()).toMatch(/ingot-init: configuration from \/dev\/sr0/);
+    expect(server.lookups[0]!.query.get('node_uuid')).toBe(server.nodeUuid);
+    expect(server.heartbeats[0]!.body.callback_url).toBe(`http://127.0.0.1:${agentPort}`);
+    const answer = await postCommand(
+      `http://127.0.0.1:${agentPort}`,
+      FAKE_TOKEN,
+      'standby.power_off',
+      {},
+    );
+    expect(answer.status).toBe(200);
+    const exit = await Promise.race([vm.exited, delay(60_000).then(() => 'still running')]);
+    expect(exit).toEqual({ code: 0, signal: null });
+  }, 600_000);
+
   it('lets the guest reach only the forwarded address', async () => {
     vm?.kill();
     const server = await new FakeIronic().start();

@@ -68,6 +68,8 @@ export interface VmOptions {
   cpus: number;
   mac: string;
   disk: string;
+  /** An ISO image in the VM's CD drive (virtual media). */
+  cdrom?: string;
   serialLog: string;
   /** Host ports on 127.0.0.1 the guest reaches at GUEST_HOST_ADDRESS:<same port>. */
   guestForwards: number[];
@@ -101,6 +103,7 @@ export function startVm(opts: VmOptions): Vm {
     ...['-kernel', opts.kernel, '-initrd', opts.initramfs, '-append', opts.append],
     ...['-nographic', '-monitor', 'none', '-serial', `file:${opts.serialLog}`, '-no-reboot'],
     ...['-drive', `file=${opts.disk},format=raw,if=virtio`],
+    ...(opts.cdrom ? ['-cdrom', opts.cdrom] : []),
     ...['-netdev', netdev, '-device', `virtio-net-pci,netdev=n0,mac=${opts.mac}`],
   ];
   const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
