@@ -172,6 +172,15 @@ for f in modules.order modules.builtin modules.builtin.modinfo; do
 done
 depmod -b "$root/usr" "$kver" 2>/dev/null || depmod -b "$root" "$kver"
 
+# Every tool must run with only what the initramfs holds (as root: chroot into it).
+if [ "$(id -u)" -eq 0 ]; then
+  for check in "node --version" "lsblk --version" "blkid --version" "sfdisk --version" \
+    "wipefs --version" "qemu-img --version" "dmidecode --version" "ip -V" "busybox true"; do
+    chroot "$root" /usr/bin/env PATH=/usr/sbin:/usr/bin $check >/dev/null 2>&1 ||
+      { echo "the initramfs cannot run '$check': a tool or library is missing" >&2; exit 1; }
+  done
+fi
+
 # --- Archive ----------------------------------------------------------------------------------
 log "packing $(du -sh "$root" | cut -f1) ($copied_modules modules, kernel $kver)"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) |

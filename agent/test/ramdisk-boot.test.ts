@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postCommand } from './helpers/agent-api.js';
+import { hardwareManagerVersions } from '../src/hardware-manager.js';
+import { postCommand, runCommand } from './helpers/agent-api.js';
 import { FAKE_TOKEN, FakeIronic } from './helpers/fake-ironic.js';
 import {
   chooseAccelerator,
@@ -67,7 +68,7 @@ async function until(what: string, done: () => boolean, timeoutMs: number): Prom
 }
 
 describe('agent ramdisk in a virtual machine', () => {
-  it('looks up by MAC, reports the VM, heartbeats, serves its API and powers off', async () => {
+  it('looks up by MAC, reports the VM, heartbeats, cleans its disk and powers off', async () => {
     ironic = await new FakeIronic().start();
     const apiPort = Number(new URL(ironic.url).port);
     const agentPort = await freePort();
@@ -75,6 +76,8 @@ describe('agent ramdisk in a virtual machine', () => {
     const file = await open(disk, 'w');
     await file.truncate(DISK_BYTES);
     await file.close();
+    // A GPT with one partition, for the guest's clean step to erase.
+    execFileSync('sfdisk', ['--quiet', disk], { input: 'label: gpt\n,1GiB\n' });
     const accel = await chooseAccelerator(kernel);
     const api = `http://${GUEST_HOST_ADDRESS}:${apiPort}`;
 
@@ -130,11 +133,27 @@ describe('agent ramdisk in a virtual machine', () => {
     expect(status.status).toBe(200);
     expect(await status.json()).toMatchObject({ version: expect.any(String) });
 
+    const cleaned = await runCommand(agentUrl, FAKE_TOKEN, 'clean.execute_clean_step', {
+      node: { uuid: ironic.nodeUuid },
+      ports: [],
+      step: { step: 'erase_devices_metadata', interface: 'deploy' },
+      clean_version: hardwareManagerVersions(),
+    });
+    expect(cleaned, JSON.stringify(cleaned.command_error)).toMatchObject({
+      command_status: 'SUCCEEDED',
+    });
+
     const answer = await postCommand(agentUrl, FAKE_TOKEN, 'standby.power_off', {});
     expect(answer.status).toBe(200);
     const exit = await Promise.race([vm.exited, delay(60_000).then(() => 'still running')]);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(await vm.serial()).toMatch(/reboot: Power down/);
+    // The guest's wipefs and zeroing reached the VM's disk: no partition table any more.
+    const head = Buffer.alloc(1024 * 1024);
+    const written = await open(disk, 'r');
+    await written.read(head, 0, head.length, 0);
+    await written.close();
+    expect(head.every((byte) => byte === 0)).toBe(true);
   }, 600_000);
 
   it('boots from virtual media: agent.json of the INGOT-BOOT CD with its kernel_params', async () => {
