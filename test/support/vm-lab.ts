@@ -30,6 +30,8 @@ export async function startVmLab(
   count: number,
   fleetOptions: Partial<FleetOptions> = {},
   env: Record<string, string> = {},
+  /** More ports of this machine the guests reach at 10.0.2.100 (e.g. an image origin). */
+  extraPorts: number[] = [],
 ): Promise<VmLab> {
   const ramdisk = await ensureAgentRamdisk();
   const fleet = await startFleet({ count, powerDelayMs: 100, ...fleetOptions });
@@ -50,7 +52,7 @@ export async function startVmLab(
     fleet.servers.map((server) =>
       VmHost.create(server, {
         workDir: system.workDir,
-        servicePorts: [system.apiPort, cachePort],
+        servicePorts: [system.apiPort, cachePort, ...extraPorts],
         pxeBootfile: vmPxeBootfile(cachePort),
         ...TEST_VM,
       }),
