@@ -13,6 +13,7 @@ import { postCommand, runCommand } from './helpers/agent-api.js';
 import { FAKE_TOKEN, FakeIronic } from './helpers/fake-ironic.js';
 import {
   chooseAccelerator,
+  requireVmTools,
   freePort,
   GUEST_HOST_ADDRESS,
   startVm,
@@ -32,6 +33,7 @@ let vm: Vm | undefined;
 let ironic: FakeIronic | undefined;
 
 beforeAll(async () => {
+  requireVmTools();
   if (!kernel || !initramfs) {
     // Idempotent: returns at once when .ramdisk/ is up to date.
     execFileSync('bash', [join(repo, 'scripts/build-agent-ramdisk.sh')], {

@@ -1,7 +1,7 @@
 // Running the agent ramdisk in a QEMU virtual machine whose only network is QEMU's user-mode
 // network with restrict=on: the guest reaches the test's servers on 127.0.0.1 through guestfwd
 // rules, and the test reaches the guest's agent through a hostfwd rule.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -84,6 +84,20 @@ export interface Vm {
   stderr: () => string;
   serial: () => Promise<string>;
   kill: () => void;
+}
+
+/** Throws, saying what to install, when a program the VM needs is missing. */
+export function requireVmTools(): void {
+  for (const [tool, args, pkg] of [
+    ['qemu-system-x86_64', ['--version'], 'qemu-system-x86'],
+    ['socat', ['-V'], 'socat'],
+  ] as const) {
+    try {
+      execFileSync(tool, args, { stdio: 'ignore' });
+    } catch {
+      throw new Error(`${tool} is needed to run the agent ramdisk in a VM: apt-get install ${pkg}`);
+    }
+  }
 }
 
 export function startVm(opts: VmOptions): Vm {
