@@ -1,4 +1,9 @@
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  V1MicroTime,
+  type KubeConfig,
+  type V1Lease,
+} from '@kubernetes/client-node';
 import type { Logger } from '@ingot/telemetry';
 import { statusOf } from './kube.js';
 
@@ -29,7 +34,8 @@ export function runLeaderElection(opts: LeaderElectionOptions): { stop(): Promis
   let timer: NodeJS.Timeout | undefined;
 
   const acquireOrRenew = async (): Promise<boolean> => {
-    const now = new Date();
+    // MicroTime: the API server wants microseconds, which a plain Date does not print.
+    const now = new V1MicroTime();
     let lease: V1Lease | undefined;
     try {
       lease = await api.readNamespacedLease({ name: opts.name, namespace: opts.namespace });
@@ -65,6 +71,7 @@ export function runLeaderElection(opts: LeaderElectionOptions): { stop(): Promis
         spec: {
           ...lease.spec,
           ...spec,
+          acquireTime: new V1MicroTime(lease.spec?.acquireTime ?? now),
           ...(taking
             ? { acquireTime: now, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 }
             : {}),

@@ -1,0 +1,320 @@
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Installation,
+  ServerHost,
+  startFleet,
+  waitFor,
+  type Fleet,
+  type LabServer,
+} from '@ingot/lab';
+import { customResourceDefinitions, type BareMetalHost } from '@ingot/metal3';
+import { expectDeployedDisk } from './support/deployed-disk.js';
+import { ImageOrigin, makeTestImage, scratchDir, type TestImage } from './support/images.js';
+import { installCrds, startKubeApiServer, type KubeApiServer } from './support/kube-apiserver.js';
+
+const NS = 'metal3';
+const BMH = { group: 'metal3.io', version: 'v1alpha1', plural: 'baremetalhosts', namespace: NS };
+
+/** The lab BMC of a server as a Metal3 bmc.address (virtual media, as the lab boots its agent). */
+function bmcAddress(server: LabServer): string {
+  const url = new URL(server.url);
+  return `redfish-virtualmedia+${url.protocol.replace(':', '')}://${url.host}${server.systemPath}`;
+}
+
+describe('the Kubernetes adapter serves BareMetalHosts with the lab', () => {
+  let kube: KubeApiServer;
+  let custom: CustomObjectsApi;
+  let core: CoreV1Api;
+  let system: Installation;
+  let fleet: Fleet;
+  let hosts: ServerHost[];
+  let origin: ImageOrigin;
+  let image: TestImage;
+  let scratch: Awaited<ReturnType<typeof scratchDir>>;
+
+  beforeAll(async () => {
+    kube = await startKubeApiServer();
+    await installCrds(kube, customResourceDefinitions());
+    custom = kube.kubeConfig().makeApiClient(CustomObjectsApi);
+    core = kube.kubeConfig().makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+    scratch = await scratchDir();
+    image = await makeTestImage(scratch.path);
+    origin = await ImageOrigin.start({ '/images/test.qcow2': image.qcow2Path });
+    fleet = await startFleet({ count: 3, powerDelayMs: 100 });
+    system = await Installation.start({ INGOT_AGENT_HEARTBEAT_TIMEOUT_S: '10', LOG_LEVEL: 'info' });
+    hosts = await Promise.all(
+      fleet.servers.map((server) => ServerHost.create(server, { workDir: system.workDir })),
+    );
+    await system.startService('k8s-adapter', {
+      KUBECONFIG: kube.kubeconfigPath,
+      WATCH_NAMESPACE: NS,
+      INGOT_K8S_LOOPBACK_BMC_ONLY: 'true',
+      INGOT_K8S_RETRY_BASE_MS: '1000',
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all((hosts ?? []).map((h) => h.stop()));
+    await system?.stop();
+    await fleet?.stop();
+    await origin?.close();
+    await scratch?.remove();
+    await kube?.stop();
+  });
+
+  const getHost = async (name: string) =>
+    (await custom.getNamespacedCustomObject({ ...BMH, name })) as BareMetalHost;
+
+  /** Waits until the host's status satisfies `accept`; on timeout says where it stopped. */
+  async function waitForHost(
+    name: string,
+    what: string,
+    accept: (h: BareMetalHost) => boolean,
+    timeoutMs = 120_000,
+  ) {
+    let last: BareMetalHost | undefined;
+    try {
+      return await waitFor(
+        `host ${name} ${what}`,
+        async () => {
+          last = await getHost(name);
+          return accept(last) ? last : undefined;
+        },
+        timeoutMs,
+        250,
+      );
+    } catch (error) {
+      const logs = system
+        .logs()
+        .split('\n')
+        .filter((l) => /"level":"(warn|error)"/.test(l))
+        .slice(-10)
+        .join('\n');
+      throw new Error(
+        `${(error as Error).message}\n  status: ${JSON.stringify(last?.status)}\n  warnings:\n${logs}`,
+      );
+    }
+  }
+  const inState = (state: string) => (h: BareMetalHost) =>
+    h.status?.provisioning?.state === state && h.status.operationalStatus === 'OK';
+
+  async function createSecret(name: string, data: Record<string, string>) {
+    await core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name }, stringData: data },
+    });
+  }
+
+  async function createHost(name: string, server: LabServer, spec: Record<string, unknown> = {}) {
+    await custom.createNamespacedCustomObject({
+      ...BMH,
+      body: {
+        apiVersion: 'metal3.io/v1alpha1',
+        kind: 'BareMetalHost',
+        metadata: { name, namespace: NS },
+        spec: {
+          online: false,
+          bootMACAddress: server.macs[0],
+          bmc: {
+            address: bmcAddress(server),
+            credentialsName: `${name}-bmc`,
+            disableCertificateVerification: true,
+          },
+          ...spec,
+        },
+      },
+    });
+  }
+
+  async function updateHost(name: string, change: (h: BareMetalHost) => void) {
+    for (;;) {
+      const host = await getHost(name);
+      change(host);
+      try {
+        await custom.replaceNamespacedCustomObject({ ...BMH, name, body: host });
+        return;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 409) throw error;
+      }
+    }
+  }
+
+  it('Secret + BareMetalHost → registering → inspecting → available with HardwareData; image → provisioned; delete cleans and removes', async () => {
+    const server = fleet.servers[0]!;
+    await createSecret('host-0-bmc', { username: server.username, password: server.password });
+    await createHost('host-0', server);
+
+    const available = await waitForHost('host-0', 'to be available', inState('available'), 150_000);
+    expect(available.metadata?.finalizers).toContain('baremetalhost.metal3.io');
+    expect(available.status?.poweredOn).toBe(false);
+    expect(available.status?.provisioning.ID).toMatch(/^[0-9a-f-]{36}$/);
+    expect(available.status?.goodCredentials?.credentials?.name).toBe('host-0-bmc');
+    const macs = available.status?.hardware?.nics?.map((n) => n.mac).sort();
+    expect(macs).toEqual([...server.macs].map((m) => m.toLowerCase()).sort());
+    expect(available.status?.hardware?.ramMebibytes).toBe(server.profile.memory_mb);
+    const hardwareData = (await custom.getNamespacedCustomObject({
+      ...BMH,
+      plural: 'hardwaredata',
+      name: 'host-0',
+    })) as { spec: { hardware: { cpu: { count: number } } } };
+    expect(hardwareData.spec.hardware.cpu.count).toBe(server.profile.cpus);
+    // The node Ingot keeps for the host, under its deterministic name.
+    const node = await system.api('GET', `/v1/nodes/${NS}~host-0`);
+    expect(node.body.uuid).toBe(available.status?.provisioning.ID);
+    expect(node.body.provision_state).toBe('manageable');
+
+    const events = await core.listNamespacedEvent({ namespace: NS });
+    expect(
+      events.items.filter((e) => e.involvedObject.name === 'host-0').map((e) => e.reason),
+    ).toEqual(expect.arrayContaining(['Registered', 'InspectionComplete']));
+
+    // A quiet host costs no writes: its resourceVersion stays put.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await getHost('host-0')).metadata?.resourceVersion).toBe(
+      available.metadata?.resourceVersion,
+    );
+
+    await createSecret('host-0-user-data', {
+      userData: `#cloud-config\nhostname: ${server.name}\n`,
+    });
+    await createSecret('host-0-network-data', {
+      networkData: JSON.stringify({ links: [], networks: [], services: [] }),
+    });
+    await updateHost('host-0', (h) => {
+      h.spec!.image = {
+        url: `${origin.url}/images/test.qcow2`,
+        checksum: image.qcow2Sha256,
+        checksumType: 'sha256',
+        format: 'qcow2',
+      };
+      h.spec!.userData = { name: 'host-0-user-data' };
+      h.spec!.networkData = { name: 'host-0-network-data' };
+      h.spec!.online = true;
+    });
+    const provisioned = await waitForHost(
+      'host-0',
+      'to be provisioned and on',
+      (h) => inState('provisioned')(h) && h.status?.poweredOn === true,
+      240_000,
+    );
+    expect(provisioned.status?.provisioning.image?.url).toBe(`${origin.url}/images/test.qcow2`);
+    await expectDeployedDisk(hosts[0]!.disks['/dev/sda']!, image, server.name);
+    expect(server.bmc.state.power).toBe('On');
+
+    // online: false → the BMC powers off; true → on again.
+    await updateHost('host-0', (h) => {
+      h.spec!.online = false;
+    });
+    await waitForHost('host-0', 'to be off', (h) => h.status?.poweredOn === false, 60_000);
+    expect(server.bmc.state.power).toBe('Off');
+    await updateHost('host-0', (h) => {
+      h.spec!.online = true;
+    });
+    await waitForHost('host-0', 'to be on', (h) => h.status?.poweredOn === true, 60_000);
+    expect(server.bmc.state.power).toBe('On');
+
+    // Deleting the host deprovisions (cleans) the server, removes the node, then the object.
+    await custom.deleteNamespacedCustomObject({ ...BMH, name: 'host-0' });
+    await waitFor(
+      'host-0 to be gone',
+      async () => {
+        try {
+          await getHost('host-0');
+          return false;
+        } catch (error) {
+          return (error as { code?: number }).code === 404;
+        }
+      },
+      240_000,
+      500,
+    );
+    const gone = await system.api('GET', `/v1/nodes/${NS}~host-0`);
+    expect(gone.status).toBe(404);
+  }, 600_000);
+
+  it('a wrong password is a registration error with a readable message; fixing the Secret recovers', async () => {
+    const server = fleet.servers[1]!;
+    await createSecret('host-1-bmc', { username: server.username, password: 'not-the-password' });
+    await createHost('host-1', server, { inspectionMode: 'disabled' });
+    const failed = await waitForHost(
+      'host-1',
+      'to show a registration error',
+      (h) => h.status?.errorType === 'registration error',
+      60_000,
+    );
+    expect(failed.status?.operationalStatus).toBe('error');
+    expect(failed.status?.errorMessage).toMatch(/credential|401|password|auth/i);
+    const secret = await core.readNamespacedSecret({ namespace: NS, name: 'host-1-bmc' });
+    await core.replaceNamespacedSecret({
+      namespace: NS,
+      name: 'host-1-bmc',
+      body: {
+        ...secret,
+        data: undefined,
+        stringData: { username: server.username, password: server.password },
+      },
+    });
+    const recovered = await waitForHost('host-1', 'to be available', inState('available'), 60_000);
+    expect(recovered.status?.errorMessage).toBe('');
+    expect(recovered.status?.goodCredentials?.credentialsVersion).not.toBe(
+      failed.status?.triedCredentials?.credentialsVersion,
+    );
+  }, 120_000);
+
+  it('refuses a BMC outside 127.0.0.0/8 loudly, and contacts nothing', async () => {
+    await createSecret('far-bmc', { username: 'admin', password: 'password' });
+    await custom.createNamespacedCustomObject({
+      ...BMH,
+      body: {
+        apiVersion: 'metal3.io/v1alpha1',
+        kind: 'BareMetalHost',
+        metadata: { name: 'far', namespace: NS },
+        spec: {
+          online: true,
+          bmc: {
+            address: 'redfish://192.168.111.1:8000/redfish/v1/Systems/1',
+            credentialsName: 'far-bmc',
+          },
+        },
+      },
+    });
+    const refused = await waitForHost(
+      'far',
+      'to be refused',
+      (h) => h.status?.errorType === 'registration error',
+      30_000,
+    );
+    expect(refused.status?.errorMessage).toContain(
+      "BMC host '192.168.111.1' is outside 127.0.0.0/8",
+    );
+    expect((await system.api('GET', `/v1/nodes/${NS}~far`)).status).toBe(404);
+  });
+
+  it('an unknown BMC scheme is a registration error naming the scheme', async () => {
+    await custom.createNamespacedCustomObject({
+      ...BMH,
+      body: {
+        apiVersion: 'metal3.io/v1alpha1',
+        kind: 'BareMetalHost',
+        metadata: { name: 'idrac', namespace: NS },
+        spec: {
+          online: false,
+          bmc: {
+            address: 'idrac-virtualmedia://127.0.0.1/redfish/v1/Systems/1',
+            credentialsName: 'far-bmc',
+          },
+        },
+      },
+    });
+    const refused = await waitForHost(
+      'idrac',
+      'to be refused',
+      (h) => h.status?.errorType === 'registration error',
+      30_000,
+    );
+    expect(refused.status?.errorMessage).toContain(
+      "Unsupported BMC address scheme 'idrac-virtualmedia'",
+    );
+  });
+});
