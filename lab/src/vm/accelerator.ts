@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDebianKernel } from './debian-kernel.js';
@@ -22,7 +22,8 @@ let chosen: Promise<AcceleratorChoice> | undefined;
  * KVM when it really runs a Linux guest, TCG otherwise. Opening /dev/kvm is not enough: under
  * some nested hypervisors (kvm-pvm) the device opens and the firmware runs, but a stock kernel
  * never gets past its decompressor. So the probe boots this machine's Debian kernel with a tiny
- * initramfs under KVM once per process. INGOT_VM_ACCEL=kvm|tcg skips the probe.
+ * initramfs under KVM, once per machine boot (the answer is kept in the temp dir under the boot
+ * id). INGOT_VM_ACCEL=kvm|tcg skips the probe.
  */
 export function chooseAccelerator(): Promise<AcceleratorChoice> {
   chosen ??= choose();
@@ -39,13 +40,27 @@ async function choose(): Promise<AcceleratorChoice> {
   } catch {
     return { accelerator: 'tcg', reason: '/dev/kvm cannot be opened for reading and writing' };
   }
-  const booted = await linuxBootsUnderKvm();
+  const booted = await probeOncePerBoot();
   return booted
     ? { accelerator: 'kvm', reason: 'a Linux guest boots under /dev/kvm' }
     : {
         accelerator: 'tcg',
         reason: `/dev/kvm opens but a Linux guest did not boot under it within ${PROBE_TIMEOUT_MS / 1000}s (a nested hypervisor that cannot run stock kernels?)`,
       };
+}
+
+async function probeOncePerBoot(): Promise<boolean> {
+  const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
+  const cache = join(tmpdir(), 'ingot-kvm-probe.json');
+  const cached = JSON.parse(await readFile(cache, 'utf8').catch(() => '{}')) as {
+    bootId?: string;
+    booted?: boolean;
+  };
+  if (bootId && cached.bootId === bootId && typeof cached.booted === 'boolean')
+    return cached.booted;
+  const booted = await linuxBootsUnderKvm();
+  if (bootId) await writeFile(cache, JSON.stringify({ bootId, booted })).catch(() => undefined);
+  return booted;
 }
 
 async function linuxBootsUnderKvm(): Promise<boolean> {
