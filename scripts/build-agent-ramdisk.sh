@@ -24,6 +24,9 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
+# Test files and lab runs build in parallel: one build at a time, the others then find it done.
+exec 9>"$out/.build.lock"
+flock 9
 
 log() { echo "build-agent-ramdisk: $*" >&2; }
 
@@ -183,7 +186,9 @@ fi
 
 # --- Archive ----------------------------------------------------------------------------------
 log "packing $(du -sh "$root" | cut -f1) ($copied_modules modules, kernel $kver)"
-(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) |
+# Same inputs, same bytes: fixed times, owners and inode numbers.
+find "$root" -exec touch -h -d @0 {} +
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0 --reproducible) |
   zstd -q -T0 -12 >"$work/agent.initramfs"
 cp "$kernel" "$work/agent.kernel"
 mv "$work/agent.kernel" "$out/agent.kernel"
