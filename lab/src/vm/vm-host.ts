@@ -194,16 +194,24 @@ export class VmHost extends EventEmitter<VmHostEvents> {
       qmpSocket,
     };
     if (generation !== this.generation) return;
-    const child = spawn('qemu-system-x86_64', qemuArguments(launch), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // setpriv --pdeathsig: QEMU dies with the lab, even when the lab is killed (no orphan VMs).
+    const child = spawn(
+      'setpriv',
+      ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...qemuArguments(launch)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.qemu = child;
     this.qemuOutput = '';
     child.stdout!.on('data', (c: Buffer) => (this.qemuOutput += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (this.qemuOutput += c.toString()));
     let guestAsked: string | undefined;
     child.on('error', (error) =>
-      this.emit('error', new Error(`cannot run qemu-system-x86_64: ${error.message}`)),
+      this.emit(
+        'error',
+        new Error(
+          `cannot run setpriv + qemu-system-x86_64 (util-linux, qemu-system-x86): ${error.message}`,
+        ),
+      ),
     );
     child.on('exit', (code, signal) => {
       this.qmp?.close();
