@@ -1,7 +1,8 @@
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Installation,
+  reportDisk,
   ServerHost,
   startFleet,
   waitFor,
@@ -42,17 +43,12 @@ describe('the Kubernetes adapter serves BareMetalHosts with the lab', () => {
     scratch = await scratchDir();
     image = await makeTestImage(scratch.path);
     origin = await ImageOrigin.start({ '/images/test.qcow2': image.qcow2Path });
-    fleet = await startFleet({ count: 3, powerDelayMs: 100 });
+    fleet = await startFleet({ count: 5, powerDelayMs: 100 });
     system = await Installation.start({ INGOT_AGENT_HEARTBEAT_TIMEOUT_S: '10', LOG_LEVEL: 'info' });
     hosts = await Promise.all(
       fleet.servers.map((server) => ServerHost.create(server, { workDir: system.workDir })),
     );
-    await system.startService('k8s-adapter', {
-      KUBECONFIG: kube.kubeconfigPath,
-      WATCH_NAMESPACE: NS,
-      INGOT_K8S_LOOPBACK_BMC_ONLY: 'true',
-      INGOT_K8S_RETRY_BASE_MS: '1000',
-    });
+    await startAdapter('adapter-a');
   }, 180_000);
   afterAll(async () => {
     await Promise.all((hosts ?? []).map((h) => h.stop()));
@@ -62,6 +58,22 @@ describe('the Kubernetes adapter serves BareMetalHosts with the lab', () => {
     await scratch?.remove();
     await kube?.stop();
   });
+
+  /** Starts an adapter replica (a service named `pod`); replicas share one Lease. */
+  const startAdapter = (pod: string) =>
+    system.startService(
+      'k8s-adapter',
+      {
+        KUBECONFIG: kube.kubeconfigPath,
+        WATCH_NAMESPACE: NS,
+        POD_NAME: pod,
+        INGOT_K8S_LOOPBACK_BMC_ONLY: 'true',
+        INGOT_K8S_RETRY_BASE_MS: '1000',
+        INGOT_K8S_LEASE_DURATION_S: '4',
+        INGOT_K8S_LEASE_RETRY_MS: '500',
+      },
+      pod,
+    );
 
   const getHost = async (name: string) =>
     (await custom.getNamespacedCustomObject({ ...BMH, name })) as BareMetalHost;
@@ -317,4 +329,139 @@ describe('the Kubernetes adapter serves BareMetalHosts with the lab', () => {
       "Unsupported BMC address scheme 'idrac-virtualmedia'",
     );
   });
+
+  const image0 = () => ({
+    url: `${origin.url}/images/test.qcow2`,
+    checksum: image.qcow2Sha256,
+    checksumType: 'sha256' as const,
+    format: 'qcow2' as const,
+  });
+  const nodeHistory = async (name: string) =>
+    (
+      (await system.api('GET', `/v1/nodes/${NS}~${name}/history`)).body.history as {
+        event: string;
+      }[]
+    ).map((h) => h.event);
+
+  it('an externally provisioned host is adopted: externally provisioned, its disk never written', async () => {
+    const server = fleet.servers[2]!;
+    await createSecret('host-2-bmc', { username: server.username, password: server.password });
+    await createHost('host-2', server, {
+      externallyProvisioned: true,
+      online: true,
+      image: image0(),
+    });
+    await waitForHost(
+      'host-2',
+      'to be externally provisioned and on',
+      (h) => inState('externally provisioned')(h) && h.status?.poweredOn === true,
+      60_000,
+    );
+    const report = await reportDisk(hosts[2]!.disks['/dev/sda']!);
+    expect(report.partitions).toEqual([]);
+    expect(report.configDrive).toBeNull();
+    const history = await nodeHistory('host-2');
+    expect(history).toContain("'adopt' accepted");
+    expect(history.some((e) => e.includes("'active'") || e.includes("'provide'"))).toBe(false);
+  });
+
+  it('a paused host is left alone entirely; a detached host keeps its state and is not acted on', async () => {
+    const server = fleet.servers[3]!;
+    await createSecret('host-3-bmc', { username: server.username, password: server.password });
+    await custom.createNamespacedCustomObject({
+      ...BMH,
+      body: {
+        apiVersion: 'metal3.io/v1alpha1',
+        kind: 'BareMetalHost',
+        metadata: {
+          name: 'paused',
+          namespace: NS,
+          annotations: { 'baremetalhost.metal3.io/paused': '' },
+        },
+        spec: { online: true, bmc: { address: bmcAddress(server), credentialsName: 'host-3-bmc' } },
+      },
+    });
+    await new Promise((r) => setTimeout(r, 3_000));
+    const paused = await getHost('paused');
+    expect(paused.status).toBeUndefined();
+    expect(paused.metadata?.finalizers ?? []).toEqual([]);
+    expect((await system.api('GET', `/v1/nodes/${NS}~paused`)).status).toBe(404);
+    await custom.deleteNamespacedCustomObject({ ...BMH, name: 'paused' });
+
+    // host-1 rests available and off since the credentials test.
+    await updateHost('host-1', (h) => {
+      h.metadata!.annotations = {
+        ...h.metadata!.annotations,
+        'baremetalhost.metal3.io/detached': '',
+      };
+    });
+    const detached = await waitForHost(
+      'host-1',
+      'to be detached',
+      (h) => h.status?.operationalStatus === 'detached',
+      30_000,
+    );
+    expect(detached.status?.provisioning.state).toBe('available');
+    await updateHost('host-1', (h) => {
+      h.spec!.online = true;
+    });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(fleet.servers[1]!.bmc.state.power).toBe('Off');
+  });
+
+  it('kill -9 of the adapter mid-provision converges without a second deploy; a reboot annotation reboots', async () => {
+    const server = fleet.servers[4]!;
+    await createSecret('host-4-bmc', { username: server.username, password: server.password });
+    await createSecret('host-4-user-data', {
+      userData: `#cloud-config\nhostname: ${server.name}\n`,
+    });
+    await createHost('host-4', server, {
+      online: true,
+      image: image0(),
+      userData: { name: 'host-4-user-data' },
+    });
+    await waitForHost(
+      'host-4',
+      'to be provisioning',
+      (h) => h.status?.provisioning?.state === 'provisioning',
+      120_000,
+    );
+    await system.kill('adapter-a', 'SIGKILL');
+    // The second replica takes the Lease once the killed one's expires (4 s here).
+    await startAdapter('adapter-b');
+    await waitForHost(
+      'host-4',
+      'to be provisioned',
+      (h) => inState('provisioned')(h) && h.status?.poweredOn === true,
+      240_000,
+    );
+    await expectDeployedDisk(hosts[4]!.disks['/dev/sda']!, image, server.name);
+    const deploys = (await nodeHistory('host-4')).filter((e) => e === "'active' accepted");
+    expect(deploys).toHaveLength(1);
+    const lease = await kube
+      .kubeConfig()
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ namespace: NS, name: 'ingot-k8s-adapter' });
+    expect(lease.spec?.holderIdentity).toBe('adapter-b');
+
+    const changes: string[] = [];
+    server.bmc.on('power', (change: { to: string }) => changes.push(change.to));
+    await updateHost('host-4', (h) => {
+      h.metadata!.annotations = {
+        ...h.metadata!.annotations,
+        'reboot.metal3.io': '{"mode":"hard"}',
+      };
+    });
+    await waitForHost(
+      'host-4',
+      'to reboot and lose the one-shot annotation',
+      (h) =>
+        !('reboot.metal3.io' in (h.metadata?.annotations ?? {})) &&
+        h.status?.poweredOn === true &&
+        changes.includes('Off'),
+      60_000,
+    );
+    await waitFor('the server to be on again', async () => server.bmc.state.power === 'On', 30_000);
+    expect(changes.slice(-2)).toEqual(['Off', 'On']);
+  }, 420_000);
 });
