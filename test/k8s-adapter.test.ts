@@ -464,4 +464,34 @@ describe('the Kubernetes adapter serves BareMetalHosts with the lab', () => {
     await waitFor('the server to be on again', async () => server.bmc.state.power === 'On', 30_000);
     expect(changes.slice(-2)).toEqual(['Off', 'On']);
   }, 420_000);
+
+  it('inspect.metal3.io set again re-inspects an available host, then the annotation goes; /healthz and /metrics answer', async () => {
+    const server = fleet.servers[0]!;
+    await createSecret('host-5-bmc', { username: server.username, password: server.password });
+    await createHost('host-5', server);
+    await waitForHost('host-5', 'to be available', inState('available'), 150_000);
+    expect((await nodeHistory('host-5')).filter((e) => e === "'inspect' accepted")).toHaveLength(1);
+    await updateHost('host-5', (h) => {
+      h.metadata!.annotations = { ...h.metadata!.annotations, 'inspect.metal3.io': '' };
+    });
+    await waitFor(
+      'a second inspection to be accepted',
+      async () =>
+        (await nodeHistory('host-5')).filter((e) => e === "'inspect' accepted").length === 2,
+      30_000,
+    );
+    const again = await waitForHost(
+      'host-5',
+      'to be available again without the annotation',
+      (h) => inState('available')(h) && !('inspect.metal3.io' in (h.metadata?.annotations ?? {})),
+      150_000,
+    );
+    expect(again.status?.hardware?.nics?.length).toBe(2);
+
+    const ops = `http://127.0.0.1:${system.service('adapter-b').opsPort}`;
+    expect((await fetch(`${ops}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${ops}/metrics`)).text();
+    expect(metrics).toMatch(/ingot_k8s_reconciles_total\{result="ok"\} [1-9]/);
+    expect(metrics).toContain('ingot_k8s_leader 1');
+  }, 360_000);
 });
