@@ -14,7 +14,8 @@ export interface AdapterConfig {
   /** This replica's name in the leader Lease (POD_NAME in a cluster). */
   identity: string;
   leaseName: string;
-  /** Namespace of the Lease: INGOT_K8S_LEASE_NAMESPACE, else WATCH_NAMESPACE, else POD_NAMESPACE. */
+  /** Namespace of the Lease: INGOT_K8S_LEASE_NAMESPACE, else the pod's own (POD_NAMESPACE, as
+   * controller-runtime; deploy/'s Role allows Leases there), else WATCH_NAMESPACE. */
   leaseNamespace: string;
   leaseDurationS: number;
   leaseRetryMs: number;
@@ -32,7 +33,7 @@ export interface AdapterConfig {
 export function adapterConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AdapterConfig {
   const watchNamespace = env.WATCH_NAMESPACE ?? '';
   const leaseNamespace =
-    env.INGOT_K8S_LEASE_NAMESPACE || watchNamespace || env.POD_NAMESPACE || 'default';
+    env.INGOT_K8S_LEASE_NAMESPACE || env.POD_NAMESPACE || watchNamespace || 'default';
   return {
     databaseUrl: databaseUrlFromEnv(env),
     bus: { ...busOptionsFromEnv(env), name: 'ingot-k8s-adapter' },
