@@ -21,7 +21,7 @@ export class IsoFileNotFoundError extends Error {
 const XORRISO_TIMEOUT_MS = 120_000;
 
 /** Rejects paths that would land outside the image root or that xorriso would mangle. */
-function checkedSegments(path: string): string[] {
+export function checkedSegments(path: string): string[] {
   const segments = path.split('/');
   const bad = segments.find((s) => s === '' || s === '.' || s === '..' || /[\\\0]/.test(s));
   if (path === '' || bad !== undefined) {
@@ -32,7 +32,7 @@ function checkedSegments(path: string): string[] {
   return segments;
 }
 
-function checkVolumeId(volumeId: string): void {
+export function checkVolumeId(volumeId: string): void {
   if (!/^[\x20-\x7e]{1,32}$/.test(volumeId)) {
     throw new Error(
       `ISO volume id "${volumeId}" must be 1 to 32 printable ASCII characters (ISO 9660 limit)`,
