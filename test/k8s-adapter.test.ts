@@ -494,4 +494,48 @@ describe('the Kubernetes adapter serves BareMetalHosts with the lab', () => {
     expect(metrics).toMatch(/ingot_k8s_reconciles_total\{result="ok"\} [1-9]/);
     expect(metrics).toContain('ingot_k8s_leader 1');
   }, 360_000);
+
+  it('a moved host (paused, status in baremetalhost.metal3.io/status) gets its status back and nothing else', async () => {
+    const status = {
+      operationalStatus: 'OK',
+      errorMessage: '',
+      errorCount: 0,
+      provisioningFailCount: 0,
+      poweredOn: true,
+      provisioning: { state: 'provisioned', ID: '00000000-0000-4000-8000-000000000001' },
+    };
+    await custom.createNamespacedCustomObject({
+      ...BMH,
+      body: {
+        apiVersion: 'metal3.io/v1alpha1',
+        kind: 'BareMetalHost',
+        metadata: {
+          name: 'moved',
+          namespace: NS,
+          annotations: {
+            'baremetalhost.metal3.io/paused': 'metal3.io/capm3',
+            'baremetalhost.metal3.io/status': JSON.stringify(status),
+          },
+        },
+        spec: {
+          online: true,
+          bmc: {
+            address: 'redfish://192.168.111.9/redfish/v1/Systems/1',
+            credentialsName: 'far-bmc',
+          },
+        },
+      },
+    });
+    const moved = await waitForHost(
+      'moved',
+      'to have its status restored',
+      (h) =>
+        h.status?.provisioning?.state === 'provisioned' &&
+        !('baremetalhost.metal3.io/status' in (h.metadata?.annotations ?? {})),
+      30_000,
+    );
+    expect(moved.status).toMatchObject(status);
+    expect(moved.metadata?.annotations?.['baremetalhost.metal3.io/paused']).toBe('metal3.io/capm3');
+    expect((await system.api('GET', `/v1/nodes/${NS}~moved`)).status).toBe(404);
+  });
 });

@@ -88,9 +88,11 @@ export async function reconcileHost(deps: ReconcilerDeps, key: HostKey): Promise
   if (!host?.metadata || !host.spec) return {};
   const meta = host.metadata;
   const annotations = meta.annotations ?? {};
+  // A host moved by clusterctl arrives paused with its status in an annotation: the status is
+  // restored even while paused (it acts on nothing), so the host resumes where it was.
+  if (!host.status && annotations[ANNOTATIONS.status]) return restoreStatus(deps, host);
   // Paused: not reconciled at all, not even the status (clusterctl move, CAPM3).
   if (ANNOTATIONS.paused in annotations) return {};
-  if (!host.status && annotations[ANNOTATIONS.status]) return restoreStatus(deps, host);
 
   const deleting = Boolean(meta.deletionTimestamp);
   const finalizers = meta.finalizers ?? [];
