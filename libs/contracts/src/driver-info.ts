@@ -12,6 +12,18 @@ const BooleanLike = Type.Union([
   Type.String({ pattern: '^([Tt]rue|TRUE|[Ff]alse|FALSE|[Yy]es|[Nn]o|[Oo]n|[Oo]ff|0|1)$' }),
 ]);
 
+/**
+ * Ironic's kernel_append_params: extra kernel parameters of the agent ramdisk, put on the iPXE
+ * kernel line and into the boot ISO's agent.json (kernel_params), which the agent parses like
+ * /proc/cmdline. Characters an iPXE command line would interpret are refused.
+ */
+const KernelAppendParams = Type.String({
+  maxLength: 2048,
+  pattern: '^[^$\'"`;|&#\\\\\\u0000-\\u001f\\u007f]*$',
+  description:
+    'Extra kernel parameters of the agent ramdisk (Ironic kernel_append_params), e.g. "ipa-advertise-host=127.0.0.1 nomodeset"; no $ \' " ` ; | & # \\ or control characters',
+});
+
 /** driver_info of the redfish hardware type (ironic/drivers/modules/redfish/utils.py). */
 export const RedfishDriverInfoSchema = Type.Object(
   {
@@ -36,6 +48,7 @@ export const RedfishDriverInfoSchema = Type.Object(
     ),
     redfish_auth_type: Type.Optional(StringEnum(['basic', 'session', 'auto'])),
     redfish_timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    kernel_append_params: Type.Optional(KernelAppendParams),
   },
   { additionalProperties: true },
 );
@@ -60,6 +73,7 @@ export const IpmiDriverInfoSchema = Type.Object(
     ipmi_cipher_suite: Type.Optional(IntegerLike(0, 17)),
     ipmi_protocol_version: Type.Optional(StringEnum(['2.0'])),
     ipmi_timeout_ms: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 600_000 })),
+    kernel_append_params: Type.Optional(KernelAppendParams),
   },
   { additionalProperties: true },
 );

@@ -249,6 +249,8 @@ export const PxeConfigSchema = message(
   Type.Object({
     macs: Type.Array(MacAddress, { minItems: 1 }),
     kernel_params: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.String()),
+    /** The node's driver_info.kernel_append_params, appended to the kernel line as given. */
+    kernel_append: Type.Optional(Type.String({ maxLength: 2048 })),
   }),
 );
 /** The node's network boot is over: its MACs get the script that boots the next device (disk). */

@@ -1,32 +1,37 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildIso, MediaToolError } from '@ingot/media';
 import type { Logger } from '@ingot/telemetry';
+import {
+  nodeIsoSha256,
+  openBootBase,
+  padConfig,
+  type AgentRamdisk,
+  type BootBase,
+} from './boot-base.js';
 import { ImageError } from './image-error.js';
 import { KeyedSerial } from './serial.js';
+
+export { BOOT_ISO_VOLUME_ID } from './boot-base.js';
 
 export interface BootIso {
   /** `<node_uuid>-<16 random hex>`: the random part keeps the path, and the token in it, unguessable. */
   name: string;
-  path: string;
+  /** The node's agent.json, padded to its fixed size in the ISO. */
+  config: Buffer;
   sha256: string;
   size: number;
 }
 
 const NODE = /^[A-Za-z0-9_-]{1,64}$/;
-const FILE = /^([A-Za-z0-9_-]{1,64})-([0-9a-f]{16})\.iso$/;
-export const BOOT_ISO_VOLUME_ID = 'INGOT-BOOT';
-const AGENT_CONFIG_PATH = 'ingot/agent.json';
+const FILE = /^([A-Za-z0-9_-]{1,64})-([0-9a-f]{16})\.json$/;
 
 /**
- * One boot ISO per node, carrying the agent's configuration (API URL, node, agent token). A new
- * ISO replaces the node's previous one, whose name stops working at once.
- *
- * A real deploy ISO would add the agent ramdisk here: the kernel and initrd under `boot/`, an
- * El Torito BIOS image (isolinux) and an EFI system partition image (grub), with buildIso
- * passing xorriso's `-b`/`-e` boot options. The lab boots the agent program directly, so the ISO
- * only carries ingot/agent.json.
+ * One boot ISO per node: the base ISO shared by all nodes (kernel, initramfs, boot loaders when a
+ * ramdisk is configured) with the node's agent configuration (API URL, node, agent token) in
+ * ingot/agent.json. Only the configuration is stored per node, under `<cache dir>/boot/`, so a
+ * restart keeps serving the nodes' ISOs. A new ISO replaces the node's previous one, whose name
+ * stops working at once.
  */
 export class BootIsoStore {
   private readonly byNode = new Map<string, BootIso>();
@@ -34,11 +39,13 @@ export class BootIsoStore {
 
   private constructor(
     readonly dir: string,
+    readonly base: BootBase,
     private readonly logger: Logger,
   ) {}
 
-  static async open(dir: string, logger: Logger): Promise<BootIsoStore> {
-    const store = new BootIsoStore(join(dir, 'boot'), logger);
+  static async open(dir: string, logger: Logger, ramdisk?: AgentRamdisk): Promise<BootIsoStore> {
+    const base = await openBootBase(dir, ramdisk, logger);
+    const store = new BootIsoStore(join(dir, 'boot'), base, logger);
     await mkdir(store.dir, { recursive: true, mode: 0o700 });
     await store.load();
     return store;
@@ -46,7 +53,7 @@ export class BootIsoStore {
 
   /** The ISO with this file name, if it is a node's current one. */
   lookup(name: string): BootIso | undefined {
-    const node = FILE.exec(`${name}.iso`)?.[1];
+    const node = FILE.exec(`${name}.json`)?.[1];
     const iso = node === undefined ? undefined : this.byNode.get(node);
     return iso?.name === name ? iso : undefined;
   }
@@ -58,35 +65,31 @@ export class BootIsoStore {
         `node_uuid "${nodeUuid}" cannot name a boot ISO: use letters, digits, '-' and '_' only`,
       );
     return this.perNode.run(nodeUuid, async () => {
-      let bytes: Buffer;
+      const json = `${JSON.stringify(agentConfig, null, 2)}\n`;
+      let config: Buffer;
       try {
-        bytes = await buildIso({
-          volumeId: BOOT_ISO_VOLUME_ID,
-          files: { [AGENT_CONFIG_PATH]: `${JSON.stringify(agentConfig, null, 2)}\n` },
-        });
+        config = padConfig(json);
       } catch (error) {
-        if (error instanceof MediaToolError)
-          throw new ImageError(
-            'iso',
-            `Could not build the boot ISO of node ${nodeUuid}: ${error.message}`,
-          );
-        throw error;
+        throw new ImageError('invalid', `Node ${nodeUuid}: ${(error as Error).message}`);
       }
       const name = `${nodeUuid}-${randomBytes(8).toString('hex')}`;
-      const path = join(this.dir, `${name}.iso`);
-      // Written under a name no route serves, then renamed, so nobody reads half an ISO.
+      // Written under a name load() discards, then renamed: never half a config.
       const partial = join(this.dir, `.${name}.partial`);
-      await writeFile(partial, bytes, { mode: 0o600 });
-      await rename(partial, path);
-      const iso = { name, path, sha256: sha256(bytes), size: bytes.length };
+      await writeFile(partial, json, { mode: 0o600 });
+      await rename(partial, join(this.dir, `${name}.json`));
+      const iso = await this.describe(name, config);
       const previous = this.byNode.get(nodeUuid);
       this.byNode.set(nodeUuid, iso);
-      if (previous) await rm(previous.path, { force: true });
+      if (previous) await rm(join(this.dir, `${previous.name}.json`), { force: true });
       return iso;
     });
   }
 
-  /** Keeps the newest ISO of each node; older ones and partial writes are removed. */
+  private async describe(name: string, config: Buffer): Promise<BootIso> {
+    return { name, config, size: this.base.size, sha256: await nodeIsoSha256(this.base, config) };
+  }
+
+  /** Keeps the newest config of each node; older ones and partial writes are removed. */
   private async load(): Promise<void> {
     const found: { node: string; name: string; path: string; mtimeMs: number }[] = [];
     for (const file of await readdir(this.dir)) {
@@ -97,7 +100,7 @@ export class BootIsoStore {
         continue;
       }
       const { mtimeMs } = await stat(path);
-      found.push({ node: match[1], name: file.replace(/\.iso$/, ''), path, mtimeMs });
+      found.push({ node: match[1], name: file.replace(/\.json$/, ''), path, mtimeMs });
     }
     found.sort((a, b) => b.mtimeMs - a.mtimeMs);
     for (const { node, name, path } of found) {
@@ -106,10 +109,15 @@ export class BootIsoStore {
         this.logger.warn({ node, file: name }, 'removed an outdated boot ISO');
         continue;
       }
-      const bytes = await readFile(path);
-      this.byNode.set(node, { name, path, sha256: sha256(bytes), size: bytes.length });
+      let config: Buffer;
+      try {
+        config = padConfig(await readFile(path, 'utf8'));
+      } catch {
+        await rm(path, { force: true });
+        this.logger.warn({ node, file: name }, 'removed an unreadable boot ISO config');
+        continue;
+      }
+      this.byNode.set(node, await this.describe(name, config));
     }
   }
 }
-
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');

@@ -13,6 +13,8 @@ export interface CommandDeps {
   ipxe: IpxeSettings;
   /** Base of the URLs put in replies, without a trailing slash. */
   publicUrl: () => string;
+  /** Base of boot ISO URLs: the BMC, not the agent, fetches them (Ironic's external_http_url). */
+  bmcUrl: () => string;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function runImageCacheCommand(
         return {
           command_id: cmd.id,
           ok: true,
-          url: `${deps.publicUrl()}/boot/${iso.name}.iso`,
+          url: `${deps.bmcUrl()}/boot/${iso.name}.iso`,
           size: iso.size,
           sha256: iso.sha256,
           disk_format: 'iso',
@@ -53,6 +55,7 @@ export async function runImageCacheCommand(
           cmd.payload.macs,
           cmd.node_uuid,
           cmd.payload.kernel_params,
+          cmd.payload.kernel_append,
         );
         if (!first) throw new ImageError('invalid', 'image.pxe_config needs at least one MAC');
         const script = Buffer.from(agentScript(first, files, deps.ipxe.apiUrl));

@@ -13,6 +13,10 @@ export interface ImageCacheConfig {
   port: number;
   /** Base URL agents and BMCs download from; undefined means http://<host>:<bound port>. */
   publicUrl: string | undefined;
+  /** Base URL BMCs fetch virtual media from (Ironic's external_http_url); undefined means publicUrl. */
+  bmcUrl: string | undefined;
+  /** The agent ramdisk booted from the boot ISOs and over iPXE; without it ISOs hold only agent.json. */
+  ramdisk: { kernel: string; initramfs: string } | undefined;
   /** Default for commands that do not say; md5 is too weak to prove an image unaltered. */
   allowMd5: boolean;
   /** A download that receives no bytes for this long is abandoned. */
@@ -24,7 +28,10 @@ export interface ImageCacheConfig {
   ackWaitMs: number;
   maxDeliver: number;
   ipxe: {
-    /** Deploy kernel and ramdisk of the agent; PXE configs are refused until both are set. */
+    /**
+     * Deploy kernel and ramdisk of the agent; PXE configs are refused until both are set. With
+     * INGOT_AGENT_KERNEL/INITRAMFS they default to this image cache's /agent/ files.
+     */
     kernelUrl: string | undefined;
     initrdUrl: string | undefined;
     /** The Ingot API base URL the agent looks itself up at: the default ipa-api-url. */
@@ -59,6 +66,8 @@ export function imageCacheConfigFromEnv(env: NodeJS.ProcessEnv = process.env): I
     host: env.INGOT_IMAGECACHE_HOST || '127.0.0.1',
     port,
     publicUrl: httpUrl(env.INGOT_IMAGECACHE_PUBLIC_URL, 'INGOT_IMAGECACHE_PUBLIC_URL'),
+    bmcUrl: httpUrl(env.INGOT_IMAGECACHE_BMC_URL, 'INGOT_IMAGECACHE_BMC_URL'),
+    ramdisk: ramdiskFromEnv(env),
     allowMd5: boolFromEnv(env, 'INGOT_ALLOW_MD5'),
     downloadTimeoutMs: intFromEnv(env, 'INGOT_DOWNLOAD_TIMEOUT_MS', 60_000, 1),
     reserveMs: intFromEnv(env, 'INGOT_IMAGECACHE_RESERVE_MS', 1_800_000),
@@ -71,4 +80,15 @@ export function imageCacheConfigFromEnv(env: NodeJS.ProcessEnv = process.env): I
       apiUrl: httpUrl(env.INGOT_API_PUBLIC_URL, 'INGOT_API_PUBLIC_URL') ?? 'http://127.0.0.1:6385',
     },
   };
+}
+
+function ramdiskFromEnv(env: NodeJS.ProcessEnv): ImageCacheConfig['ramdisk'] {
+  const kernel = env.INGOT_AGENT_KERNEL || undefined;
+  const initramfs = env.INGOT_AGENT_INITRAMFS || undefined;
+  if (!kernel && !initramfs) return undefined;
+  if (!kernel || !initramfs)
+    throw new Error(
+      'Set both INGOT_AGENT_KERNEL and INGOT_AGENT_INITRAMFS (the files bash scripts/build-agent-ramdisk.sh writes), or neither',
+    );
+  return { kernel, initramfs };
 }

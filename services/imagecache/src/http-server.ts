@@ -13,7 +13,7 @@ import {
 } from './ipxe.js';
 import { bytesServed } from './metrics.js';
 import type { PxeConfigStore } from './pxe-configs.js';
-import { sendFile } from './send-file.js';
+import { sendContent, sendFile, spliceContent } from './send-file.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -36,6 +36,8 @@ export interface RunningHttpServer {
 // Routes match the raw path, so %-escapes, "..", and extra slashes never reach the file system.
 const IMAGE = /^\/images\/([0-9a-f]{64})\.raw$/;
 const BOOT_ISO = /^\/boot\/([A-Za-z0-9_-]{1,64}-[0-9a-f]{16})\.iso$/;
+export const AGENT_KERNEL_PATH = '/agent/agent.kernel';
+export const AGENT_INITRAMFS_PATH = '/agent/agent.initramfs';
 const MAC_SCRIPT = /^\/ipxe\/([0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5})\.ipxe$/;
 
 /** A long transfer gets this long to finish after stop() before its connection is cut. */
@@ -84,6 +86,8 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: HttpServer
   if (image) return serveImage(req, res, opts.images, image);
   const iso = BOOT_ISO.exec(path)?.[1];
   if (iso) return serveBootIso(req, res, opts.bootIsos, iso);
+  if (path === AGENT_KERNEL_PATH) return serveRamdiskFile(req, res, opts.bootIsos, 'kernel');
+  if (path === AGENT_INITRAMFS_PATH) return serveRamdiskFile(req, res, opts.bootIsos, 'initramfs');
   if (path === BOOT_SCRIPT_PATH) return sendScript(res, 200, bootScript(opts.publicUrl()));
   const hexhyp = MAC_SCRIPT.exec(path)?.[1];
   const mac = hexhyp === undefined ? undefined : macFromHexhyp(hexhyp);
@@ -150,15 +154,36 @@ async function serveBootIso(
   name: string,
 ): Promise<void> {
   const iso = bootIsos.lookup(name);
-  const sent = iso
-    ? await sendFile(req, res, {
-        path: iso.path,
-        sha256: iso.sha256,
-        contentType: 'application/x-iso9660-image',
-        // It holds an agent token: no proxy or client cache keeps a copy.
-        cacheControl: 'no-store',
-      })
-    : false;
-  if (sent === false) return void text(res, 404, 'not found\n');
+  const { base } = bootIsos;
+  const content =
+    iso && (await spliceContent(base.path, [{ offset: base.config.offset, bytes: iso.config }]));
+  if (!iso || !content) return void text(res, 404, 'not found\n');
+  const sent = await sendContent(req, res, {
+    content,
+    sha256: iso.sha256,
+    contentType: 'application/x-iso9660-image',
+    // It holds an agent token: no proxy or client cache keeps a copy.
+    cacheControl: 'no-store',
+  });
   bytesServed.inc({ kind: 'boot_iso' }, sent);
+}
+
+/** The agent kernel or initramfs for iPXE: the very bytes of the base boot ISO's file. */
+async function serveRamdiskFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bootIsos: BootIsoStore,
+  which: 'kernel' | 'initramfs',
+): Promise<void> {
+  const { base } = bootIsos;
+  const file = base[which];
+  const content = file && (await spliceContent(base.path, [{ window: file }]));
+  if (!file || !content) return void text(res, 404, 'no agent ramdisk is configured\n');
+  const sent = await sendContent(req, res, {
+    content,
+    sha256: file.sha256,
+    contentType: 'application/octet-stream',
+    cacheControl: 'no-cache',
+  });
+  bytesServed.inc({ kind: 'ramdisk' }, sent);
 }

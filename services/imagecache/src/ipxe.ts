@@ -17,6 +17,8 @@ export interface PxeConfig {
   mac: string;
   node_uuid: string;
   kernel_params: Record<string, string>;
+  /** The node's driver_info.kernel_append_params, appended as given. */
+  kernel_append?: string;
   updated_at: string;
 }
 
@@ -83,6 +85,8 @@ export function agentScript(config: PxeConfig, files: IpxeBootFiles, apiUrl: str
     'initrd=agent.initrd',
     ...Object.entries(params).map(([key, value]) => `${key}=${value}`),
     'BOOTIF=01-${mac:hexhyp}',
+    AGENT_CONSOLE_ARGS,
+    ...(config.kernel_append ? [config.kernel_append] : []),
   ];
   return [
     '#!ipxe',
@@ -110,6 +114,21 @@ export function bootFiles(settings: Partial<IpxeBootFiles>): IpxeBootFiles {
     );
   return { kernelUrl, initrdUrl };
 }
+
+/** The agent logs on the serial console, as from the boot ISO (VM-CONTRACT §2). */
+export const AGENT_CONSOLE_ARGS = 'console=tty0 console=ttyS0,115200';
+
+/** Refuses (ImageError 'invalid') appended kernel parameters that an iPXE line would mangle. */
+export function checkKernelAppend(append: string): void {
+  const bad = UNSAFE_APPEND.exec(append)?.[0];
+  if (bad !== undefined)
+    throw new ImageError(
+      'invalid',
+      `kernel_append_params has the character ${JSON.stringify(bad)}, which an iPXE command line would interpret: $ ' " \` ; | & # \\ and control characters are not allowed`,
+    );
+}
+// eslint-disable-next-line no-control-regex
+const UNSAFE_APPEND = /[$'"`;|&#\\\u0000-\u001f\u007f]/;
 
 const KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Set by the script itself. */

@@ -3,7 +3,14 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import type { Logger } from '@ingot/telemetry';
 import { ImageError } from './image-error.js';
-import { checkKernelParams, hexhyp, isMac, macFromHexhyp, type PxeConfig } from './ipxe.js';
+import {
+  checkKernelAppend,
+  checkKernelParams,
+  hexhyp,
+  isMac,
+  macFromHexhyp,
+  type PxeConfig,
+} from './ipxe.js';
 import { KeyedSerial } from './serial.js';
 
 const FILE = /^([0-9a-f]{2}(?:-[0-9a-f]{2}){5})\.json$/;
@@ -38,9 +45,11 @@ export class PxeConfigStore {
     macs: readonly string[],
     nodeUuid: string,
     kernelParams: Record<string, string>,
+    kernelAppend?: string,
   ): Promise<PxeConfig[]> {
     checkMacs(macs);
     checkKernelParams(kernelParams);
+    if (kernelAppend) checkKernelAppend(kernelAppend);
     const updatedAt = new Date().toISOString();
     return Promise.all(
       [...new Set(macs)].map((mac) =>
@@ -49,6 +58,7 @@ export class PxeConfigStore {
             mac,
             node_uuid: nodeUuid,
             kernel_params: { ...kernelParams },
+            ...(kernelAppend ? { kernel_append: kernelAppend } : {}),
             updated_at: updatedAt,
           };
           // Written under a name load() discards, then renamed: never half a config.
@@ -119,7 +129,16 @@ async function readConfig(path: string, mac: string): Promise<PxeConfig | undefi
     )
       return undefined;
     checkKernelParams(params);
-    return { mac, node_uuid: raw.node_uuid, kernel_params: params, updated_at: raw.updated_at };
+    const append = raw.kernel_append;
+    if (append !== undefined && typeof append !== 'string') return undefined;
+    if (append) checkKernelAppend(append);
+    return {
+      mac,
+      node_uuid: raw.node_uuid,
+      kernel_params: params,
+      ...(append ? { kernel_append: append } : {}),
+      updated_at: raw.updated_at,
+    };
   } catch {
     return undefined;
   }

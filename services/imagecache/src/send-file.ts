@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 export interface FileToSend {
@@ -12,6 +13,64 @@ export interface FileToSend {
 
 type ByteRange = { start: number; end: number };
 
+/** Bytes to send: their size, date, and a reader of an inclusive range. */
+export interface Content {
+  size: number;
+  mtimeMs: number;
+  read(start: number, end: number): Readable;
+  close(): Promise<void>;
+}
+
+export interface ContentToSend extends Omit<FileToSend, 'path'> {
+  content: Content;
+}
+
+/** A file's whole content; undefined when the file is gone. */
+export async function fileContent(path: string): Promise<Content | undefined> {
+  return spliceContent(path, []);
+}
+
+/** A piece of a file, or in-memory bytes laid over a file at an offset. */
+export type Splice =
+  { offset: number; bytes: Buffer } | { window: { offset: number; size: number } };
+
+/**
+ * A file with byte runs replaced (same size), or a window of it: a per-node boot ISO is the
+ * shared base ISO with the node's config laid over its agent.json extent. Undefined when gone.
+ */
+export async function spliceContent(path: string, splices: Splice[]): Promise<Content | undefined> {
+  const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!handle) return undefined;
+  const stats = await handle.stat();
+  const window = splices.find((s) => 'window' in s)?.window ?? { offset: 0, size: stats.size };
+  const patches = splices.filter((s) => 'bytes' in s);
+  async function* chunks(start: number, end: number): AsyncGenerator<Buffer> {
+    const buffer = Buffer.alloc(256 * 1024);
+    for (let at = start; at <= end;) {
+      const length = Math.min(buffer.length, end - at + 1);
+      const { bytesRead } = await handle!.read(buffer, 0, length, window.offset + at);
+      if (bytesRead === 0) throw new Error(`${path} is shorter than expected`);
+      const chunk = Buffer.from(buffer.subarray(0, bytesRead));
+      for (const { offset, bytes } of patches) {
+        const from = Math.max(offset, at);
+        const to = Math.min(offset + bytes.length, at + bytesRead);
+        if (from < to) bytes.copy(chunk, from - at, from - offset, to - offset);
+      }
+      yield chunk;
+      at += bytesRead;
+    }
+  }
+  return {
+    size: window.size,
+    mtimeMs: stats.mtimeMs,
+    read: (start, end) => Readable.from(chunks(start, end)),
+    close: () => handle.close(),
+  };
+}
+
 /**
  * Sends a file with the HTTP semantics agents and BMCs rely on to resume a download:
  * single byte ranges (206/416), If-Range, and If-None-Match / If-Modified-Since (304).
@@ -22,14 +81,20 @@ export async function sendFile(
   res: ServerResponse,
   file: FileToSend,
 ): Promise<number | false> {
-  const handle = await open(file.path, 'r').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (!handle) return false;
-  let streaming = false;
+  const content = await fileContent(file.path);
+  if (!content) return false;
+  return sendContent(req, res, { ...file, content });
+}
+
+/** sendFile for any content; it is closed once sent. */
+export async function sendContent(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: ContentToSend,
+): Promise<number> {
+  const { content } = file;
   try {
-    const { size, mtimeMs } = await handle.stat();
+    const { size, mtimeMs } = content;
     const etag = `"${file.sha256}"`;
     const lastModified = new Date(Math.floor(mtimeMs / 1000) * 1000);
     const validators = {
@@ -64,15 +129,14 @@ export async function sendFile(
       res.end();
       return 0;
     }
-    streaming = true;
     let sent = 0;
-    const body = handle.createReadStream({ start, end, autoClose: true });
+    const body = content.read(start, end);
     body.on('data', (chunk: Buffer | string) => (sent += chunk.length));
     // A client hanging up mid-transfer is normal (it resumes with Range); not an error here.
     await pipeline(body, res).catch(() => undefined);
     return sent;
   } finally {
-    if (!streaming) await handle.close();
+    await content.close();
   }
 }
 

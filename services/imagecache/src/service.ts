@@ -9,7 +9,7 @@ import type { Logger } from '@ingot/telemetry';
 import { BootIsoStore } from './boot-isos.js';
 import { runImageCacheCommand } from './commands.js';
 import type { ImageCacheConfig } from './config.js';
-import { startHttpServer } from './http-server.js';
+import { AGENT_INITRAMFS_PATH, AGENT_KERNEL_PATH, startHttpServer } from './http-server.js';
 import { ImageIndex } from './image-index.js';
 import { ImagePreparer } from './image-preparer.js';
 import { commands } from './metrics.js';
@@ -20,6 +20,8 @@ export interface RunningImageCache {
   httpPort: number;
   /** Base URL put in replies. */
   publicUrl: string;
+  /** Base URL of the boot ISO URLs handed to BMCs. */
+  bmcUrl: string;
   /** The work queue this instance consumes. */
   subject: string;
   bus: Bus;
@@ -37,17 +39,18 @@ export async function startImageCache(
 ): Promise<RunningImageCache> {
   const index = await ImageIndex.open(config.dir, config.budgetBytes, logger);
   const preparer = await ImagePreparer.create(index, config, logger);
-  const bootIsos = await BootIsoStore.open(config.dir, logger);
+  const bootIsos = await BootIsoStore.open(config.dir, logger, config.ramdisk);
   const pxeConfigs = await PxeConfigStore.open(config.dir, logger);
   const bus = await Bus.connect(config.bus);
   let publicUrl = config.publicUrl ?? '';
+  const ipxe = { ...config.ipxe };
   const http = await startHttpServer({
     host: config.host,
     port: config.port,
     images: index,
     bootIsos,
     pxeConfigs,
-    ipxe: config.ipxe,
+    ipxe,
     publicUrl: () => publicUrl,
     healthy: () => !bus.nc.isClosed(),
     logger,
@@ -57,6 +60,11 @@ export async function startImageCache(
   });
   // Set in the microtasks after the listen callback, before any request can be read.
   publicUrl = config.publicUrl ?? `http://${urlHost(config.host)}:${http.port}`;
+  if (config.ramdisk) {
+    ipxe.kernelUrl ??= `${publicUrl}${AGENT_KERNEL_PATH}`;
+    ipxe.initrdUrl ??= `${publicUrl}${AGENT_INITRAMFS_PATH}`;
+  }
+  const bmcUrl = config.bmcUrl ?? publicUrl;
   const subject = imageCacheSubject(bus, config.site);
 
   const reply = (replyTo: string | undefined, answer: ImageCacheReply) => {
@@ -76,8 +84,9 @@ export async function startImageCache(
       preparer,
       bootIsos,
       pxeConfigs,
-      ipxe: config.ipxe,
+      ipxe,
       publicUrl: () => publicUrl,
+      bmcUrl: () => bmcUrl,
     });
     commands.inc({ type: cmd.type, outcome: answer.ok ? 'ok' : answer.error.kind });
     if (!answer.ok)
@@ -119,6 +128,7 @@ export async function startImageCache(
   return {
     httpPort: http.port,
     publicUrl,
+    bmcUrl,
     subject,
     bus,
     async stop() {

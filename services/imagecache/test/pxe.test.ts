@@ -90,7 +90,7 @@ describe('network boot (iPXE)', () => {
         'imgfree',
         `kernel --name agent.kernel ${KERNEL} initrd=agent.initrd ipa-api-url=http://127.0.0.1:6385 ` +
           'ipa-inspection-callback-url=http://127.0.0.1:6385/v1/continue_inspection ipa-debug=1 ' +
-          'BOOTIF=01-${mac:hexhyp} || goto retry',
+          'BOOTIF=01-${mac:hexhyp} console=tty0 console=ttyS0,115200 || goto retry',
         `initrd --name agent.initrd ${INITRD} || goto retry`,
         'boot',
         ':retry',

@@ -56,6 +56,12 @@ export async function bootRamdisk(
   );
 }
 
+/** The node's driver_info.kernel_append_params (Ironic's), for the agent ramdisk's kernel. */
+function kernelAppendOf(node: LeasedNode['node']): string | undefined {
+  const value = (node.driverInfo as Record<string, unknown>).kernel_append_params;
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
 const apiUrlOf = (ctx: ConductorContext) => ctx.config.agentApiUrl.replace(/\/$/, '');
 const inspectionCallback = (ctx: ConductorContext, nodeUuid: string) =>
   `${apiUrlOf(ctx)}/v1/continue_inspection?node_uuid=${nodeUuid}`;
@@ -84,6 +90,8 @@ async function prepareVirtualMediaBoot(
         api_url: apiUrlOf(ctx),
         node_uuid: node.uuid,
         agent_token: node.agentToken,
+        // Parsed by the agent like /proc/cmdline: the base ISO's kernel line is the same for all.
+        ...(kernelAppendOf(node) ? { kernel_params: kernelAppendOf(node) } : {}),
         ...(purpose === 'inspect'
           ? { inspection_callback_url: inspectionCallback(ctx, node.uuid) }
           : {}),
@@ -128,6 +136,7 @@ async function prepareNetworkBoot(
           ? { 'ipa-inspection-callback-url': inspectionCallback(ctx, node.uuid) }
           : {}),
       },
+      ...(kernelAppendOf(node) ? { kernel_append: kernelAppendOf(node) } : {}),
     },
     requestId,
   );
