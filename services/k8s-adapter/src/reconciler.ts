@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { loadYaml, type V1Secret } from '@kubernetes/client-node';
 import type { Inventory } from '@ingot/contracts';
 import { isDeleteAllowed } from '@ingot/lifecycle';
 import {
@@ -8,75 +6,37 @@ import {
   BAREMETALHOST_FINALIZER,
   type BareMetalHost,
   type BareMetalHostStatus,
-  type ErrorType,
   type ProvisioningState,
 } from '@ingot/metal3';
 import {
-  createNode,
-  createPort,
   deleteNode,
-  normalizeMac,
   NodeCommandError,
   requestPower,
   requestProvision,
   updateNode,
-  type CommandDeps,
   type NodePatch,
 } from '@ingot/node-commands';
-import { findNode, nodeInventory, ports, type NodeRow } from '@ingot/store';
-import type { Logger } from '@ingot/telemetry';
-import {
-  BmcAddressError,
-  checkLoopbackBmc,
-  parseBmcAddress,
-  type BmcAccess,
-} from './bmc-address.js';
+import { findNode, nodeInventory, type NodeRow } from '@ingot/store';
+import { configDriveOf } from './config-drive.js';
 import { decide, hostRecordOf, type Decision, type Desired } from './decide.js';
 import { hardwareDetailsOf } from './hardware-details.js';
-import { inspectRequest, parseStructured, rebootRequest, secretText } from './host-inputs.js';
+import { inspectRequest, rebootRequest } from './host-inputs.js';
 import { nodeNameOf, type HostKey } from './host-key.js';
-import { statusChanged, statusFor, transitionEvent } from './host-status.js';
+import { statusChanged } from './host-status.js';
 import { bootModeOf, imageProblem, instanceInfoOf, rootDeviceOf } from './instance.js';
-import { statusOf, type Kube } from './kube.js';
+import { statusOf } from './kube.js';
+import {
+  HostProblem,
+  IN_PROGRESS_MS,
+  MAX_RETRY_MS,
+  SOON_MS,
+  type Outcome,
+  type ReconcilerDeps,
+} from './reconcile-context.js';
+import { bmcOf, enroll, ensurePort, syncBmc } from './registration.js';
+import { writeStatus } from './status-writer.js';
 
-export interface ReconcilerDeps {
-  commands: CommandDeps;
-  kube: Kube;
-  logger: Logger;
-  /** INGOT_K8S_LOOPBACK_BMC_ONLY: refuse BMCs outside 127.0.0.0/8. */
-  loopbackBmcOnly: boolean;
-  /** First delay before a failed operation is retried; doubles with each error. */
-  retryBaseMs: number;
-  /** Records a Kubernetes Event on the host. */
-  recordEvent(
-    host: BareMetalHost,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-  ): Promise<void>;
-}
-
-/** What a reconcile asks of the queue: run again after this long (undefined: on the next change). */
-export interface Outcome {
-  requeueAfterMs?: number;
-}
-
-/** A quick retry: a node busy with a conductor, or an object that moved under us. */
-const SOON_MS = 2_000;
-/** While an operation runs, look again even if no event comes (a lost event must not stall us). */
-const IN_PROGRESS_MS = 30_000;
-const MAX_RETRY_MS = 10 * 60_000;
-
-/** A reason the host cannot be served as it is: shown in status with its Metal3 error type. */
-class HostProblem extends Error {
-  constructor(
-    readonly type: ErrorType,
-    readonly state: ProvisioningState,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export type { Outcome, ReconcilerDeps } from './reconcile-context.js';
 
 /**
  * One reconcile of one BareMetalHost (controller-runtime's shape): read the host and its node, take
@@ -184,148 +144,6 @@ export async function reconcileHost(deps: ReconcilerDeps, key: HostKey): Promise
     if (statusOf(error) === 409) return { requeueAfterMs: 0 };
     throw error;
   }
-}
-
-/** The host's BMC access and credentials, or a registration problem naming what to fix. */
-async function bmcOf(
-  deps: ReconcilerDeps,
-  host: BareMetalHost,
-): Promise<BmcAccess & { username: string; password: string; credentialsVersion: string }> {
-  const ns = host.metadata!.namespace!;
-  const spec = host.spec!;
-  const fail = (message: string) => new HostProblem('registration error', 'registering', message);
-  if (!spec.bmc?.address) throw fail('spec.bmc.address is empty: set the address of the BMC');
-  let access: BmcAccess;
-  try {
-    access = parseBmcAddress(spec.bmc.address, spec.bmc.disableCertificateVerification);
-    checkLoopbackBmc(access, deps.loopbackBmcOnly);
-  } catch (error) {
-    if (error instanceof BmcAddressError) throw fail(error.message);
-    throw error;
-  }
-  if (!spec.bmc.credentialsName)
-    throw fail(
-      'spec.bmc.credentialsName is empty: name the Secret with the BMC username and password',
-    );
-  const secret = await deps.kube.getSecret(ns, spec.bmc.credentialsName);
-  if (!secret)
-    throw fail(
-      `Secret ${ns}/${spec.bmc.credentialsName} (spec.bmc.credentialsName) does not exist`,
-    );
-  const username = secretText(secret, 'username');
-  const password = secretText(secret, 'password');
-  if (!username || !password)
-    throw fail(`Secret ${ns}/${spec.bmc.credentialsName} needs both 'username' and 'password'`);
-  return {
-    ...access,
-    username,
-    password,
-    credentialsVersion: secret.metadata?.resourceVersion ?? '',
-  };
-}
-
-function driverInfoOf(bmc: BmcAccess & { username: string; password: string }) {
-  const prefix = bmc.driver === 'ipmi' ? 'ipmi' : 'redfish';
-  return {
-    ...bmc.driverInfo,
-    [`${prefix}_username`]: bmc.username,
-    [`${prefix}_password`]: bmc.password,
-  };
-}
-
-/** Enrolls the host's node (named `<namespace>~<name>`) and its boot port. */
-async function enroll(
-  deps: ReconcilerDeps,
-  host: BareMetalHost,
-  bmc: Awaited<ReturnType<typeof bmcOf>>,
-): Promise<NodeRow> {
-  const meta = host.metadata!;
-  const spec = host.spec!;
-  const node = await createNode(deps.commands, {
-    name: nodeNameOf({ namespace: meta.namespace!, name: meta.name! }),
-    driver: bmc.driver,
-    driver_info: driverInfoOf(bmc),
-    boot_interface: bmc.bootInterface,
-    boot_mode: bootModeOf(spec.bootMode),
-    ...(spec.description ? { description: spec.description } : {}),
-    extra: {
-      metal3: {
-        namespace: meta.namespace,
-        name: meta.name,
-        uid: meta.uid,
-        credentialsVersion: bmc.credentialsVersion,
-      },
-    },
-  } as Parameters<typeof createNode>[1]);
-  await ensurePort(deps, host, node);
-  deps.logger.info(
-    { node_uuid: node.uuid, host: `${meta.namespace}/${meta.name}` },
-    'enrolled the node of a BareMetalHost',
-  );
-  return node;
-}
-
-/** bootMACAddress becomes a PXE port of the node (a MAC another node has is a registration error). */
-async function ensurePort(deps: ReconcilerDeps, host: BareMetalHost, node: NodeRow): Promise<void> {
-  const mac = host.spec!.bootMACAddress;
-  if (!mac) return;
-  const address = normalizeMac(mac);
-  const existing = await deps.commands.db
-    .select({ node: ports.nodeUuid })
-    .from(ports)
-    .where(eq(ports.address, address));
-  if (existing.some((p) => p.node === node.uuid)) return;
-  if (existing.length > 0)
-    throw new HostProblem(
-      'registration error',
-      'registering',
-      `bootMACAddress ${address} belongs to another node (${existing[0]!.node}): two hosts cannot share a boot NIC`,
-    );
-  await createPort(deps.commands, {
-    uuid: randomUUID(),
-    nodeUuid: node.uuid,
-    address,
-    pxeEnabled: true,
-  });
-}
-
-/**
- * A changed Secret or bmc.address goes to the node's driver_info (and re-registers it when the
- * last registration failed). Returns the node as it is now, or 'busy' when a conductor holds it.
- */
-async function syncBmc(
-  deps: ReconcilerDeps,
-  host: BareMetalHost,
-  node: NodeRow,
-  bmc: Awaited<ReturnType<typeof bmcOf>>,
-): Promise<NodeRow | 'busy'> {
-  const record = hostRecordOf(node);
-  const wanted = driverInfoOf(bmc);
-  const addressKey = bmc.driver === 'ipmi' ? 'ipmi_address' : 'redfish_address';
-  const sameAddress =
-    Object.entries(bmc.driverInfo).every(([k, v]) => node.driverInfo[k] === v) &&
-    node.driverInfo[addressKey] !== undefined;
-  if (node.driver !== bmc.driver)
-    throw new HostProblem(
-      'registration error',
-      'registering',
-      `spec.bmc.address changed from driver '${node.driver}' to '${bmc.driver}': delete and re-create the BareMetalHost to change the BMC type`,
-    );
-  if (record.credentialsVersion === bmc.credentialsVersion && sameAddress) return node;
-  if (node.leaseOwner && node.leaseExpiresAt && node.leaseExpiresAt > new Date()) return 'busy';
-  const patch: NodePatch = [
-    { op: 'replace', path: '/driver_info', value: wanted },
-    {
-      op: 'add',
-      path: '/extra/metal3',
-      value: { ...record, credentialsVersion: bmc.credentialsVersion },
-    },
-  ];
-  deps.logger.info(
-    { node_uuid: node.uuid },
-    'BMC address or credentials changed: updating the node',
-  );
-  return updateNode(deps.commands, node, patch);
 }
 
 async function inventoryOf(deps: ReconcilerDeps, node: NodeRow): Promise<Inventory | undefined> {
@@ -445,104 +263,6 @@ async function prepareAdoption(
     { op: 'add', path: '/instance_info/image_source', value: source },
   ]);
 }
-
-/** The config drive of userData, networkData and metaData Secrets (Metal3's keys). */
-async function configDriveOf(
-  deps: ReconcilerDeps,
-  host: BareMetalHost,
-): Promise<Record<string, unknown>> {
-  const meta = host.metadata!;
-  const spec = host.spec!;
-  const read = async (
-    ref: { name?: string; namespace?: string } | undefined,
-    what: string,
-  ): Promise<V1Secret | undefined> => {
-    if (!ref?.name) return undefined;
-    const namespace = ref.namespace || meta.namespace!;
-    const secret = await deps.kube.getSecret(namespace, ref.name);
-    if (!secret)
-      throw new HostProblem(
-        'provisioning error',
-        'provisioning',
-        `Secret ${namespace}/${ref.name} (spec.${what}) does not exist`,
-      );
-    return secret;
-  };
-  const userData = secretText(await read(spec.userData, 'userData'), 'userData', 'value');
-  const networkText = secretText(
-    await read(spec.networkData, 'networkData'),
-    'networkData',
-    'nmstate',
-  );
-  const metaText = secretText(await read(spec.metaData, 'metaData'), 'metaData');
-  const parse = (text: string, what: string) => {
-    try {
-      return parseStructured(text, what, loadYaml);
-    } catch (error) {
-      throw new HostProblem('provisioning error', 'provisioning', (error as Error).message);
-    }
-  };
-  return {
-    meta_data: {
-      uuid: meta.uid,
-      'metal3-namespace': meta.namespace,
-      'metal3-name': meta.name,
-      'local-hostname': meta.name,
-      local_hostname: meta.name,
-      name: meta.name,
-      ...(metaText ? parse(metaText, `Secret of spec.metaData`) : {}),
-    },
-    ...(userData ? { user_data: userData } : {}),
-    ...(networkText ? { network_data: parse(networkText, 'Secret of spec.networkData') } : {}),
-  };
-}
-
-/** Writes the derived status when it differs, through the status subresource; 409 retries. */
-async function writeStatus(
-  deps: ReconcilerDeps,
-  host: BareMetalHost,
-  node: NodeRow | undefined,
-  decision: Pick<Decision, 'state' | 'error'>,
-  extras: Parameters<typeof statusFor>[3] = {},
-): Promise<void> {
-  let current = host;
-  for (let attempt = 1; ; attempt++) {
-    const status = statusFor(current, node, decision, extras);
-    if (!statusChanged(current.status, status)) return;
-    status.lastUpdated = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    try {
-      await deps.kube.replaceHostStatus({ ...current, status });
-      const event = transitionEvent(current.status?.provisioning?.state, status.provisioning.state);
-      if (event) await deps.recordEvent(current, 'Normal', event.reason, event.message);
-      if (status.errorMessage && status.errorMessage !== current.status?.errorMessage)
-        await deps.recordEvent(
-          current,
-          'Warning',
-          errorReason(status.errorType),
-          status.errorMessage,
-        );
-      return;
-    } catch (error) {
-      if (statusOf(error) !== 409 || attempt >= 5) throw error;
-      const fresh = await deps.kube.getHost({
-        namespace: host.metadata!.namespace!,
-        name: host.metadata!.name!,
-      });
-      if (!fresh) return;
-      current = fresh;
-    }
-  }
-}
-
-const errorReason = (type: string | undefined) =>
-  ({
-    'registration error': 'RegistrationError',
-    'inspection error': 'InspectionError',
-    'provisioning error': 'ProvisioningError',
-    'preparation error': 'PreparationError',
-    'power management error': 'PowerManagementError',
-    'provisioned registration error': 'ProvisionedRegistrationError',
-  })[type ?? ''] ?? 'Error';
 
 async function clearAnnotation(
   deps: ReconcilerDeps,
