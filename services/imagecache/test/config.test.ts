@@ -39,4 +39,24 @@ describe('imageCacheConfigFromEnv', () => {
       /http\(s\) URL/,
     );
   });
+
+  it('reads the agent ramdisk (both paths or neither) and the BMC URL', () => {
+    expect(imageCacheConfigFromEnv({})).toMatchObject({ ramdisk: undefined, bmcUrl: undefined });
+    expect(
+      imageCacheConfigFromEnv({
+        INGOT_AGENT_KERNEL: 'r/agent.kernel',
+        INGOT_AGENT_INITRAMFS: 'r/agent.initramfs',
+        INGOT_IMAGECACHE_BMC_URL: 'http://127.0.0.1:8080/',
+      }),
+    ).toMatchObject({
+      ramdisk: { kernel: 'r/agent.kernel', initramfs: 'r/agent.initramfs' },
+      bmcUrl: 'http://127.0.0.1:8080',
+    });
+    expect(() => imageCacheConfigFromEnv({ INGOT_AGENT_KERNEL: 'k' })).toThrow(
+      /INGOT_AGENT_INITRAMFS/,
+    );
+    expect(() => imageCacheConfigFromEnv({ INGOT_IMAGECACHE_BMC_URL: 'ftp://x' })).toThrow(
+      /INGOT_IMAGECACHE_BMC_URL/,
+    );
+  });
 });

