@@ -71,6 +71,8 @@ describe('the Kubernetes adapter serves BareMetalHosts with the lab', () => {
         INGOT_K8S_RETRY_BASE_MS: '1000',
         INGOT_K8S_LEASE_DURATION_S: '4',
         INGOT_K8S_LEASE_RETRY_MS: '500',
+        // Resyncs every 2 s: a resync of an unchanged host must write nothing.
+        INGOT_K8S_RESYNC_MS: '2000',
       },
       pod,
     );
@@ -181,8 +183,8 @@ describe('the Kubernetes adapter serves BareMetalHosts with the lab', () => {
       events.items.filter((e) => e.involvedObject.name === 'host-0').map((e) => e.reason),
     ).toEqual(expect.arrayContaining(['Registered', 'InspectionComplete']));
 
-    // A quiet host costs no writes: its resourceVersion stays put.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // A quiet host costs no writes, through two resyncs: its resourceVersion stays put.
+    await new Promise((r) => setTimeout(r, 5_000));
     expect((await getHost('host-0')).metadata?.resourceVersion).toBe(
       available.metadata?.resourceVersion,
     );
