@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   isoFileExtent,
@@ -45,6 +45,20 @@ export interface BootBase {
   initramfs?: BaseFile;
   /** sha256 state of the bytes before the config: a node's digest hashes only what follows. */
   prefixHash: Hash;
+  /** Size, time and inode of the ramdisk files it was built from, to notice a rebuilt ramdisk. */
+  sourceStamp: string;
+}
+
+/** Changes whenever a ramdisk file is rewritten or replaced. */
+export async function ramdiskStamp(ramdisk: AgentRamdisk | undefined): Promise<string> {
+  if (!ramdisk) return 'no ramdisk';
+  const stamps = await Promise.all(
+    [ramdisk.kernel, ramdisk.initramfs].map(async (path) => {
+      const found = await stat(path).catch(() => undefined);
+      return found ? `${found.ino}:${found.size}:${found.mtimeMs}` : 'missing';
+    }),
+  );
+  return stamps.join('/');
 }
 
 /** Opens the cached base ISO of this ramdisk, building it when missing; removes other bases. */
@@ -55,6 +69,7 @@ export async function openBootBase(
 ): Promise<BootBase> {
   const dir = join(cacheDir, 'boot-base');
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const sourceStamp = await ramdiskStamp(ramdisk);
   const digests = ramdisk
     ? {
         kernel: await fileSha256(ramdisk.kernel, 'INGOT_AGENT_KERNEL'),
@@ -87,13 +102,14 @@ export async function openBootBase(
       'built the base boot ISO',
     );
   }
-  return describeBase(key, path, digests);
+  return describeBase(key, path, digests, sourceStamp);
 }
 
 async function describeBase(
   key: string,
   path: string,
   digests: { kernel: string; initramfs: string } | undefined,
+  sourceStamp: string,
 ): Promise<BootBase> {
   const config = await isoFileExtent(path, AGENT_CONFIG_PATH);
   if (config.size !== AGENT_CONFIG_SIZE)
@@ -111,7 +127,7 @@ async function describeBase(
         `${path}: the bytes at ${AGENT_CONFIG_PATH}'s extent are not its placeholder`,
       );
     const prefixHash = await hashRange(path, 0, config.offset);
-    const base: BootBase = { key, path, size, mtimeMs, config, prefixHash };
+    const base: BootBase = { key, path, size, mtimeMs, config, prefixHash, sourceStamp };
     if (digests) {
       base.kernel = { ...(await isoFileExtent(path, ISO_KERNEL_PATH)), sha256: digests.kernel };
       base.initramfs = {

@@ -6,6 +6,7 @@ import {
   nodeIsoSha256,
   openBootBase,
   padConfig,
+  ramdiskStamp,
   type AgentRamdisk,
   type BootBase,
 } from './boot-base.js';
@@ -37,15 +38,24 @@ export class BootIsoStore {
   private readonly byNode = new Map<string, BootIso>();
   private readonly perNode = new KeyedSerial();
 
+  private refreshing: Promise<void> | undefined;
+
   private constructor(
     readonly dir: string,
-    readonly base: BootBase,
+    private current: BootBase,
+    private readonly cacheDir: string,
+    private readonly ramdisk: AgentRamdisk | undefined,
     private readonly logger: Logger,
   ) {}
 
+  /** The base ISO the nodes' ISOs are served from. */
+  get base(): BootBase {
+    return this.current;
+  }
+
   static async open(dir: string, logger: Logger, ramdisk?: AgentRamdisk): Promise<BootIsoStore> {
     const base = await openBootBase(dir, ramdisk, logger);
-    const store = new BootIsoStore(join(dir, 'boot'), base, logger);
+    const store = new BootIsoStore(join(dir, 'boot'), base, dir, ramdisk, logger);
     await mkdir(store.dir, { recursive: true, mode: 0o700 });
     await store.load();
     return store;
@@ -64,6 +74,7 @@ export class BootIsoStore {
         'invalid',
         `node_uuid "${nodeUuid}" cannot name a boot ISO: use letters, digits, '-' and '_' only`,
       );
+    await this.refreshBase();
     return this.perNode.run(nodeUuid, async () => {
       const json = `${JSON.stringify(agentConfig, null, 2)}\n`;
       let config: Buffer;
@@ -85,8 +96,34 @@ export class BootIsoStore {
     });
   }
 
+  /**
+   * Rebuilds the base when the ramdisk files changed since it was built (the ramdisk script
+   * rewrote them); every node's ISO then boots the new ramdisk, under the same name.
+   */
+  private refreshBase(): Promise<void> {
+    this.refreshing ??= (async () => {
+      if ((await ramdiskStamp(this.ramdisk)) === this.current.sourceStamp) return;
+      const base = await openBootBase(this.cacheDir, this.ramdisk, this.logger);
+      if (base.key === this.current.key) {
+        this.current = base;
+        return;
+      }
+      this.current = base;
+      for (const [node, iso] of this.byNode) {
+        this.byNode.set(node, await this.describe(iso.name, iso.config));
+      }
+      this.logger.info({ key: base.key }, 'the agent ramdisk changed: boot ISOs use the new one');
+    })().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
   private async describe(name: string, config: Buffer): Promise<BootIso> {
-    return { name, config, size: this.base.size, sha256: await nodeIsoSha256(this.base, config) };
+    return {
+      name,
+      config,
+      size: this.current.size,
+      sha256: await nodeIsoSha256(this.current, config),
+    };
   }
 
   /** Keeps the newest config of each node; older ones and partial writes are removed. */

@@ -1,7 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readIsoFile } from '@ingot/media';
+import { ISO_KERNEL_PATH, readIsoFile } from '@ingot/media';
 import { ok, sha, startHarness, statusOf, type Harness } from './harness.js';
 
 let harness: Harness | undefined;
@@ -62,5 +63,39 @@ describe('image.boot_iso', () => {
       ok: false,
       error: { kind: 'invalid' },
     });
+  });
+
+  it('rebuilds the base ISO when the ramdisk changes, and keeps one base', async () => {
+    const files = await mkdtemp(join(tmpdir(), 'ramdisk-test-'));
+    const kernel = join(files, 'agent.kernel');
+    const initramfs = join(files, 'agent.initramfs');
+    await writeFile(kernel, 'kernel one');
+    await writeFile(initramfs, 'initramfs one');
+    try {
+      const h = (harness = await startHarness({
+        INGOT_AGENT_KERNEL: kernel,
+        INGOT_AGENT_INITRAMFS: initramfs,
+      }));
+      const kernelUrl = `${h.cache.publicUrl}/agent/agent.kernel`;
+      expect(await (await fetch(kernelUrl)).text()).toBe('kernel one');
+      const first = ok(await h.send('image.boot_iso', { agent_config: { a: 1 } }, { node: 'n-1' }));
+
+      // Replaced as the ramdisk script does: a new file under the same name.
+      await writeFile(`${kernel}.new`, 'kernel two');
+      await rename(`${kernel}.new`, kernel);
+      const second = ok(
+        await h.send('image.boot_iso', { agent_config: { a: 2 } }, { node: 'n-2' }),
+      );
+      expect(await (await fetch(kernelUrl)).text()).toBe('kernel two');
+      for (const url of [first.url, second.url]) {
+        const iso = Buffer.from(await (await fetch(url)).arrayBuffer());
+        expect((await readIsoFile(iso, ISO_KERNEL_PATH)).toString()).toBe('kernel two');
+      }
+      const head = await fetch(first.url, { method: 'HEAD' });
+      expect(head.headers.get('etag')).not.toBe(`"${first.sha256}"`);
+      expect(await readdir(join(h.config.dir, 'boot-base'))).toHaveLength(1);
+    } finally {
+      await rm(files, { recursive: true, force: true });
+    }
   });
 });
