@@ -116,16 +116,20 @@ boot
 
 /** /init of the marker OS (busybox sh; modules are loaded by the preamble). */
 const MARKER_INIT = `
+# Debian's busybox-static has no blkid: read the ISO 9660 volume id (byte 32808) of each partition.
+label_of() { dd if="$1" bs=1 skip=32808 count=32 2>/dev/null | tr -d ' \\000'; }
 drive=''
 for i in $(seq 1 40); do
-  drive=$(blkid | sed -n 's/^\\([^:]*\\):.*LABEL="config-2".*/\\1/p' | head -n 1)
+  for dev in /dev/vd*[0-9] /dev/sd*[0-9]; do
+    [ -b "$dev" ] && [ "$(label_of "$dev")" = config-2 ] && drive=$dev && break
+  done
   [ -n "$drive" ] && break
   sleep 0.25
 done
 if [ -z "$drive" ]; then
   echo "${MARKER} no-config-drive"
 else
-  mount -o ro -t iso9660 "$drive" /mnt 2>/dev/null || mount -o ro -t vfat "$drive" /mnt
+  mount -o ro -t iso9660 "$drive" /mnt
   meta=$(find /mnt -ipath '*/latest/meta_data.json' | head -n 1)
   user=$(find /mnt -ipath '*/latest/user_data' | head -n 1)
   uuid=$(sed -n 's/.*"uuid" *: *"\\([^"]*\\)".*/\\1/p' "$meta" | head -n 1)
