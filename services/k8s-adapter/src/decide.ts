@@ -67,6 +67,21 @@ const lastError = (node: NodeRow) => node.lastError ?? 'no detail recorded';
  * restart or missed event leads to the same answer.
  */
 export function decide(desired: Desired, node: NodeRow, inspected: boolean): Decision {
+  const decision = decideState(desired, node, inspected);
+  // Ingot puts a node whose BMC stops answering power reads in maintenance with fault
+  // 'power failure' (Ironic's power sync); Metal3 shows that as a power management error.
+  if (!decision.error && node.fault === 'power failure')
+    return {
+      ...decision,
+      error: {
+        type: 'power management error',
+        message: node.maintenanceReason ?? 'the BMC does not answer power state reads',
+      },
+    };
+  return decision;
+}
+
+function decideState(desired: Desired, node: NodeRow, inspected: boolean): Decision {
   const ps = node.provisionState;
   const busy = node.targetProvisionState !== null && !ps.endsWith('failed');
   if (desired.deleting) return decideDelete(desired, node);

@@ -22,7 +22,7 @@ import { decide, hostRecordOf, type Decision, type Desired } from './decide.js';
 import { hardwareDetailsOf } from './hardware-details.js';
 import { inspectRequest, rebootRequest } from './host-inputs.js';
 import { nodeNameOf, type HostKey } from './host-key.js';
-import { statusChanged } from './host-status.js';
+import { canonical } from './host-status.js';
 import { bootModeOf, imageProblem, instanceInfoOf, rootDeviceOf } from './instance.js';
 import { statusOf } from './kube.js';
 import {
@@ -121,15 +121,11 @@ export async function reconcileHost(deps: ReconcilerDeps, key: HostKey): Promise
     const outcome = await act(deps, host, node, decision, desired);
     if (outcome === 'node deleted') return removeFinalizer(deps, host);
     const hardware = inspected ? hardwareDetailsOf(inspected, host.spec.bootMACAddress) : undefined;
-    await writeStatus(deps, host, node, decision, { hardware });
-    if (
-      hardware &&
-      statusChanged(
-        { ...host.status!, hardware: host.status?.hardware } as BareMetalHostStatus,
-        { ...host.status!, hardware } as BareMetalHostStatus,
-      )
-    )
+    // HardwareData first: a status that shows the hardware implies its HardwareData exists, and a
+    // failed write is retried because the status still lacks the new hardware.
+    if (hardware && canonical(hardware) !== canonical(host.status?.hardware))
       await deps.kube.putHardwareData(host, hardware);
+    await writeStatus(deps, host, node, decision, { hardware });
     return outcome;
   } catch (error) {
     if (error instanceof HostProblem) {

@@ -130,4 +130,21 @@ describe("a host's state and next step, from its spec and its node", () => {
       step: { kind: 'delete-node' },
     });
   });
+
+  it('a node in maintenance for a power failure is a power management error', () => {
+    const failing = node({
+      provisionState: 'active',
+      maintenance: true,
+      fault: 'power failure',
+      maintenanceReason: 'BMC at 127.0.0.1:8000 did not answer 3 power reads',
+    });
+    expect(decide(desired({ hasImage: true }), failing, true)).toMatchObject({
+      state: 'provisioned',
+      error: {
+        type: 'power management error',
+        message: 'BMC at 127.0.0.1:8000 did not answer 3 power reads',
+      },
+      step: { kind: 'wait' },
+    });
+  });
 });
