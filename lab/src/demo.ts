@@ -212,7 +212,7 @@ try {
   for (const vm of vmHosts) {
     const line = await waitFor(
       `${vm.server.name} to print ${MARKER} on its console (${vm.consoleLog})`,
-      async () => (await vm.consoleText()).split('\n').find((l) => l.startsWith(MARKER)),
+      async () => (await vm.consoleText()).split('\n').find((l) => l.includes(MARKER)),
       300_000,
       1_000,
     );
