@@ -90,7 +90,14 @@ ensure_tools() {
   [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || missing+=(ovmf)
   [ -f /usr/lib/ipxe/qemu/efi-virtio.rom ] || missing+=(ipxe-qemu)
   command -v file >/dev/null || missing+=(file)
+  # The VM lab forwards a guest's connections to the services on loopback through socat (guestfwd).
+  command -v socat >/dev/null || missing+=(socat)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+  # The Kubernetes tests apply CRDs and kustomizations with kubectl: the kubectl package where the
+  # machine's sources have it, Debian's kubernetes-client otherwise.
+  if ! command -v kubectl >/dev/null; then
+    apt_install kubectl 2>/dev/null || apt_install kubernetes-client
+  fi
 }
 
 ensure_nats
