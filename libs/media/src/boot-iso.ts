@@ -1,6 +1,6 @@
 import { access, copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { checkedSegments, checkVolumeId } from './iso.js';
+import { join } from 'node:path';
+import { checkedIsoEntries, checkedSegments, checkVolumeId, stageIsoTree } from './iso.js';
 import { MediaToolError, runTool } from './run-tool.js';
 import { withTempDir } from './temp-dir.js';
 
@@ -64,19 +64,12 @@ const GRUB_MODULES = [
  */
 export async function writeIsoFile(out: string, spec: IsoFileSpec): Promise<void> {
   checkVolumeId(spec.volumeId);
-  const entries = Object.entries(spec.files).map(
-    ([path, content]) => [checkedSegments(path), content] as const,
-  );
+  const entries = checkedIsoEntries(spec.files);
   if (entries.length === 0 && !spec.boot) throw new Error('An ISO image needs at least one file');
   if (spec.boot) await checkBootTools(spec.boot);
   await withTempDir(async (dir) => {
     const root = join(dir, 'root');
-    await mkdir(root);
-    for (const [segments, content] of entries) {
-      const target = join(root, ...segments);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, content);
-    }
+    await stageIsoTree(root, entries);
     const bootArgs = spec.boot ? await stageBootFiles(dir, root, spec.volumeId, spec.boot) : [];
     const sortArgs = (spec.placeLast ?? []).flatMap((path) => [
       '--sort-weight',

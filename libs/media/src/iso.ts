@@ -40,21 +40,34 @@ export function checkVolumeId(volumeId: string): void {
   }
 }
 
+/** The image's files with their paths checked, before anything is written. */
+export function checkedIsoEntries(
+  files: Record<string, Buffer | string>,
+): (readonly [string[], Buffer | string])[] {
+  return Object.entries(files).map(([path, content]) => [checkedSegments(path), content] as const);
+}
+
+/** Writes checked entries below `root` (created), the tree xorriso turns into the image. */
+export async function stageIsoTree(
+  root: string,
+  entries: readonly (readonly [string[], Buffer | string])[],
+): Promise<void> {
+  await mkdir(root);
+  for (const [segments, content] of entries) {
+    const target = join(root, ...segments);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+}
+
 /** Builds an ISO 9660 image with Rock Ridge and Joliet names, in memory. */
 export async function buildIso(spec: IsoSpec): Promise<Buffer> {
   checkVolumeId(spec.volumeId);
-  const entries = Object.entries(spec.files).map(
-    ([path, content]) => [checkedSegments(path), content] as const,
-  );
+  const entries = checkedIsoEntries(spec.files);
   if (entries.length === 0) throw new Error('An ISO image needs at least one file');
   return withTempDir(async (dir) => {
     const root = join(dir, 'root');
-    await mkdir(root);
-    for (const [segments, content] of entries) {
-      const target = join(root, ...segments);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, content);
-    }
+    await stageIsoTree(root, entries);
     const out = join(dir, 'image.iso');
     await runTool('xorriso', ['-as', 'mkisofs', '-V', spec.volumeId, '-J', '-r', '-o', out, root], {
       timeoutMs: XORRISO_TIMEOUT_MS,
