@@ -1,6 +1,5 @@
 export * from './constants.js';
 export { StringEnum, MAC_PATTERN } from './schema-helpers.js';
-export type { TStringEnum } from './schema-helpers.js';
 export * from './object-meta.js';
 export * from './hardware.js';
 export * from './baremetalhost.js';
