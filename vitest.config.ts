@@ -22,6 +22,8 @@ export default defineConfig({
     // Tests import the workspace libraries from source so that they never run stale builds.
     alias: Object.fromEntries([
       ...libs.map((lib) => [`@ingot/${lib}`, here(`libs/${lib}/src/index.ts`)]),
+      // Before '@ingot/lab', which would otherwise take its subpaths too.
+      ['@ingot/lab/kube-apiserver', here('lab/src/kube-apiserver.ts')],
       ['@ingot/lab', here('lab/src/index.ts')],
     ]),
   },

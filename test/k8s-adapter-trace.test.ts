@@ -3,7 +3,7 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, startFleet, waitFor, type Fleet } from '@ingot/lab';
 import { customResourceDefinitions, type BareMetalHost } from '@ingot/metal3';
-import { installCrds, startKubeApiServer, type KubeApiServer } from './support/kube-apiserver.js';
+import { installCrds, startKubeApiServer, type KubeApiServer } from '@ingot/lab/kube-apiserver';
 import { OtlpReceiver } from './support/otlp-receiver.js';
 
 const NS = 'traced';

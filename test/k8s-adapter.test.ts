@@ -12,7 +12,7 @@ import {
 import { customResourceDefinitions, type BareMetalHost } from '@ingot/metal3';
 import { expectDeployedDisk } from './support/deployed-disk.js';
 import { ImageOrigin, makeTestImage, scratchDir, type TestImage } from './support/images.js';
-import { installCrds, startKubeApiServer, type KubeApiServer } from './support/kube-apiserver.js';
+import { installCrds, startKubeApiServer, type KubeApiServer } from '@ingot/lab/kube-apiserver';
 
 const NS = 'metal3';
 const BMH = { group: 'metal3.io', version: 'v1alpha1', plural: 'baremetalhosts', namespace: NS };

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectl, startKubeApiServer, type KubeApiServer } from './support/kube-apiserver.js';
+import { kubectl, startKubeApiServer, type KubeApiServer } from '@ingot/lab/kube-apiserver';
 
 const base = fileURLToPath(new URL('../deploy/kubernetes', import.meta.url));
 const siteB = fileURLToPath(new URL('../deploy/kubernetes/overlays/site-b', import.meta.url));

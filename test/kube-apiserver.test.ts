@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { promisify } from 'node:util';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@ingot/lab';
-import { startKubeApiServer, WATCHDOG, type KubeApiServer } from './support/kube-apiserver.js';
+import { startKubeApiServer, WATCHDOG, type KubeApiServer } from '@ingot/lab/kube-apiserver';
 
 const run = promisify(execFile);
 
@@ -94,5 +95,41 @@ describe('the watchdog that starts etcd and kube-apiserver', () => {
     });
     worker.kill('SIGKILL');
     await waitFor('the watchdog and its command to stop', async () => !groupAlive(pgid), 10_000);
+  });
+});
+
+describe('the test API server with more users and an audit log', () => {
+  let server: KubeApiServer;
+  beforeAll(async () => {
+    server = await startKubeApiServer({ users: ['controller'], auditLog: true });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("tells a user's requests from the admin's in the audit log, one event per request", async () => {
+    const asController = new KubeConfig();
+    asController.loadFromFile(server.users.controller!.kubeconfigPath);
+    await asController
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: 'by-controller' } } });
+    await server
+      .kubeConfig()
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: 'by-admin' } } });
+
+    const creates = (await readFile(server.auditLogPath!, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .filter((e) => e.verb === 'create' && e.objectRef?.resource === 'namespaces')
+      .map((e) => `${e.user.username} ${e.objectRef.name} ${e.stage} ${e.responseStatus.code}`);
+    expect(creates).toEqual(
+      expect.arrayContaining([
+        'controller by-controller ResponseComplete 201',
+        'admin by-admin ResponseComplete 201',
+      ]),
+    );
+    expect(creates.filter((c) => c.includes('by-controller'))).toHaveLength(1);
   });
 });

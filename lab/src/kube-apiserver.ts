@@ -6,12 +6,14 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { freePort, waitFor } from '@ingot/lab';
+import { freePort } from './free-port.js';
+import { waitFor } from './wait-for.js';
 
 /**
- * A real etcd + kube-apiserver on 127.0.0.1 for one test file, started from the binaries in
- * `KUBEBUILDER_ASSETS` (controller-runtime envtest's convention; `scripts/test.sh` sets it from
- * `../shared/tools/envtest/assets.sh`, `setup-envtest use 1.26.x -p path` gives the same elsewhere).
+ * A real etcd + kube-apiserver on 127.0.0.1 for one test file or benchmark, started from the
+ * binaries in `KUBEBUILDER_ASSETS` (controller-runtime envtest's convention; `scripts/test.sh` sets
+ * it from `../shared/tools/envtest/assets.sh`, `setup-envtest use 1.26.x -p path` gives the same
+ * elsewhere).
  */
 export interface KubeApiServer {
   /** `https://127.0.0.1:<port>` */
@@ -22,6 +24,10 @@ export interface KubeApiServer {
   readonly token: string;
   /** A kubeconfig file for kubectl (`--kubeconfig`) and client-node's `KubeConfig.loadFromFile`. */
   readonly kubeconfigPath: string;
+  /** The users of `KubeApiServerOptions.users`: their tokens and kubeconfig files. */
+  readonly users: Readonly<Record<string, { token: string; kubeconfigPath: string }>>;
+  /** With `KubeApiServerOptions.auditLog`: the audit log (JSON lines, audit.k8s.io/v1 Events). */
+  readonly auditLogPath: string | undefined;
   /** The run's temporary folder (logs: kube-apiserver.log, etcd.log); removed by stop(). */
   readonly dir: string;
   /** Process group ids of etcd's and the API server's watchdogs (each group holds the binary). */
@@ -33,6 +39,30 @@ export interface KubeApiServer {
   /** Stops the API server, then etcd, and removes the run's folder. Safe to call twice. */
   stop(): Promise<void>;
 }
+
+export interface KubeApiServerOptions {
+  /**
+   * More token users besides `admin`, each in `system:masters` and with a kubeconfig of its own, so
+   * that the audit log tells their requests apart (e.g. a controller's from a benchmark's).
+   */
+  users?: readonly string[];
+  /**
+   * Write an audit log: every request at the Metadata level (user, verb, resource, subresource,
+   * object, response code; no bodies), one event per request when its response completes (and one
+   * when a watch's response starts).
+   */
+  auditLog?: boolean;
+}
+
+/** One event per request (no RequestReceived stage), metadata only. */
+const AUDIT_POLICY = [
+  'apiVersion: audit.k8s.io/v1',
+  'kind: Policy',
+  'omitStages: ["RequestReceived"]',
+  'rules:',
+  '- level: Metadata',
+  '',
+].join('\n');
 
 const SETUP_HINT =
   'Set KUBEBUILDER_ASSETS to a folder holding kube-apiserver and etcd: ' +
@@ -122,7 +152,7 @@ function readyz(url: string, ca: string, token: string): Promise<number> {
   });
 }
 
-function kubeconfigYaml(url: string, ca: string, token: string): string {
+function kubeconfigYaml(url: string, ca: string, token: string, user = 'admin'): string {
   const caData = Buffer.from(ca).toString('base64');
   return [
     'apiVersion: v1',
@@ -131,17 +161,21 @@ function kubeconfigYaml(url: string, ca: string, token: string): string {
     '- name: envtest',
     `  cluster: {server: "${url}", certificate-authority-data: "${caData}"}`,
     'users:',
-    '- name: admin',
+    `- name: ${user}`,
     `  user: {token: "${token}"}`,
     'contexts:',
     '- name: envtest',
-    '  context: {cluster: envtest, user: admin}',
+    `  context: {cluster: envtest, user: ${user}}`,
     'current-context: envtest',
     '',
   ].join('\n');
 }
 
-async function startOnce(assets: string, dir: string): Promise<KubeApiServer> {
+async function startOnce(
+  assets: string,
+  dir: string,
+  options: KubeApiServerOptions,
+): Promise<KubeApiServer> {
   const [etcdPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   await mkdir(join(dir, 'etcd'));
   await mkdir(join(dir, 'certs'));
@@ -149,7 +183,19 @@ async function startOnce(assets: string, dir: string): Promise<KubeApiServer> {
   await writeFile(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
   await writeFile(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const token = randomBytes(24).toString('hex');
-  await writeFile(join(dir, 'tokens.csv'), `${token},admin,admin-uid,"system:masters"\n`);
+  const userTokens = Object.fromEntries(
+    (options.users ?? []).map((user) => [user, randomBytes(24).toString('hex')]),
+  );
+  await writeFile(
+    join(dir, 'tokens.csv'),
+    [
+      `${token},admin,admin-uid,"system:masters"`,
+      ...Object.entries(userTokens).map(([user, t]) => `${t},${user},${user}-uid,"system:masters"`),
+      '',
+    ].join('\n'),
+  );
+  const auditLogPath = options.auditLog ? join(dir, 'audit.log') : undefined;
+  if (auditLogPath) await writeFile(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
 
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
@@ -183,6 +229,15 @@ async function startOnce(assets: string, dir: string): Promise<KubeApiServer> {
       '--endpoint-reconciler-type=none',
       '--profiling=false',
       '--anonymous-auth=false',
+      ...(auditLogPath
+        ? [
+            `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+            `--audit-log-path=${auditLogPath}`,
+            // Written as each request completes (not batched), never rotated.
+            '--audit-log-mode=blocking',
+            '--audit-log-maxsize=0',
+          ]
+        : []),
     ],
     join(dir, 'kube-apiserver.log'),
   );
@@ -225,11 +280,19 @@ async function startOnce(assets: string, dir: string): Promise<KubeApiServer> {
     ]);
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(url, ca, token), { mode: 0o600 });
+    const users: Record<string, { token: string; kubeconfigPath: string }> = {};
+    for (const [user, userToken] of Object.entries(userTokens)) {
+      const path = join(dir, `kubeconfig-${user}`);
+      await writeFile(path, kubeconfigYaml(url, ca, userToken, user), { mode: 0o600 });
+      users[user] = { token: userToken, kubeconfigPath: path };
+    }
     return {
       url,
       ca,
       token,
       kubeconfigPath,
+      users,
+      auditLogPath,
       dir,
       processGroups: { etcd: etcd.child.pid!, apiserver: apiserver.child.pid! },
       kubeConfig() {
@@ -253,12 +316,14 @@ async function startOnce(assets: string, dir: string): Promise<KubeApiServer> {
  * until /readyz answers 200 (3–5 s). Call stop() in afterAll. A port taken between choosing it and
  * binding it makes a process exit early; that start is retried on new ports.
  */
-export async function startKubeApiServer(): Promise<KubeApiServer> {
+export async function startKubeApiServer(
+  options: KubeApiServerOptions = {},
+): Promise<KubeApiServer> {
   const assets = kubebuilderAssets();
   for (let attempt = 1; ; attempt++) {
     const dir = await mkdtemp(join(tmpdir(), 'ingot-kube-'));
     try {
-      return await startOnce(assets, dir);
+      return await startOnce(assets, dir, options);
     } catch (error) {
       const exitedEarly = error instanceof Error && /exited with status/.test(error.message);
       if (!exitedEarly || attempt === 3) throw error;
@@ -284,12 +349,23 @@ export async function installCrds(
     documents,
   );
   const names = crds.map((crd) => `crd/${(crd as { metadata: { name: string } }).metadata.name}`);
-  await kubectl(server, [
-    'wait',
-    '--for=condition=Established',
-    `--timeout=${Math.ceil(timeoutMs / 1000)}s`,
-    ...names,
-  ]);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await kubectl(server, [
+        'wait',
+        '--for=condition=Established',
+        `--timeout=${Math.max(1, Math.ceil((deadline - Date.now()) / 1000))}s`,
+        ...names,
+      ]);
+      return;
+    } catch (error) {
+      // A CRD read before the API server set any condition makes kubectl wait fail at once
+      // (".status.conditions accessor error: <nil>") instead of waiting: ask again.
+      if (!/accessor error/.test((error as Error).message) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 /**
