@@ -26,13 +26,18 @@ export interface StepProgress {
 export const stepProgressOf = (leased: LeasedNode): StepProgress | undefined =>
   (leased.node.driverInternalInfo as { steps?: StepProgress }).steps;
 
+/** driver_internal_info with `steps` replaced (or removed), for one write with whatever else changes. */
+function withProgress(leased: LeasedNode, steps: StepProgress | undefined) {
+  const { steps: _old, ...rest } = leased.node.driverInternalInfo as Record<string, unknown>;
+  return steps ? { ...rest, steps } : rest;
+}
+
 export async function saveProgress(
   ctx: ConductorContext,
   leased: LeasedNode,
   steps: StepProgress | undefined,
 ) {
-  const { steps: _old, ...rest } = leased.node.driverInternalInfo as Record<string, unknown>;
-  await updateNode(ctx, leased, { driverInternalInfo: steps ? { ...rest, steps } : rest });
+  await updateNode(ctx, leased, { driverInternalInfo: withProgress(leased, steps) });
 }
 
 export function agentOf(leased: LeasedNode): AgentClient {
@@ -69,14 +74,17 @@ export async function advanceSteps(
         `the agent failed ${progress.operation} step ${progress.command.step}: ${describeError(command.command_error)}`,
       );
     }
+    // The history line and the progress in one write: a conductor killed after it must not
+    // leave the step finished in the history but running in the progress (the next one would
+    // record it finished again).
+    const finished = progress.command.step;
+    progress = { ...progress, index: progress.index + 1, command: undefined };
     await updateNode(
       ctx,
       leased,
-      {},
-      { eventType: kind, event: `${progress.operation} step ${progress.command.step} finished` },
+      { driverInternalInfo: withProgress(leased, progress) },
+      { eventType: kind, event: `${progress.operation} step ${finished} finished` },
     );
-    progress = { ...progress, index: progress.index + 1, command: undefined };
-    await saveProgress(ctx, leased, progress);
   }
   const step = progress.list[progress.index];
   if (!step) return 'complete';
@@ -98,11 +106,16 @@ export async function advanceSteps(
       `the agent refused ${progress.operation} step ${step.step}: ${describeError(started.command_error)}`,
     );
   }
-  await saveProgress(ctx, leased, { ...progress, command: { id: started.id, step: step.step } });
   await updateNode(
     ctx,
     leased,
-    { deadlineAt: new Date(Date.now() + opts.deadlineInMs) },
+    {
+      driverInternalInfo: withProgress(leased, {
+        ...progress,
+        command: { id: started.id, step: step.step },
+      }),
+      deadlineAt: new Date(Date.now() + opts.deadlineInMs),
+    },
     { eventType: kind, event: `${progress.operation} step ${step.step} started` },
     opts.requestId,
   );
