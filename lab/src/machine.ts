@@ -74,6 +74,8 @@ export class SimulatedMachine extends EventEmitter<MachineEvents> {
     Usb: { image: null, inserted: false, writeProtected: true },
   };
   readonly resets: ResetType[] = [];
+  /** UEFI secure boot, a firmware setting (the Redfish SecureBoot resource's SecureBootEnable). */
+  secureBoot = false;
   powerDelayMs: number;
   private pending: NodeJS.Timeout | undefined;
 

@@ -43,6 +43,8 @@ export interface RedfishBmcOptions {
   /** Ids in the resource paths: /redfish/v1/Systems/<systemId>, /redfish/v1/Managers/<managerId>. */
   systemId?: string;
   managerId?: string;
+  /** The system has a SecureBoot resource (default); false models a BMC that cannot manage it. */
+  secureBoot?: boolean;
 }
 
 /**
@@ -57,6 +59,8 @@ export interface BmcState {
   power: RedfishPower;
   boot: BootOverride;
   media: Record<MediaDevice, MediaState>;
+  /** SecureBootEnable of the system's SecureBoot resource. */
+  secureBoot: boolean;
   requestCount: number;
   resets: ResetType[];
   sessions: number;
@@ -103,7 +107,13 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
     this.machine = new SimulatedMachine({ power: opts.power, powerDelayMs: opts.powerDelayMs });
     this.auth = new BmcAuth({ username: this.username, password: this.password });
     this.router = new Router(
-      redfishRoutes({ ids, server: this.server, machine: this.machine, auth: this.auth }),
+      redfishRoutes({
+        ids,
+        server: this.server,
+        machine: this.machine,
+        auth: this.auth,
+        secureBoot: opts.secureBoot ?? true,
+      }),
     );
     this.machine.on('power', (change) => this.emit('power', change));
     this.machine.on('boot', (change) => this.emit('boot', change));
@@ -138,6 +148,7 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
       power,
       boot: { ...boot },
       media: { Cd: { ...media.Cd }, Usb: { ...media.Usb } },
+      secureBoot: this.machine.secureBoot,
       requestCount: this.requestCount,
       resets: [...resets],
       sessions: this.auth.sessionIds().length,

@@ -48,7 +48,12 @@ export function serviceRoot(server: ServerIdentity): Json {
 export const systemCollection = (ids: ResourceIds): Json =>
   collection(`${ROOT}/Systems`, 'ComputerSystem', 'Computer System Collection', [systemPath(ids)]);
 
-export function system(ids: ResourceIds, server: ServerIdentity, machine: SimulatedMachine): Json {
+export function system(
+  ids: ResourceIds,
+  server: ServerIdentity,
+  machine: SimulatedMachine,
+  opts: { secureBoot: boolean },
+): Json {
   const path = systemPath(ids);
   return {
     '@odata.type': '#ComputerSystem.v1_13_0.ComputerSystem',
@@ -72,6 +77,7 @@ export function system(ids: ResourceIds, server: ServerIdentity, machine: Simula
     EthernetInterfaces: link(`${path}/EthernetInterfaces`),
     Processors: link(`${path}/Processors`),
     Storage: link(`${path}/Storage`),
+    ...(opts.secureBoot ? { SecureBoot: link(secureBootPath(ids)) } : {}),
     Links: { ManagedBy: [link(managerPath(ids))] },
     Actions: {
       '#ComputerSystem.Reset': {
@@ -81,6 +87,22 @@ export function system(ids: ResourceIds, server: ServerIdentity, machine: Simula
     },
   };
 }
+
+export const secureBootPath = (ids: ResourceIds) => `${systemPath(ids)}/SecureBoot`;
+
+/**
+ * UEFI secure boot, as sushy-tools serves it: the setting, and the current boot taken to follow it
+ * (a lab server applies firmware settings at once).
+ */
+export const secureBoot = (ids: ResourceIds, machine: SimulatedMachine): Json => ({
+  '@odata.type': '#SecureBoot.v1_1_0.SecureBoot',
+  '@odata.id': secureBootPath(ids),
+  Id: 'SecureBoot',
+  Name: 'UEFI Secure Boot',
+  SecureBootEnable: machine.secureBoot,
+  SecureBootCurrentBoot: machine.secureBoot ? 'Enabled' : 'Disabled',
+  SecureBootMode: 'DeployedMode',
+});
 
 export const nicIds = (server: ServerIdentity) => server.macs.map((_, i) => `NIC${i + 1}`);
 

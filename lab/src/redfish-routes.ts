@@ -18,6 +18,8 @@ export interface RouteContext {
   server: ServerIdentity;
   machine: SimulatedMachine;
   auth: BmcAuth;
+  /** The system has a SecureBoot resource (false: a BMC that cannot manage secure boot). */
+  secureBoot: boolean;
 }
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
@@ -43,7 +45,7 @@ const record = (value: unknown): Record<string, unknown> =>
 
 /** The Redfish resources of one BMC and what each verb does to the simulated machine. */
 export function redfishRoutes(ctx: RouteContext): Route[] {
-  const { ids, server, machine, auth } = ctx;
+  const { ids, server, machine, auth, secureBoot } = ctx;
   const system = resource.systemPath(ids);
   const manager = resource.managerPath(ids);
   const media = `${manager}/VirtualMedia/{device}`;
@@ -62,7 +64,11 @@ export function redfishRoutes(ctx: RouteContext): Route[] {
       path: `${resource.ROOT}/Systems`,
       handle: () => ok(resource.systemCollection(ids)),
     },
-    { method: 'GET', path: system, handle: () => ok(resource.system(ids, server, machine)) },
+    {
+      method: 'GET',
+      path: system,
+      handle: () => ok(resource.system(ids, server, machine, { secureBoot })),
+    },
     { method: 'PATCH', path: system, handle: (req) => patchBoot(machine, req.body) },
     {
       method: 'POST',
@@ -80,6 +86,7 @@ export function redfishRoutes(ctx: RouteContext): Route[] {
         return noContent;
       },
     },
+    ...(secureBoot ? secureBootRoutes(ids, machine) : []),
     {
       method: 'GET',
       path: `${system}/EthernetInterfaces`,
@@ -183,6 +190,46 @@ export function redfishRoutes(ctx: RouteContext): Route[] {
       path: `${resource.SESSIONS}/{session}`,
       handle: (req) =>
         auth.closeSession(req.params.session ?? '') ? noContent : notFound(req.path),
+    },
+  ];
+}
+
+/** GET and PATCH of the system's SecureBoot resource, as sushy-tools has them. */
+function secureBootRoutes(ids: resource.ResourceIds, machine: SimulatedMachine): Route[] {
+  const path = resource.secureBootPath(ids);
+  return [
+    { method: 'GET', path, handle: () => ok(resource.secureBoot(ids, machine)) },
+    {
+      method: 'PATCH',
+      path,
+      handle: (req) => {
+        const body = record(req.body);
+        if (!('SecureBootEnable' in body)) {
+          return errorReply(
+            400,
+            'PropertyMissing',
+            'The request body has no SecureBootEnable property to change.',
+          );
+        }
+        const enable = body.SecureBootEnable;
+        if (typeof enable !== 'boolean') {
+          return errorReply(
+            400,
+            'PropertyValueTypeError',
+            `The value ${JSON.stringify(enable)} for the property SecureBootEnable is not a boolean.`,
+          );
+        }
+        // sushy-tools' libvirt driver refuses the same: secure boot is a UEFI feature.
+        if (enable && machine.boot.mode === 'Legacy') {
+          return errorReply(
+            400,
+            'ActionNotSupported',
+            'Legacy boot mode does not support secure boot.',
+          );
+        }
+        machine.secureBoot = enable;
+        return noContent;
+      },
     },
   ];
 }

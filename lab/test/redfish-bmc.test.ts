@@ -232,6 +232,50 @@ describe('virtual media', () => {
   });
 });
 
+describe('secure boot', () => {
+  const path = (bmc: RedfishBmc) => `${bmc.systemPath}/SecureBoot`;
+  const patch = (bmc: RedfishBmc, body: unknown) =>
+    call(bmc, 'PATCH', path(bmc), { auth: admin(bmc), body });
+
+  it('links a SecureBoot resource from the system and records SecureBootEnable, as sushy-tools does', async () => {
+    const bmc = await startBmc();
+    const system = await call(bmc, 'GET', bmc.systemPath, { auth: admin(bmc) });
+    expect(system.json?.SecureBoot).toEqual({ '@odata.id': path(bmc) });
+    const off = await call(bmc, 'GET', path(bmc), { auth: admin(bmc) });
+    expect(off.json).toMatchObject({
+      SecureBootEnable: false,
+      SecureBootCurrentBoot: 'Disabled',
+      SecureBootMode: 'DeployedMode',
+    });
+
+    expect((await patch(bmc, { SecureBootEnable: true })).status).toBe(204);
+    expect(bmc.state.secureBoot).toBe(true);
+    const on = await call(bmc, 'GET', path(bmc), { auth: admin(bmc) });
+    expect(on.json).toMatchObject({ SecureBootEnable: true, SecureBootCurrentBoot: 'Enabled' });
+  });
+
+  it('refuses a value that is not a boolean, and secure boot in Legacy boot mode', async () => {
+    const bmc = await startBmc();
+    expect((await patch(bmc, { SecureBootEnable: 'yes' })).status).toBe(400);
+    expect((await patch(bmc, {})).status).toBe(400);
+    await call(bmc, 'PATCH', bmc.systemPath, {
+      auth: admin(bmc),
+      body: { Boot: { BootSourceOverrideMode: 'Legacy' } },
+    });
+    const legacy = await patch(bmc, { SecureBootEnable: true });
+    expect(legacy.status).toBe(400);
+    expect(JSON.stringify(legacy.json)).toMatch(/Legacy boot mode does not support secure boot/);
+    expect(bmc.state.secureBoot).toBe(false);
+  });
+
+  it('has no SecureBoot resource when started with secureBoot: false', async () => {
+    const bmc = await startBmc({ secureBoot: false });
+    const system = await call(bmc, 'GET', bmc.systemPath, { auth: admin(bmc) });
+    expect(system.json?.SecureBoot).toBeUndefined();
+    expect((await call(bmc, 'GET', path(bmc), { auth: admin(bmc) })).status).toBe(404);
+  });
+});
+
 describe('transport', () => {
   it('serves HTTPS with a self-signed certificate that clients can skip or trust', async () => {
     const bmc = await startBmc({ tls: true });

@@ -104,8 +104,17 @@ export const BmcEjectMediaSchema = message(
 );
 /** Out-of-band inspection: the hardware as the BMC describes it, without booting anything. */
 export const BmcInventorySchema = message('bmc.inventory', Type.Object({}));
+/** Reads UEFI secure boot (Ironic's management get_secure_boot_state); changes nothing. */
+export const BmcGetSecureBootSchema = message('bmc.get_secure_boot', Type.Object({}));
+/** Turns UEFI secure boot on or off (Ironic's management set_secure_boot_state). */
+export const BmcSetSecureBootSchema = message(
+  'bmc.set_secure_boot',
+  Type.Object({ enabled: Type.Boolean() }),
+);
 export const BmcCommandSchema = Type.Union([
   BmcInventorySchema,
+  BmcGetSecureBootSchema,
+  BmcSetSecureBootSchema,
   BmcVerifySchema,
   BmcGetPowerSchema,
   BmcSetPowerSchema,
@@ -126,6 +135,17 @@ export const OobInventorySchema = Type.Object({
   nics: Type.Array(Type.Object({ name: Type.String(), mac: Type.String() })),
 });
 export type OobInventory = Static<typeof OobInventorySchema>;
+
+/**
+ * UEFI secure boot as a BMC reports it: `enabled` is the setting (Redfish SecureBootEnable, what
+ * Ironic records as the node's secure_boot), `current_boot` whether the current boot used it
+ * (SecureBootCurrentBoot), null when the BMC does not say.
+ */
+export const SecureBootStateSchema = Type.Object({
+  enabled: Type.Boolean(),
+  current_boot: Type.Union([Type.Boolean(), Type.Null()]),
+});
+export type SecureBootState = Static<typeof SecureBootStateSchema>;
 
 /** Kinds of BMC failure, so the conductor can word last_error and decide on retries. */
 export const BMC_ERROR_KINDS = [
@@ -152,6 +172,8 @@ export const BmcReplySchema = Type.Union([
     persistent: Type.Optional(Type.Boolean()),
     /** Answer of bmc.inventory. */
     inventory: Type.Optional(OobInventorySchema),
+    /** Answer of bmc.get_secure_boot and bmc.set_secure_boot. */
+    secure_boot: Type.Optional(SecureBootStateSchema),
   }),
   Type.Object({
     command_id: Type.String(),

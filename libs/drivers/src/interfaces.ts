@@ -1,4 +1,10 @@
-import type { BootDevice, OobInventory, PowerState, PowerTarget } from '@ingot/contracts';
+import type {
+  BootDevice,
+  OobInventory,
+  PowerState,
+  PowerTarget,
+  SecureBootState,
+} from '@ingot/contracts';
 
 /**
  * Ironic's driver model (ironic/drivers/base.py): each interface is small and does one kind of
@@ -26,6 +32,13 @@ export interface ManagementInterface {
   getBootDevice(): Promise<{ device: BootDevice | null; persistent: boolean }>;
   insertVirtualMedia(url: string, device: VirtualMediaDevice): Promise<void>;
   ejectVirtualMedia(device: VirtualMediaDevice): Promise<void>;
+  /**
+   * UEFI secure boot (Ironic's get/set_secure_boot_state). A hardware type that cannot manage it
+   * rejects with a BmcError of kind 'unsupported' saying so.
+   */
+  getSecureBootState(): Promise<SecureBootState>;
+  /** Sets it, reads it back and answers what the BMC reports; refused when it did not take. */
+  setSecureBootState(enabled: boolean): Promise<SecureBootState>;
 }
 
 /** Out-of-band inspection: what the BMC knows of the server, read without booting it. */

@@ -46,5 +46,12 @@ export async function executeBmcCommand(
     case 'bmc.eject_media':
       await hardware.management.ejectVirtualMedia(cmd.payload.device);
       return ok;
+    case 'bmc.get_secure_boot':
+      return { ...ok, secure_boot: await hardware.management.getSecureBootState() };
+    case 'bmc.set_secure_boot':
+      return {
+        ...ok,
+        secure_boot: await hardware.management.setSecureBootState(cmd.payload.enabled),
+      };
   }
 }

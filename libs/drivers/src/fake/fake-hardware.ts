@@ -5,6 +5,7 @@ interface FakeNode {
   power: PowerState;
   boot: { device: BootDevice | null; persistent: boolean };
   media: Partial<Record<VirtualMediaDevice, string>>;
+  secureBoot: boolean;
 }
 
 /** State of every fake node in this process, so separate loads of one node agree. */
@@ -21,7 +22,12 @@ const RESULT: Record<PowerTarget, PowerState> = {
 function nodeState(nodeUuid: string): FakeNode {
   let node = nodes.get(nodeUuid);
   if (!node) {
-    node = { power: 'power off', boot: { device: null, persistent: false }, media: {} };
+    node = {
+      power: 'power off',
+      boot: { device: null, persistent: false },
+      media: {},
+      secureBoot: false,
+    };
     nodes.set(nodeUuid, node);
   }
   return node;
@@ -50,6 +56,13 @@ export function fakeHardware(nodeUuid: string): HardwareType {
       },
       ejectVirtualMedia: async (device) => {
         delete node.media[device];
+      },
+      // Ironic's fake-hardware never fails a deploy that asks for secure boot; this one records
+      // it, as a server that honours it would, so the node shows what was asked.
+      getSecureBootState: async () => ({ enabled: node.secureBoot, current_boot: node.secureBoot }),
+      setSecureBootState: async (enabled) => {
+        node.secureBoot = enabled;
+        return { enabled, current_boot: enabled };
       },
     },
     close: async () => {},

@@ -122,6 +122,22 @@ class IpmiManagement implements ManagementInterface {
     return Promise.reject(this.noVirtualMedia());
   }
 
+  getSecureBootState(): Promise<never> {
+    return Promise.reject(this.noSecureBoot());
+  }
+
+  setSecureBootState(): Promise<never> {
+    return Promise.reject(this.noSecureBoot());
+  }
+
+  /** IPMI has no secure boot command; Metal3 refuses UEFISecureBoot for ipmi:// hosts too. */
+  private noSecureBoot(): BmcError {
+    return new BmcError(
+      'unsupported',
+      `secure boot is not supported by the ipmi hardware type (BMC at ${this.config.host}:${this.config.port}): use the redfish hardware type, or deploy without instance_info.capabilities.secure_boot`,
+    );
+  }
+
   private noVirtualMedia(): BmcError {
     return new BmcError(
       'unsupported',

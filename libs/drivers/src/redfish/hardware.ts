@@ -4,6 +4,7 @@ import type { RedfishConfig } from './driver-config.js';
 import { RedfishInspect } from './inspect.js';
 import { RedfishManagement } from './management.js';
 import { RedfishPower } from './power.js';
+import { SecureBootSetting } from './secure-boot.js';
 import { SystemLocator } from './system.js';
 import { VirtualMediaSlots } from './virtual-media.js';
 
@@ -14,7 +15,12 @@ export function redfishHardware(config: RedfishConfig): HardwareType {
   return {
     name: 'redfish',
     power: new RedfishPower(client, system),
-    management: new RedfishManagement(client, system, new VirtualMediaSlots(client, system)),
+    management: new RedfishManagement(
+      client,
+      system,
+      new VirtualMediaSlots(client, system),
+      new SecureBootSetting(client, system),
+    ),
     inspect: new RedfishInspect(client, system),
     close: () => client.close(),
   };

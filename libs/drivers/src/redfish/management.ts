@@ -1,8 +1,9 @@
-import type { BootDevice } from '@ingot/contracts';
+import type { BootDevice, SecureBootState } from '@ingot/contracts';
 import { BmcError } from '../errors.js';
 import type { BootMode, ManagementInterface, VirtualMediaDevice } from '../interfaces.js';
 import type { RedfishClient } from './client.js';
 import { asResource, stringsOf } from './resource.js';
+import type { SecureBootSetting } from './secure-boot.js';
 import type { SystemLocator } from './system.js';
 import type { VirtualMediaSlots } from './virtual-media.js';
 
@@ -23,6 +24,7 @@ export class RedfishManagement implements ManagementInterface {
     private readonly client: RedfishClient,
     private readonly system: SystemLocator,
     private readonly media: VirtualMediaSlots,
+    private readonly secureBoot: SecureBootSetting,
   ) {}
 
   async setBootDevice(
@@ -70,5 +72,13 @@ export class RedfishManagement implements ManagementInterface {
 
   ejectVirtualMedia(device: VirtualMediaDevice): Promise<void> {
     return this.media.eject(device);
+  }
+
+  getSecureBootState(): Promise<SecureBootState> {
+    return this.secureBoot.read();
+  }
+
+  setSecureBootState(enabled: boolean): Promise<SecureBootState> {
+    return this.secureBoot.set(enabled);
   }
 }
