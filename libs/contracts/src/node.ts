@@ -39,6 +39,12 @@ export const NodeNameSchema = Type.String({
 export const ShardSchema = Type.String({ minLength: 1, maxLength: 255 });
 
 /**
+ * Ironic's automated_clean (API 1.47): a boolean, or a string oslo reads as one ('true', 'off', ...,
+ * read by node-commands' automatedCleanOf); null leaves cleaning to the conductor's setting.
+ */
+export const AutomatedCleanSchema = Nullable(Type.Union([Type.Boolean(), Type.String()]));
+
+/**
  * `<interface>_interface` fields a client may send (Metal3 sends them on every node): accepted
  * when they name what the node's hardware type implements (see hardware-types.ts).
  */
@@ -66,6 +72,7 @@ export const NodeCreateSchema = Type.Object(
     lessee: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
     boot_mode: Type.Optional(Nullable(Type.Union([Type.Literal('uefi'), Type.Literal('bios')]))),
     shard: Type.Optional(Nullable(ShardSchema)),
+    automated_clean: Type.Optional(AutomatedCleanSchema),
     ...NodeInterfaceFields,
   },
   { additionalProperties: false },
@@ -97,6 +104,8 @@ export const NodeSchema = Type.Object({
   maintenance_reason: Nullable(Type.String()),
   reservation: Nullable(Type.String()),
   boot_mode: Nullable(Type.String()),
+  automated_clean: Nullable(Type.Boolean()),
+  secure_boot: Nullable(Type.Boolean()),
   traits: Type.Array(Type.String()),
   shard: Nullable(Type.String()),
   created_at: Type.String(),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NodeCreate } from '@ingot/contracts';
 import { ports, nodes, sealDriverInfo, type NodeRow } from '@ingot/store';
 import type { CommandDeps } from './deps.js';
+import { automatedCleanOf } from './automated-clean.js';
 import { checkDriverInfo } from './driver-info.js';
 import { conflict, isUniqueViolation } from './errors.js';
 import { checkInterfaces, chosenInterfaces } from './hardware.js';
@@ -30,6 +31,7 @@ export async function createNode(
     owner: body.owner ?? null,
     lessee: body.lessee ?? null,
     bootMode: body.boot_mode ?? null,
+    automatedClean: automatedCleanOf(body.automated_clean),
     ...chosenInterfaces(body.driver, body),
     shard: body.shard ?? null,
   };

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './deps.js';
 export * from './hardware.js';
+export * from './automated-clean.js';
 export * from './driver-info.js';
 export * from './provision.js';
 export * from './create.js';

@@ -14,6 +14,7 @@ import { and, eq } from 'drizzle-orm';
 import { isStable } from '@ingot/lifecycle';
 import { nodes, resealDriverInfo, type NodeRow, type SecretBox } from '@ingot/store';
 import type { CommandDeps } from './deps.js';
+import { automatedCleanOf } from './automated-clean.js';
 import { checkDriverInfo } from './driver-info.js';
 import { conflict, invalid, isUniqueViolation } from './errors.js';
 import { checkInterfaces, chosenInterfaces, hardwareOf } from './hardware.js';
@@ -48,6 +49,7 @@ const WRITABLE = [
   'lessee',
   'conductor_group',
   'boot_mode',
+  'automated_clean',
   'shard',
   'maintenance',
   // Accepted when unchanged or set to what the hardware type implements (Metal3 sends them).
@@ -66,6 +68,8 @@ const WritableSchema = Type.Object({
   lessee: Type.Union([Type.String({ maxLength: 255 }), Type.Null()]),
   conductor_group: ConductorGroupSchema,
   boot_mode: Type.Union([Type.Literal('uefi'), Type.Literal('bios'), Type.Null()]),
+  // Read by automatedCleanOf, whose error says what the field takes.
+  automated_clean: Type.Unknown(),
   shard: Type.Union([ShardSchema, Type.Null()]),
   maintenance: Type.Boolean(),
 });
@@ -92,6 +96,7 @@ function removedDefaults(
     lessee: null,
     conductor_group: '',
     boot_mode: null,
+    automated_clean: null,
     shard: null,
     maintenance: false,
   };
@@ -126,6 +131,7 @@ export function patchNode(
     lessee: node.lessee,
     conductor_group: node.conductorGroup,
     boot_mode: node.bootMode,
+    automated_clean: node.automatedClean as unknown,
     shard: node.shard,
     maintenance: node.maintenance,
     ...Object.fromEntries(
@@ -189,6 +195,7 @@ export function patchNode(
     lessee: next.lessee,
     conductorGroup: next.conductor_group.toLowerCase(),
     bootMode: next.boot_mode,
+    automatedClean: automatedCleanOf(next.automated_clean),
     ...chosen,
     shard: next.shard,
     maintenance: next.maintenance,

@@ -50,6 +50,8 @@ export function toApiNode(row: NodeRow, now = new Date()): Node {
     maintenance_reason: row.maintenanceReason,
     reservation: leaseLive ? row.leaseOwner : null,
     boot_mode: row.bootMode,
+    automated_clean: row.automatedClean,
+    secure_boot: row.secureBoot,
     traits: row.traits,
     shard: row.shard,
     created_at: row.createdAt.toISOString(),

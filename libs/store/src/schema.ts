@@ -44,6 +44,13 @@ export const nodes = pgTable(
     owner: text(),
     lessee: text(),
     bootMode: text(),
+    /**
+     * Ironic's automated_clean (API 1.47): true cleans on provide/undeploy, false skips it, null
+     * follows the conductor's INGOT_AUTOMATED_CLEAN.
+     */
+    automatedClean: boolean(),
+    /** Ironic's secure_boot: UEFI secure boot as the BMC last reported it; null when unknown. */
+    secureBoot: boolean(),
     /** The boot interface the node chose (boot_interface); null means its hardware type's default. */
     bootInterface: text(),
     /** The inspect interface the node chose (inspect_interface); null means the default. */

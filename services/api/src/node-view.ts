@@ -20,7 +20,8 @@ export function links(request: FastifyRequest, path: string) {
  * (or only `fields`), with the request principal's redaction, BMC secrets masked, and the
  * state names of older versions ('available' was null before 1.2, 'inspect wait' was
  * 'inspecting' before 1.39). Fields for features Ingot does not have carry the value that says
- * so: no console, no chassis, no RAID, not retired, not protected, no parent node.
+ * so: no console, no chassis, no RAID, not retired, not protected, no parent node. secure_boot is
+ * what the BMC last reported when a deploy or undeploy set it (null: never asked).
  */
 export function nodeView(
   request: FastifyRequest,
@@ -65,7 +66,7 @@ export function nodeView(
     target_raid_config: {},
     resource_class: node.resource_class,
     traits: node.traits,
-    automated_clean: null,
+    automated_clean: node.automated_clean,
     protected: false,
     protected_reason: null,
     owner: node.owner,
@@ -76,7 +77,7 @@ export function nodeView(
     retired_reason: null,
     network_data: {},
     boot_mode: node.boot_mode,
-    secure_boot: null,
+    secure_boot: node.secure_boot,
     shard: node.shard,
     parent_node: null,
     disable_power_off: false,

@@ -315,7 +315,9 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         last_error: n.last_error,
         console_enabled: false,
         ...(request.apiMinor >= 12 ? { raid_config: {}, target_raid_config: {} } : {}),
-        ...(request.apiMinor >= 75 ? { boot_mode: node.bootMode, secure_boot: null } : {}),
+        ...(request.apiMinor >= 75
+          ? { boot_mode: node.bootMode, secure_boot: node.secureBoot }
+          : {}),
         ...(request.apiMinor >= V.LINKS_STATES_PROPERTIES
           ? { links: links(request, `nodes/${node.uuid}/states`) }
           : {}),

@@ -1,9 +1,11 @@
+import type { ConductorConfig } from '../config.js';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { deploysFake } from '../driver-composition.js';
 import { transitionNode } from '../transition-node.js';
 import { fakeClean } from './fake.js';
 import { bootRamdisk, tearDownRamdisk } from './ramdisk.js';
+import { disableSecureBoot } from './secure-boot.js';
 import {
   advanceSteps,
   agentOf,
@@ -18,19 +20,45 @@ export const REQUESTED_CLEAN_STEPS = 'clean_steps_requested';
 
 const isManual = (leased: LeasedNode) => leased.node.targetProvisionState === 'manageable';
 
+export type AutomatedCleanMode = ConductorConfig['automatedClean'];
+
+/**
+ * How a node is cleaned on provide and undeploy (Ironic's skip_automated_cleaning): its own
+ * automated_clean when set, else INGOT_AUTOMATED_CLEAN. true only says whether, not how: the
+ * steps are the conductor's (metadata or full), metadata when the conductor's default is disabled.
+ */
+export function automatedCleanMode(
+  configured: AutomatedCleanMode,
+  node: { automatedClean: boolean | null },
+): AutomatedCleanMode {
+  if (node.automatedClean === false) return 'disabled';
+  if (node.automatedClean === true) return configured === 'disabled' ? 'metadata' : configured;
+  return configured;
+}
+
 /**
  * `cleaning`: boot the agent (or, when every step already ran, finish). Automated cleaning follows
- * INGOT_AUTOMATED_CLEAN: metadata (erase_devices_metadata only, Metal3's default), full (every
+ * automatedCleanMode: metadata (erase_devices_metadata only, Metal3's default), full (every
  * step with a priority), disabled (straight to available). A fake deploy interface has no steps.
+ * Secure boot a deploy left on is turned off first: the server boots the agent next.
  */
 export async function runCleaning(
   ctx: ConductorContext,
   leased: LeasedNode,
   requestId?: string,
 ): Promise<void> {
-  if (!isManual(leased) && ctx.config.automatedClean === 'disabled') {
+  await disableSecureBoot(ctx, leased, requestId);
+  if (
+    !isManual(leased) &&
+    automatedCleanMode(ctx.config.automatedClean, leased.node) === 'disabled'
+  ) {
+    // Ironic's log says the same: disabled by the API (the node's field) or by configuration.
+    const how =
+      leased.node.automatedClean === false
+        ? 'for this node (automated_clean is false)'
+        : 'by the conductor (INGOT_AUTOMATED_CLEAN=disabled)';
     await transitionNode(ctx, leased, 'done', {
-      note: 'automated cleaning is disabled',
+      note: `automated cleaning is disabled ${how}`,
       lastError: null,
       requestId,
     });
@@ -98,7 +126,7 @@ async function planCleaning(ctx: ConductorContext, leased: LeasedNode): Promise<
   let list: Step[];
   if (isManual(leased)) {
     list = requested ?? [];
-  } else if (ctx.config.automatedClean === 'metadata') {
+  } else if (automatedCleanMode(ctx.config.automatedClean, leased.node) === 'metadata') {
     list = offered.filter((s) => s.step === 'erase_devices_metadata');
   } else {
     list = offered

@@ -3,14 +3,19 @@ import type { LeasedNode } from '../node-lease.js';
 import { transitionNode } from '../transition-node.js';
 import { tearDownRamdisk } from './ramdisk.js';
 import { runCleaning } from './clean.js';
+import { disableSecureBoot } from './secure-boot.js';
 
-/** `deleting` (undeploy): power off, forget the instance, then clean before the node is available again. */
+/**
+ * `deleting` (undeploy): power off, secure boot off (while instance_info still says it was asked
+ * for), forget the instance, then clean before the node is available again.
+ */
 export async function runDeleting(
   ctx: ConductorContext,
   leased: LeasedNode,
   requestId?: string,
 ): Promise<void> {
   await tearDownRamdisk(ctx, leased, { powerOff: true, requestId });
+  await disableSecureBoot(ctx, leased, requestId);
   await transitionNode(ctx, leased, 'clean', {
     note: 'instance torn down; cleaning',
     requestId,

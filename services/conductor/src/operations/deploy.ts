@@ -7,18 +7,26 @@ import { fakeDeploy } from './fake.js';
 import { bootRamdisk, tearDownRamdisk } from './ramdisk.js';
 import { deploySourceOf } from './instance-info.js';
 import { rootDeviceFor } from './root-device.js';
+import {
+  checkSecureBoot,
+  configureSecureBoot,
+  disableSecureBoot,
+  instanceBootDevice,
+} from './secure-boot.js';
 import { advanceSteps, agentOf, saveProgress, stepProgressOf, type StepProgress } from './steps.js';
 
 /**
  * `deploying` (deploy or rebuild): check instance_info, have the site's image cache fetch, verify
  * and convert the image once, plan the write_image step, boot the agent, then wait for it. A fake
- * deploy interface downloads nothing and boots nothing.
+ * deploy interface downloads nothing and boots nothing. Secure boot, when asked for, is checked
+ * first: a BMC that cannot do it fails the deploy before anything is fetched or booted.
  */
 export async function runDeploying(
   ctx: ConductorContext,
   leased: LeasedNode,
   requestId?: string,
 ): Promise<void> {
+  await checkSecureBoot(ctx, leased, requestId);
   if (deploysFake(leased.node)) return fakeDeploy(ctx, leased, requestId);
   const done = stepProgressOf(leased);
   if (done?.operation === 'deploy' && done.index >= done.list.length)
@@ -64,6 +72,8 @@ export async function runDeploying(
     ],
   };
   await saveProgress(ctx, leased, progress);
+  // A rebuild: the instance booted securely, the agent boots with secure boot off.
+  if (leased.node.secureBoot === true) await disableSecureBoot(ctx, leased, requestId);
   await bootRamdisk(ctx, leased, 'deploy', requestId);
   await transitionNode(ctx, leased, 'wait', {
     note: `image ${image.sha256.slice(0, 12)} ready; waiting for the agent`,
@@ -108,15 +118,19 @@ export async function continueDeploy(
   }
 }
 
-/** Boots the written disk: media out, disk as the persistent boot device, a clean power cycle. */
+/**
+ * Boots the written disk: media out, disk as the persistent boot device (in UEFI mode when secure
+ * boot is asked for), secure boot as asked, a clean power cycle.
+ */
 async function finishDeploy(
   ctx: ConductorContext,
   leased: LeasedNode,
   requestId?: string,
 ): Promise<void> {
   const node = leased.node;
-  await ctx.bmc.call(node, 'bmc.set_boot_device', { device: 'disk', persistent: true }, requestId);
+  await ctx.bmc.call(node, 'bmc.set_boot_device', instanceBootDevice(node), requestId);
   await tearDownRamdisk(ctx, leased, { powerOff: true, requestId, keepSteps: true });
+  await configureSecureBoot(ctx, leased, requestId);
   const on = await ctx.bmc.call(leased.node, 'bmc.set_power', { target: 'power on' }, requestId);
   const { steps: _steps, ...internal } = leased.node.driverInternalInfo as Record<string, unknown>;
   await transitionNode(ctx, leased, 'done', {

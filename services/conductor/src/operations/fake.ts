@@ -1,6 +1,7 @@
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { transitionNode } from '../transition-node.js';
+import { configureSecureBoot, instanceBootDevice } from './secure-boot.js';
 
 /**
  * Ironic's fake deploy, clean and inspect interfaces: nothing runs on the node, so each operation
@@ -38,7 +39,8 @@ export async function fakeClean(
 
 /**
  * `deploying` with a fake deploy interface: deploying → wait call-back → deploying → active with
- * no image download and no agent, then the disk as boot device and power on, as a real deploy ends.
+ * no image download and no agent, then the disk as boot device, secure boot as asked, and power on,
+ * as a real deploy ends.
  */
 export async function fakeDeploy(
   ctx: ConductorContext,
@@ -54,9 +56,14 @@ export async function fakeDeploy(
     });
   }
   await transitionNode(ctx, leased, 'resume', { note: 'fake deploy: nothing to write', requestId });
-  const node = leased.node;
-  await ctx.bmc.call(node, 'bmc.set_boot_device', { device: 'disk', persistent: true }, requestId);
-  const on = await ctx.bmc.call(node, 'bmc.set_power', { target: 'power on' }, requestId);
+  await ctx.bmc.call(
+    leased.node,
+    'bmc.set_boot_device',
+    instanceBootDevice(leased.node),
+    requestId,
+  );
+  await configureSecureBoot(ctx, leased, requestId);
+  const on = await ctx.bmc.call(leased.node, 'bmc.set_power', { target: 'power on' }, requestId);
   await transitionNode(ctx, leased, 'done', {
     note: 'fake deploy finished; booting from disk',
     lastError: null,
