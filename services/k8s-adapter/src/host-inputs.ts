@@ -37,6 +37,16 @@ export function inspectRequest(host: BareMetalHost): { disabled: boolean; again:
   return { disabled: value === INSPECT_DISABLED, again: value !== INSPECT_DISABLED };
 }
 
+/**
+ * Ironic's automated_clean for Metal3's automatedCleaningMode, as baremetal-operator sets it:
+ * disabled is false; metadata (the default) is true. Metal3's metadata mode is Ironic configured to
+ * erase disk metadata only, which is what Ingot's conductor runs for true under its default
+ * INGOT_AUTOMATED_CLEAN=metadata (full, if the operator chose full erasure for the site).
+ */
+export function automatedCleanOfMode(mode: string | undefined): boolean {
+  return mode !== 'disabled';
+}
+
 /** Parses network data given as JSON (or YAML, as Metal3 users write it). */
 export function parseStructured(
   text: string,

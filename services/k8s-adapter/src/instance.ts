@@ -1,6 +1,7 @@
 import type { BareMetalHost, RootDeviceHints } from '@ingot/metal3';
 
 type Image = NonNullable<NonNullable<BareMetalHost['spec']>['image']>;
+type BootMode = NonNullable<BareMetalHost['spec']>['bootMode'];
 
 const DIGEST_ALGOS: Record<number, string> = { 32: 'md5', 64: 'sha256', 128: 'sha512' };
 
@@ -17,8 +18,12 @@ export function imageProblem(image: Image): string | undefined {
   return undefined;
 }
 
-/** The instance_info keys Ingot's deploy reads, from spec.image (Metal3's image fields). */
-export function instanceInfoOf(image: Image): Record<string, unknown> {
+/**
+ * The instance_info keys Ingot's deploy reads, from spec.image (Metal3's image fields) and
+ * spec.bootMode: capabilities is always written, so a host that stops asking for secure boot
+ * stops getting it on its next deploy.
+ */
+export function instanceInfoOf(image: Image, bootMode?: BootMode): Record<string, unknown> {
   const type =
     image.checksumType && image.checksumType !== 'auto'
       ? image.checksumType
@@ -28,6 +33,7 @@ export function instanceInfoOf(image: Image): Record<string, unknown> {
     image_os_hash_algo: type,
     image_os_hash_value: image.checksum?.toLowerCase(),
     ...(image.format ? { image_disk_format: image.format } : {}),
+    capabilities: instanceCapabilitiesOf(bootMode),
   };
 }
 
@@ -53,7 +59,19 @@ export function rootDeviceOf(hints: RootDeviceHints | undefined): Record<string,
   return Object.keys(out).length > 0 ? out : null;
 }
 
-/** Ironic's boot_mode for Metal3's bootMode (UEFISecureBoot boots UEFI; secure boot is not enforced yet). */
+/** Ironic's boot_mode for Metal3's bootMode: legacy is bios; UEFI, UEFISecureBoot and unset are uefi. */
 export function bootModeOf(mode: string | undefined): 'uefi' | 'bios' {
   return mode === 'legacy' ? 'bios' : 'uefi';
+}
+
+/** UEFISecureBoot asks Ingot to turn on the server's secure boot for the instance. */
+export const wantsSecureBoot = (mode: string | undefined): boolean => mode === 'UEFISecureBoot';
+
+/**
+ * instance_info.capabilities as baremetal-operator builds them (buildInstanceInfoCapabilities):
+ * secure_boot 'true' for UEFISecureBoot, nothing otherwise. The conductor turns secure boot on
+ * through the BMC before the instance boots, and off again when it is undeployed.
+ */
+export function instanceCapabilitiesOf(mode: string | undefined): Record<string, string> {
+  return wantsSecureBoot(mode) ? { secure_boot: 'true' } : {};
 }

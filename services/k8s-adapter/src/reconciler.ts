@@ -230,7 +230,7 @@ async function prepareDeploy(
   node: NodeRow,
 ): Promise<NodeRow> {
   const spec = host.spec!;
-  const wanted = { ...node.instanceInfo, ...instanceInfoOf(spec.image!) };
+  const wanted = { ...node.instanceInfo, ...instanceInfoOf(spec.image!, spec.bootMode) };
   delete wanted.configdrive;
   const rootDevice = rootDeviceOf(spec.rootDeviceHints);
   const patch: NodePatch = [

@@ -16,9 +16,9 @@ import {
   type BmcAccess,
 } from './bmc-address.js';
 import { hostRecordOf } from './decide.js';
-import { secretText } from './host-inputs.js';
+import { automatedCleanOfMode, secretText } from './host-inputs.js';
 import { nodeNameOf } from './host-key.js';
-import { bootModeOf } from './instance.js';
+import { bootModeOf, wantsSecureBoot } from './instance.js';
 import { HostProblem, type ReconcilerDeps } from './reconcile-context.js';
 
 export type BmcCredentials = Awaited<ReturnType<typeof bmcOf>>;
@@ -40,6 +40,11 @@ export async function bmcOf(
     if (error instanceof BmcAddressError) throw fail(error.message);
     throw error;
   }
+  if (wantsSecureBoot(spec.bootMode) && access.driver === 'ipmi')
+    // baremetal-operator refuses the same at registration (SupportsSecureBoot is false for IPMI).
+    throw fail(
+      `BMC driver ipmi does not support secure boot: spec.bootMode UEFISecureBoot needs a redfish:// or redfish-virtualmedia:// BMC address, or use bootMode UEFI`,
+    );
   if (!spec.bmc.credentialsName)
     throw fail(
       'spec.bmc.credentialsName is empty: name the Secret with the BMC username and password',
@@ -84,6 +89,7 @@ export async function enroll(
     driver_info: driverInfoOf(bmc),
     boot_interface: bmc.bootInterface,
     boot_mode: bootModeOf(spec.bootMode),
+    automated_clean: automatedCleanOfMode(spec.automatedCleaningMode),
     ...(spec.description ? { description: spec.description } : {}),
     extra: {
       metal3: {
@@ -132,7 +138,8 @@ export async function ensurePort(
 
 /**
  * A changed Secret or bmc.address goes to the node's driver_info (and re-registers it when the
- * last registration failed). Returns the node as it is now, or 'busy' when a conductor holds it.
+ * last registration failed); a changed automatedCleaningMode to its automated_clean. Returns the
+ * node as it is now, or 'busy' when a conductor holds it.
  */
 export async function syncBmc(
   deps: ReconcilerDeps,
@@ -152,19 +159,30 @@ export async function syncBmc(
       'registering',
       `spec.bmc.address changed from driver '${node.driver}' to '${bmc.driver}': delete and re-create the BareMetalHost to change the BMC type`,
     );
-  if (record.credentialsVersion === bmc.credentialsVersion && sameAddress) return node;
+  const bmcChanged = record.credentialsVersion !== bmc.credentialsVersion || !sameAddress;
+  const automatedClean = automatedCleanOfMode(host.spec!.automatedCleaningMode);
+  const cleaningChanged = node.automatedClean !== automatedClean;
+  if (!bmcChanged && !cleaningChanged) return node;
   if (node.leaseOwner && node.leaseExpiresAt && node.leaseExpiresAt > new Date()) return 'busy';
-  const patch: NodePatch = [
-    { op: 'replace', path: '/driver_info', value: wanted },
-    {
+  const patch: NodePatch = [];
+  if (bmcChanged) {
+    patch.push({ op: 'replace', path: '/driver_info', value: wanted });
+    patch.push({
       op: 'add',
       path: '/extra/metal3',
       value: { ...record, credentialsVersion: bmc.credentialsVersion },
-    },
-  ];
-  deps.logger.info(
-    { node_uuid: node.uuid },
-    'BMC address or credentials changed: updating the node',
-  );
+    });
+    deps.logger.info(
+      { node_uuid: node.uuid },
+      'BMC address or credentials changed: updating the node',
+    );
+  }
+  if (cleaningChanged) {
+    patch.push({ op: 'add', path: '/automated_clean', value: automatedClean });
+    deps.logger.info(
+      { node_uuid: node.uuid, automated_clean: automatedClean },
+      'automatedCleaningMode changed: updating the node',
+    );
+  }
   return updateNode(deps.commands, node, patch);
 }
