@@ -163,7 +163,9 @@ export async function syncBmc(
   const automatedClean = automatedCleanOfMode(host.spec!.automatedCleaningMode);
   const cleaningChanged = node.automatedClean !== automatedClean;
   if (!bmcChanged && !cleaningChanged) return node;
-  if (node.leaseOwner && node.leaseExpiresAt && node.leaseExpiresAt > new Date()) return 'busy';
+  if (node.leaseOwner && node.leaseExpiresAt && node.leaseExpiresAt > new Date())
+    // New credentials must wait for the node; automated_clean can, on a later reconcile.
+    return bmcChanged ? 'busy' : node;
   const patch: NodePatch = [];
   if (bmcChanged) {
     patch.push({ op: 'replace', path: '/driver_info', value: wanted });
