@@ -64,6 +64,8 @@ export class ServerHost extends EventEmitter<HostEvents> {
   readonly disks: Record<string, string>;
   private agent: ChildProcess | undefined;
   private agentOutput: string[] = [];
+  /** Where the current boot's lines start in agentOutput. */
+  private bootStart = 0;
   /**
    * Counts power changes. A boot still in its firmware delay or reading its ISO when the power
    * changes again is superseded: it must not start an agent on a machine that is off or rebooting.
@@ -115,6 +117,7 @@ export class ServerHost extends EventEmitter<HostEvents> {
   private async powerChanged(change: PowerChange, generation: number): Promise<void> {
     await this.killAgent();
     if (change.to === 'Off') return;
+    this.bootStart = this.agentOutput.length;
     const bootDelayMs = this.opts.bootDelayMs ?? 0;
     if (bootDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, bootDelayMs));
     if (generation !== this.generation) return;
@@ -133,16 +136,41 @@ export class ServerHost extends EventEmitter<HostEvents> {
   private async bootFromCd(generation: number): Promise<void> {
     const image = this.server.bmc.state.media.Cd.image;
     if (!image) throw new Error(`${this.server.name} booted from CD with no media inserted`);
-    const response = await fetch(image, { signal: AbortSignal.timeout(30_000) });
-    if (!response.ok)
-      throw new Error(
-        `${this.server.name} could not read its boot ISO ${image}: HTTP ${response.status}`,
-      );
-    const iso = Buffer.from(await response.arrayBuffer());
+    const iso = await this.readBootIso(image, generation);
+    if (!iso) return;
     const fromIso = JSON.parse(
       (await readIsoFile(iso, 'ingot/agent.json')).toString('utf8'),
     ) as Record<string, unknown>;
     await this.runAgent(generation, fromIso, []);
+  }
+
+  /**
+   * The boot ISO, read over HTTP as a BMC's virtual media reads it: a connection that breaks
+   * (ECONNRESET, or a pooled keep-alive connection the server had just closed, which happens when
+   * the lab's event loop runs late with a hundred servers) is tried again, as BMCs do. Undefined
+   * when the boot was superseded by a power change meanwhile.
+   */
+  private async readBootIso(image: string, generation: number): Promise<Buffer | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(image, { signal: AbortSignal.timeout(30_000) });
+        if (response.ok) return Buffer.from(await response.arrayBuffer());
+      } catch (error) {
+        // fetch's network failures are TypeErrors; a timeout (or anything else) is not retried.
+        if (!(error instanceof TypeError) || attempt >= 3)
+          throw new Error(
+            `${this.server.name} could not read its boot ISO ${image}: ${describeError(error)}`,
+          );
+        this.note(`reading the boot ISO failed (${describeError(error)}), trying again`);
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        if (generation !== this.generation) return undefined;
+        continue;
+      }
+      throw new Error(
+        `${this.server.name} could not read its boot ISO ${image}: HTTP ${response.status}`,
+      );
+    }
   }
 
   /**
@@ -223,7 +251,9 @@ export class ServerHost extends EventEmitter<HostEvents> {
       env: { ...process.env, INGOT_STOP_WITH_STDIN: '1' },
     });
     this.agent = child;
-    this.agentOutput = [];
+    // The new agent's output follows this boot's notes; the previous agent's goes.
+    this.agentOutput = this.agentOutput.slice(this.bootStart);
+    this.bootStart = 0;
     const announceListening = listeningWatcher((port) =>
       this.emit('agent-listening', { port, pid: child.pid ?? 0 }),
     );
@@ -291,11 +321,17 @@ export class ServerHost extends EventEmitter<HostEvents> {
   }
 
   private fail(error: unknown): void {
-    this.agentOutput.push(
-      `lab host error: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
+    this.agentOutput.push(`lab host error: ${describeError(error)}\n`);
     this.emit('agent-exited', { code: null, signal: null, output: this.output() });
   }
+}
+
+/** An error's message with its cause's (fetch says only "fetch failed"; the cause says why). */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  if (!cause) return error.message;
+  return `${error.message}: ${[cause.code, cause.message].filter(Boolean).join(' ')}`;
 }
 
 /**

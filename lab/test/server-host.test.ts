@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIso } from '@ingot/media';
@@ -37,11 +39,12 @@ describe('lab server host', () => {
   let origin: ImageOrigin;
   let scratch: Awaited<ReturnType<typeof scratchDir>>;
   let isoUrl: string;
+  let iso: Buffer;
 
   beforeAll(async () => {
     scratch = await scratchDir();
     // The agent looks itself up at an API nobody serves: it only has to start.
-    const iso = await buildIso({
+    iso = await buildIso({
       volumeId: 'INGOT_AGENT',
       files: {
         'ingot/agent.json': JSON.stringify({
@@ -55,7 +58,7 @@ describe('lab server host', () => {
     await writeFile(isoPath, iso);
     origin = await ImageOrigin.start({ '/boot.iso': isoPath });
     isoUrl = `${origin.url}/boot.iso`;
-    fleet = await startFleet({ count: 3 });
+    fleet = await startFleet({ count: 4 });
   });
   afterAll(async () => {
     await fleet?.stop();
@@ -107,6 +110,34 @@ describe('lab server host', () => {
       expect(report.partitions).toEqual([]);
     } finally {
       await host.stop();
+    }
+  });
+
+  it('reads its boot ISO again when the connection breaks, as a BMC does', async () => {
+    const server = fleet.servers[3]!;
+    let requests = 0;
+    // The first request's connection is dropped (as a keep-alive connection the server closed
+    // while the client reused it), the second is served.
+    const flaky = createServer((req, res) => {
+      if (++requests === 1) return void req.socket.destroy();
+      res.writeHead(200, { 'content-length': iso.length }).end(iso);
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/boot.iso`;
+    const host = await ServerHost.create(server, { workDir: scratch.path });
+    try {
+      await bootFromCdOnce(server, url);
+      const started = once(host, 'agent-started');
+      await resetSystem(server, 'On');
+      await started;
+      expect(requests).toBe(2);
+      expect(host.output()).toMatch(
+        /reading the boot ISO failed \(fetch failed: .+\), trying again/,
+      );
+    } finally {
+      await host.stop();
+      flaky.closeAllConnections();
+      await new Promise((resolve) => flaky.close(resolve));
     }
   });
 });
