@@ -21,8 +21,9 @@ export default defineConfig({
   resolve: {
     // Tests import the workspace libraries from source so that they never run stale builds.
     alias: Object.fromEntries([
+      // Subpaths before their package's alias, which would otherwise take them too.
+      ['@ingot/inventory/root-device', here('libs/inventory/src/root-device.ts')],
       ...libs.map((lib) => [`@ingot/${lib}`, here(`libs/${lib}/src/index.ts`)]),
-      // Before '@ingot/lab', which would otherwise take its subpaths too.
       ['@ingot/lab/kube-apiserver', here('lab/src/kube-apiserver.ts')],
       ['@ingot/lab', here('lab/src/index.ts')],
     ]),

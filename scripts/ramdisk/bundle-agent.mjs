@@ -15,9 +15,10 @@ if (!outfile) {
 const workspaceLibsFromSource = {
   name: 'workspace-libs-from-source',
   setup(b) {
-    b.onResolve({ filter: /^@ingot\/[a-z0-9-]+$/ }, (args) => {
-      const lib = args.path.slice('@ingot/'.length);
-      const path = `${repo}libs/${lib}/src/index.ts`;
+    // @ingot/<lib> is libs/<lib>/src/index.ts; a subpath @ingot/<lib>/<module> is its <module>.ts.
+    b.onResolve({ filter: /^@ingot\/[a-z0-9-]+(\/[a-z0-9-]+)?$/ }, (args) => {
+      const [lib, module = 'index'] = args.path.slice('@ingot/'.length).split('/');
+      const path = `${repo}libs/${lib}/src/${module}.ts`;
       if (!existsSync(path)) return { errors: [{ text: `${args.path}: no ${path}` }] };
       return { path };
     });

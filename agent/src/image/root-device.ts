@@ -1,7 +1,8 @@
 // Choosing the disk an image goes to: explicit name, else the node's root device hints, else
 // the smallest disk of at least 4 GiB (IPA's rule). The hint semantics are Ironic's, shared
-// with the inspector and the conductor through @ingot/inventory.
-import { chooseRootDevice, MIN_ROOT_DEVICE_BYTES } from '@ingot/inventory';
+// with the inspector and the conductor through @ingot/inventory (its root-device part only: the
+// package's index loads TypeBox and every schema, a third of the agent's start-up time).
+import { chooseRootDevice, MIN_ROOT_DEVICE_BYTES } from '@ingot/inventory/root-device';
 import { AgentError } from '../errors.js';
 import type { TargetDisk } from '../disks/devices.js';
 import type { NodeInfo } from '../node-info.js';

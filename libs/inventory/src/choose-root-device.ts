@@ -1,5 +1,5 @@
 import type { InventoryDisk } from '@ingot/contracts';
-import { quote } from './describe-errors.js';
+import { quote } from './quote.js';
 import { matchRootDevice } from './match-root-device.js';
 import { parseRootDeviceHints } from './root-device-hints.js';
 import { GiB, wholeGiB } from './units.js';

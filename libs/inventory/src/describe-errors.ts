@@ -1,5 +1,6 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { MAC_ADDRESS_PATTERN, validationErrors } from '@ingot/contracts';
+import { quote } from './quote.js';
 
 /**
  * Turns schema violations into sentences an operator can act on in last_error, e.g.
@@ -141,10 +142,4 @@ function expectation(schema: TSchema): string {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** Quotes a value for a message, shortening long ones: last_error is read on one line. */
-export function quote(value: unknown): string {
-  const text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

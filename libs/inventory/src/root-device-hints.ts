@@ -1,4 +1,4 @@
-import { quote } from './describe-errors.js';
+import { quote } from './quote.js';
 
 /**
  * Root device hints as Ironic reads them (ironic/common/utils.py parse_root_device_hints):
