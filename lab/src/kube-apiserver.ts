@@ -32,6 +32,18 @@ export interface KubeApiServer {
   readonly dir: string;
   /** Process group ids of etcd's and the API server's watchdogs (each group holds the binary). */
   readonly processGroups: { etcd: number; apiserver: number };
+  /**
+   * Stops kube-apiserver alone; etcd and its data stay. `SIGTERM` (default) is a rolling
+   * restart's graceful stop: it refuses new connections at once, and its open watches end when
+   * it exits (it is killed 10 s after TERM); `SIGKILL` is a crash: every connection drops at
+   * once. Clients get connection errors until startApiServer().
+   */
+  stopApiServer(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /**
+   * Starts kube-apiserver again after stopApiServer(): the same port, serving certificate, tokens
+   * and etcd, so kubeconfigs, tokens and objects stay valid. Resolves once /readyz answers 200.
+   */
+  startApiServer(): Promise<void>;
   /** A client-node KubeConfig for the admin user. */
   kubeConfig(): KubeConfig;
   /** The last lines of the API server's log, for failure messages. */
@@ -107,7 +119,8 @@ interface Supervised {
 }
 
 function supervise(binary: string, args: string[], logPath: string): Supervised {
-  const log = createWriteStream(logPath);
+  // Appends: an API server started again writes after its previous run.
+  const log = createWriteStream(logPath, { flags: 'a' });
   const child = spawn('bash', ['-c', WATCHDOG, 'watchdog', binary, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     // Its own process group, so stop() can kill the watchdog and the binary together if needed.
@@ -212,35 +225,34 @@ async function startOnce(
     ],
     join(dir, 'etcd.log'),
   );
-  const apiserver = supervise(
-    join(assets, 'kube-apiserver'),
-    [
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`,
-      `--cert-dir=${join(dir, 'certs')}`,
-      `--etcd-servers=${etcdUrl}`,
-      `--token-auth-file=${join(dir, 'tokens.csv')}`,
-      '--authorization-mode=RBAC',
-      '--service-account-issuer=https://kubernetes.default.svc',
-      `--service-account-key-file=${join(dir, 'sa.pub')}`,
-      `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
-      '--service-cluster-ip-range=10.96.0.0/24',
-      '--endpoint-reconciler-type=none',
-      '--profiling=false',
-      '--anonymous-auth=false',
-      ...(auditLogPath
-        ? [
-            `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
-            `--audit-log-path=${auditLogPath}`,
-            // Written as each request completes (not batched), never rotated.
-            '--audit-log-mode=blocking',
-            '--audit-log-maxsize=0',
-          ]
-        : []),
-    ],
-    join(dir, 'kube-apiserver.log'),
-  );
+  const apiserverArgs = [
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${apiPort}`,
+    `--cert-dir=${join(dir, 'certs')}`,
+    `--etcd-servers=${etcdUrl}`,
+    `--token-auth-file=${join(dir, 'tokens.csv')}`,
+    '--authorization-mode=RBAC',
+    '--service-account-issuer=https://kubernetes.default.svc',
+    `--service-account-key-file=${join(dir, 'sa.pub')}`,
+    `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
+    '--service-cluster-ip-range=10.96.0.0/24',
+    '--endpoint-reconciler-type=none',
+    '--profiling=false',
+    '--anonymous-auth=false',
+    ...(auditLogPath
+      ? [
+          `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+          `--audit-log-path=${auditLogPath}`,
+          // Written as each request completes (not batched), never rotated.
+          '--audit-log-mode=blocking',
+          '--audit-log-maxsize=0',
+        ]
+      : []),
+  ];
+  const launchApiServer = () =>
+    supervise(join(assets, 'kube-apiserver'), apiserverArgs, join(dir, 'kube-apiserver.log'));
+  let apiserver = launchApiServer();
 
   const url = `https://127.0.0.1:${apiPort}`;
   const logTail = async (lines = 30) =>
@@ -257,14 +269,15 @@ async function startOnce(
     await rm(dir, { recursive: true, force: true });
   };
 
-  try {
-    const certPath = join(dir, 'certs', 'apiserver.crt');
-    // waitFor retries on errors, so a process that dies is watched for separately.
-    const exitedEarly = (name: string, proc: Supervised) =>
-      proc.exited.then((code) => {
-        throw new Error(`${name} exited with status ${code} before the API server was ready`);
-      });
-    const ca = await Promise.race([
+  const certPath = join(dir, 'certs', 'apiserver.crt');
+  // waitFor retries on errors, so a process that dies is watched for separately.
+  const exitedEarly = (name: string, proc: Supervised) =>
+    proc.exited.then((code) => {
+      throw new Error(`${name} exited with status ${code} before the API server was ready`);
+    });
+  /** Resolves with the serving certificate (the CA clients trust) once /readyz answers 200. */
+  const ready = () =>
+    Promise.race([
       waitFor(
         `kube-apiserver at ${url} to answer /readyz`,
         async () => {
@@ -278,6 +291,9 @@ async function startOnce(
       exitedEarly('etcd', etcd),
       exitedEarly('kube-apiserver', apiserver),
     ]);
+
+  try {
+    const ca = await ready();
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(url, ca, token), { mode: 0o600 });
     const users: Record<string, { token: string; kubeconfigPath: string }> = {};
@@ -294,7 +310,29 @@ async function startOnce(
       users,
       auditLogPath,
       dir,
-      processGroups: { etcd: etcd.child.pid!, apiserver: apiserver.child.pid! },
+      get processGroups() {
+        return { etcd: etcd.child.pid!, apiserver: apiserver.child.pid! };
+      },
+      async stopApiServer(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') {
+        const running = apiserver.child.exitCode === null && apiserver.child.signalCode === null;
+        if (signal === 'SIGKILL' && running) {
+          // The watchdog's process group: the watchdog and kube-apiserver.
+          process.kill(-apiserver.child.pid!, 'SIGKILL');
+          await apiserver.exited;
+        } else {
+          await apiserver.stop();
+        }
+      },
+      async startApiServer() {
+        if (stopped) throw new Error('the API server was stopped for good (stop())');
+        if (apiserver.child.exitCode === null && apiserver.child.signalCode === null)
+          throw new Error('kube-apiserver is running: stopApiServer() first');
+        apiserver = launchApiServer();
+        // kube-apiserver keeps the serving certificate it generated in --cert-dir.
+        const pem = await ready();
+        if (pem !== ca)
+          throw new Error('kube-apiserver came back with another serving certificate');
+      },
       kubeConfig() {
         const config = new KubeConfig();
         config.loadFromFile(kubeconfigPath);

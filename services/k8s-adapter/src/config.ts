@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { busOptionsFromEnv, type BusOptions } from '@ingot/bus';
 import { boolFromEnv, intFromEnv } from '@ingot/service';
 import { databaseUrlFromEnv } from '@ingot/store';
+import { defaultRenewDeadlineMs } from './leader.js';
 
 export interface AdapterConfig {
   databaseUrl: string;
@@ -18,6 +19,9 @@ export interface AdapterConfig {
    * controller-runtime; deploy/'s Role allows Leases there), else WATCH_NAMESPACE. */
   leaseNamespace: string;
   leaseDurationS: number;
+  /** How long the leader acts without renewing the Lease (client-go's RenewDeadline): less than
+   * the lease duration; default two thirds of it. */
+  renewDeadlineMs: number;
   leaseRetryMs: number;
   /** Every host is reconciled again this often, even without a change (controller-runtime's SyncPeriod). */
   resyncMs: number;
@@ -34,6 +38,17 @@ export function adapterConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Adap
   const watchNamespace = env.WATCH_NAMESPACE ?? '';
   const leaseNamespace =
     env.INGOT_K8S_LEASE_NAMESPACE || env.POD_NAMESPACE || watchNamespace || 'default';
+  const leaseDurationS = intFromEnv(env, 'INGOT_K8S_LEASE_DURATION_S', 15, 2);
+  const renewDeadlineMs = intFromEnv(
+    env,
+    'INGOT_K8S_RENEW_DEADLINE_MS',
+    defaultRenewDeadlineMs(leaseDurationS),
+    100,
+  );
+  if (renewDeadlineMs >= leaseDurationS * 1000)
+    throw new Error(
+      `INGOT_K8S_RENEW_DEADLINE_MS (${renewDeadlineMs}) must be less than the lease duration (${leaseDurationS} s)`,
+    );
   return {
     databaseUrl: databaseUrlFromEnv(env),
     bus: { ...busOptionsFromEnv(env), name: 'ingot-k8s-adapter' },
@@ -42,7 +57,8 @@ export function adapterConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Adap
     identity: env.POD_NAME || `k8s-adapter-${hostname()}-${randomBytes(3).toString('hex')}`,
     leaseName: env.INGOT_K8S_LEASE_NAME || 'ingot-k8s-adapter',
     leaseNamespace,
-    leaseDurationS: intFromEnv(env, 'INGOT_K8S_LEASE_DURATION_S', 15, 2),
+    leaseDurationS,
+    renewDeadlineMs,
     leaseRetryMs: intFromEnv(env, 'INGOT_K8S_LEASE_RETRY_MS', 2_000, 100),
     resyncMs: intFromEnv(env, 'INGOT_K8S_RESYNC_MS', 10 * 60_000, 1_000),
     retryBaseMs: intFromEnv(env, 'INGOT_K8S_RETRY_BASE_MS', 10_000, 100),

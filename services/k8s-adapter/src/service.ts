@@ -84,45 +84,58 @@ export async function startAdapter(
   };
   /** The trace of the last node event per host: its reconcile (and commands) join that trace. */
   const traceOf = new Map<string, Context>();
-  const queue = new WorkQueue(
-    config.concurrency,
-    async (key) => {
-      const parent = traceOf.get(key);
-      traceOf.delete(key);
-      const outcome = await withSpan(
-        'k8s-adapter reconcile',
-        {
-          kind: SpanKind.INTERNAL,
-          attributes: { 'metal3.host': key },
-          ...(parent ? { parent } : {}),
-        },
-        () => reconcileHost(deps, parseKey(key)),
-      );
-      reconciles.inc({ result: 'ok' });
-      queueDepth.set(queue.depth);
-      return outcome.requeueAfterMs;
-    },
-    (key, error) => {
-      reconciles.inc({ result: 'error' });
-      logger.warn(
-        { host: key, err: error instanceof Error ? error.message : String(error) },
-        'reconcile failed; retrying',
-      );
-      return 5_000;
-    },
-  );
-
-  let hostsWatch: Watched<WatchedHost> | undefined;
-  let secretsWatch: Watched<V1Secret> | undefined;
-  let nodeEvents: Subscription | undefined;
-  let resync: NodeJS.Timeout | undefined;
-  let leading = false;
   const ns = config.watchNamespace;
-  const enqueue = (key: HostKey) => queue.add(keyString(key));
 
-  async function startWatching(): Promise<void> {
+  /** What runs while this replica leads: the queue and what feeds it. */
+  interface Term {
+    queue: WorkQueue;
+    hostsWatch?: Watched<WatchedHost>;
+    secretsWatch?: Watched<V1Secret>;
+    nodeEvents?: Subscription;
+    resync?: NodeJS.Timeout;
+  }
+  let term: Term | undefined;
+  let stopping = false;
+
+  const newQueue = () => {
+    const queue: WorkQueue = new WorkQueue(
+      config.concurrency,
+      async (key) => {
+        const parent = traceOf.get(key);
+        traceOf.delete(key);
+        const outcome = await withSpan(
+          'k8s-adapter reconcile',
+          {
+            kind: SpanKind.INTERNAL,
+            attributes: { 'metal3.host': key },
+            ...(parent ? { parent } : {}),
+          },
+          () => reconcileHost(deps, parseKey(key)),
+        );
+        reconciles.inc({ result: 'ok' });
+        queueDepth.set(queue.depth);
+        return outcome.requeueAfterMs;
+      },
+      (key, error) => {
+        reconciles.inc({ result: 'error' });
+        logger.warn(
+          { host: key, err: error instanceof Error ? error.message : String(error) },
+          'reconcile failed; retrying',
+        );
+        return 5_000;
+      },
+    );
+    return queue;
+  };
+
+  /** Starts a leadership term: a fresh queue, a fresh list + watch of hosts and Secrets. */
+  async function startActing(): Promise<void> {
+    if (term || stopping || !election.isLeading()) return;
+    const current: Term = { queue: newQueue() };
+    term = current;
+    const enqueue = (key: HostKey) => current.queue.add(keyString(key));
     const hostPath = `/apis/${METAL3_GROUP}/${METAL3_VERSION}${ns ? `/namespaces/${ns}` : ''}/${BAREMETALHOST_PLURAL}`;
-    hostsWatch = await watchResource<WatchedHost>({
+    current.hostsWatch = await watchResource<WatchedHost>({
       config: kubeConfig,
       path: hostPath,
       list: async () =>
@@ -140,10 +153,11 @@ export async function startAdapter(
             })) as never,
       onChange: (host) =>
         enqueue({ namespace: host.metadata!.namespace!, name: host.metadata!.name! }),
-      onError: (error) =>
-        logger.warn({ err: String(error) }, 'BareMetalHost watch failed; restarting'),
+      onError: (error, retryInMs) =>
+        logger.warn({ err: String(error), retryInMs }, 'BareMetalHost watch failed; restarting'),
+      onRecovered: () => logger.info('BareMetalHost watch resumed'),
     });
-    secretsWatch = await watchResource<V1Secret>({
+    current.secretsWatch = await watchResource<V1Secret>({
       config: kubeConfig,
       path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
       list: () =>
@@ -152,7 +166,7 @@ export async function startAdapter(
           : kube.core.listSecretForAllNamespaces(),
       onChange: (secret) => {
         // A changed Secret re-reconciles the hosts that read it (new credentials re-register).
-        for (const host of hostsWatch?.list() ?? []) {
+        for (const host of current.hostsWatch?.list() ?? []) {
           if (
             host.metadata?.namespace === secret.metadata?.namespace &&
             secretNamesOf(host).includes(secret.metadata?.name ?? '')
@@ -160,10 +174,12 @@ export async function startAdapter(
             enqueue({ namespace: host.metadata!.namespace!, name: host.metadata!.name! });
         }
       },
-      onError: (error) => logger.warn({ err: String(error) }, 'Secret watch failed; restarting'),
+      onError: (error, retryInMs) =>
+        logger.warn({ err: String(error), retryInMs }, 'Secret watch failed; restarting'),
+      onRecovered: () => logger.info('Secret watch resumed'),
     });
     // Node events (<prefix>.evt.node.<uuid>.<kind>) say a node changed: its host's status follows.
-    nodeEvents = infra.bus.nc.subscribe(infra.bus.subjects.nodeEvents(), {
+    current.nodeEvents = infra.bus.nc.subscribe(infra.bus.subjects.nodeEvents(), {
       callback: (error, msg) => {
         if (error) return;
         const uuid = msg.subject.split('.')[3];
@@ -183,19 +199,37 @@ export async function startAdapter(
           );
       },
     });
-    resync = setInterval(() => {
-      for (const host of hostsWatch?.list() ?? [])
+    current.resync = setInterval(() => {
+      for (const host of current.hostsWatch?.list() ?? [])
         enqueue({ namespace: host.metadata!.namespace!, name: host.metadata!.name! });
     }, config.resyncMs);
-    resync.unref();
+    current.resync.unref();
+    leaderGauge.set(1);
   }
 
-  async function stopWatching(): Promise<void> {
-    if (resync) clearInterval(resync);
-    nodeEvents?.unsubscribe();
-    await hostsWatch?.stop();
-    await secretsWatch?.stop();
+  /** Ends the term: nothing new is queued or started, and the running reconciles finish. */
+  async function stopActing(): Promise<void> {
+    const current = term;
+    if (!current) return;
+    leaderGauge.set(0);
+    if (current.resync) clearInterval(current.resync);
+    current.nodeEvents?.unsubscribe();
+    current.queue.stop();
+    await current.hostsWatch?.stop();
+    await current.secretsWatch?.stop();
+    await current.queue.idle();
+    traceOf.clear();
+    term = undefined;
   }
+
+  // Terms start and end one after the other, in the order the election decides them.
+  let transitions = Promise.resolve();
+  const serially = (what: string, step: () => Promise<void>) => {
+    transitions = transitions.then(step).catch((error: unknown) => {
+      logger.error({ err: String(error) }, `could not ${what}; exiting`);
+      process.exit(1);
+    });
+  };
 
   const election = runLeaderElection({
     config: kubeConfig,
@@ -203,31 +237,24 @@ export async function startAdapter(
     name: config.leaseName,
     identity: config.identity,
     leaseDurationS: config.leaseDurationS,
+    renewDeadlineMs: config.renewDeadlineMs,
     retryPeriodMs: config.leaseRetryMs,
     logger,
-    onStartedLeading: () => {
-      leading = true;
-      leaderGauge.set(1);
-      startWatching().catch((error: unknown) => {
-        logger.error({ err: String(error) }, 'could not start watching BareMetalHosts; exiting');
-        process.exit(1);
-      });
-    },
-    onStoppedLeading: () => {
-      // As controller-runtime: a replica that lost the lease exits, its supervisor restarts it as
-      // a follower, so two replicas never act on the same hosts.
-      leaderGauge.set(0);
-      logger.error('lost leadership; exiting');
-      process.exit(1);
-    },
+    onStartedLeading: () => serially('start watching BareMetalHosts', startActing),
+    // client-go's controllers exit here and are restarted by their pod; this replica stops acting
+    // at once (before the lease can expire for the others) and stays a candidate, so it leads
+    // again by itself, e.g. once an API server that was away answers again.
+    onStoppedLeading: () => serially('stop acting', stopActing),
   });
 
   return {
-    isLeader: () => leading,
+    isLeader: () => term !== undefined && election.isLeading(),
     async stop() {
-      queue.stop();
+      // Stop acting first, then give the lease up: the next leader never overlaps this one.
+      stopping = true;
+      serially('stop acting', stopActing);
+      await transitions;
       await election.stop();
-      await stopWatching();
       await infra.close();
     },
   };

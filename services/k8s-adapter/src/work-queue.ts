@@ -10,6 +10,7 @@ export class WorkQueue {
   private readonly order: string[] = [];
   private active = 0;
   private stopped = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly concurrency: number,
@@ -52,13 +53,24 @@ export class WorkQueue {
     return this.queued.size;
   }
 
+  /** Takes no more keys and drops the waiting ones; the running ones finish (see idle()). */
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.queued.clear();
+    this.dirty.clear();
+    this.order.length = 0;
+  }
+
+  /** Resolves when no key is being processed (after stop(): when the last running one ended). */
+  idle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private pump(): void {
+    if (this.stopped) return;
     while (this.active < this.concurrency && this.order.length > 0) {
       const key = this.order.shift()!;
       this.queued.delete(key);
@@ -80,5 +92,6 @@ export class WorkQueue {
     if (this.dirty.delete(key)) this.add(key);
     else if (again !== undefined) this.addAfter(key, again);
     this.pump();
+    if (this.active === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }
