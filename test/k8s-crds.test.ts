@@ -17,7 +17,7 @@ import {
   kubectl,
   startKubeApiServer,
   type KubeApiServer,
-} from './support/kube-apiserver.js';
+} from '@ingot/lab/kube-apiserver';
 
 // Upstream Metal3's example hosts, beside the repository (CI has shared/ there). Their BMCs are
 // at 192.168.x addresses off this machine: they are only stored here, never contacted (no
