@@ -8,6 +8,7 @@ import {
   chooseAccelerator,
   findDebianKernel,
   freePort,
+  stablePort,
   qemuArguments,
   scratchDir,
 } from '@ingot/lab';
@@ -69,7 +70,7 @@ describe('VM lab network', () => {
         network: {
           mac: '52:54:00:ff:00:01',
           forwardedPorts: [forwarded],
-          agentHostPort: await freePort(),
+          agentHostPort: await stablePort(),
           agentGuestPort: 9999,
         },
         consoleLog,

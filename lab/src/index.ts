@@ -27,7 +27,7 @@ export { labCertificate } from './tls-certificate.js';
 export type { TlsMaterial } from './tls-certificate.js';
 export { Installation } from './installation.js';
 export type { InstallationOptions, ServiceName, ServiceProcess } from './installation.js';
-export { freePort } from './free-port.js';
+export { freePort, stablePort } from './free-port.js';
 export { waitFor } from './wait-for.js';
 export { ServerHost, AGENT_EXIT_POWER_OFF, AGENT_EXIT_REBOOT } from './server-host.js';
 export type { ServerHostOptions, HostEvents } from './server-host.js';

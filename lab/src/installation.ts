@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createScratchDatabase, dropScratchDatabase } from '@ingot/store';
-import { freePort } from './free-port.js';
+import { stablePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
 
 // lab/src or lab/dist → the repository root, where the services' builds live.
@@ -73,7 +73,7 @@ export class Installation {
       scratch.url,
       randomBytes(24).toString('base64'),
       env,
-      await freePort(),
+      await stablePort(),
       workDir,
       options.machineFacingHost,
     );
@@ -165,7 +165,7 @@ export class Installation {
   /** The port of the service of that name, picked now if it has not started yet (e.g. to forward it into VMs first). */
   async servicePort(name: string): Promise<number> {
     if (name === 'api') return this.apiPort;
-    const port = this.ports.get(name) ?? (await freePort());
+    const port = this.ports.get(name) ?? (await stablePort());
     this.ports.set(name, port);
     return port;
   }

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { copyFile, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabServer } from '../fleet.js';
-import { freePort } from '../free-port.js';
+import { stablePort } from '../free-port.js';
 import type { PowerChange } from '../machine.js';
 import { chooseAccelerator, type Accelerator } from './accelerator.js';
 import { ovmfFiles } from './firmware.js';
@@ -87,7 +87,7 @@ export class VmHost extends EventEmitter<VmHostEvents> {
       opts,
       dir,
       accelerator,
-      await freePort(),
+      await stablePort(),
       opts.cpus ?? server.profile.cpus,
       opts.memoryMb ?? server.profile.memory_mb,
       opts.diskBytes ?? server.profile.disks[0]?.size_bytes ?? 8 * 1024 ** 3,
