@@ -2,6 +2,7 @@ import type { ProvisionState } from '@ingot/contracts';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { runAdopting } from './adopt.js';
+import { thenHeardAgent } from './agent-wait.js';
 import { runCleaning } from './clean.js';
 import { runDeleting } from './delete.js';
 import { runDeploying } from './deploy.js';
@@ -34,8 +35,8 @@ const guarded =
 export const OPERATIONS: Partial<Record<ProvisionState, OperationRunner>> = {
   verifying: runVerify,
   inspecting: guarded(runInspecting),
-  cleaning: guarded(runCleaning),
-  deploying: guarded(runDeploying),
-  deleting: guarded(runDeleting),
+  cleaning: guarded(thenHeardAgent(runCleaning)),
+  deploying: guarded(thenHeardAgent(runDeploying)),
+  deleting: guarded(thenHeardAgent(runDeleting)),
   adopting: guarded(runAdopting),
 };

@@ -46,8 +46,9 @@ export async function bootRamdisk(
   await updateNode(
     ctx,
     leased,
-    // A heartbeat of the agent that ran before this reboot may have pinned its URL meanwhile.
-    { powerState: reply.power_state ?? 'power on', agentUrl: null },
+    // The URL stays: it was cleared with the token before the boot, so only the agent just
+    // booted (with the new token) can have pinned it, maybe already.
+    { powerState: reply.power_state ?? 'power on' },
     {
       eventType: 'deploy',
       event: `booting the agent ramdisk ${device === 'pxe' ? 'over the network (iPXE)' : 'from virtual media'} for ${purpose}`,
