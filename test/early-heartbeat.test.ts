@@ -10,11 +10,13 @@ import { enroll, getNode, setProvision, waitForState } from './support/nodes.js'
  * nothing (the node is not waiting yet); the conductor must act on it as soon as the node waits,
  * not a heartbeat interval later (up to 60 % of the heartbeat timeout, 3 minutes by default).
  */
-describe('a heartbeat that comes before the node waits for its agent', () => {
+describe('heartbeats that come when the conductor cannot act on them yet', () => {
   let system: Installation;
   let fleet: Fleet;
   let store: NodeStore;
   let agent: FakeAgent;
+  let node: string;
+  let token: string;
 
   beforeAll(async () => {
     // The BMC takes 3 s to power on: the window in which the agent heartbeats while `cleaning`.
@@ -35,7 +37,7 @@ describe('a heartbeat that comes before the node waits for its agent', () => {
   });
 
   it("moves the operation on when the node reaches 'clean wait', with no second heartbeat", async () => {
-    const node = await enroll(system, fleet.servers[0]!);
+    node = await enroll(system, fleet.servers[0]!);
     await setProvision(system, node, 'manage');
     await waitForState(system, node, 'manageable');
     await setProvision(system, node, 'provide');
@@ -79,5 +81,28 @@ describe('a heartbeat that comes before the node waits for its agent', () => {
       event: string;
     }[];
     expect(history.map((h) => h.event)).toContain('clean step erase_devices_metadata started');
+    token = booting.agent_token!;
+  });
+
+  it('a heartbeat that finds its node busy (leased for 3 s) is acted on once the node is free, not dropped', async () => {
+    const polls = () =>
+      agent.calls.filter((c) => c.method === 'GET' && c.path === '/v1/commands/').length;
+    const before = polls();
+    await store.holdLease(node, 'another-conductor', 3_000);
+    const res = await system.api('POST', `/v1/heartbeat/${node}`, {
+      callback_url: agent.url,
+      agent_version: '10.0.0',
+      agent_token: token,
+    });
+    expect(res.status, res.text).toBe(202);
+    expect(await store.outboxCount(node, 'node.heartbeat')).toBe(1);
+    // The running step is checked (GET /v1/commands/) once the lease lapsed, on this heartbeat.
+    await waitFor(
+      'the conductor to check the running clean step after the lease lapsed',
+      async () => polls() > before,
+      30_000,
+    );
+    expect((await getNode(system, node)).provision_state).toBe('clean wait');
+    expect((await getNode(system, node)).last_error).toBeNull();
   });
 });

@@ -32,6 +32,17 @@ export class NodeStore {
     return rows[0];
   }
 
+  /** Holds the node's lease for `ms` as another conductor would (it lapses by itself). */
+  async holdLease(uuid: string, owner: string, ms: number): Promise<void> {
+    const { rowCount } = await this.client.query(
+      `UPDATE nodes SET lease_owner = $2, lease_purpose = 'test',
+              lease_expires_at = now() + $3 * interval '1 millisecond'
+        WHERE uuid = $1 AND (lease_owner IS NULL OR lease_expires_at < now())`,
+      [uuid, owner, ms],
+    );
+    if (rowCount !== 1) throw new Error(`node ${uuid} is leased already`);
+  }
+
   /** Conductor commands of a type the outbox ever held for the node (published rows are kept a while). */
   async outboxCount(uuid: string, type: string): Promise<number> {
     const { rows } = await this.client.query<{ n: number }>(

@@ -75,7 +75,7 @@ export async function startConductor(
     ackWaitMs: config.ackWaitMs,
     maxDeliver: config.maxDeliver,
     concurrency: config.concurrency,
-    handle: (cmd) => dispatch(ctx, cmd),
+    handle: (cmd, delivery) => dispatch(ctx, cmd, delivery),
     onGiveUp: (cmd, error, delivery) => recordGiveUp(ctx, cmd, error, delivery.deliveryCount),
   });
   logger.info({ conductor: config.id, site: config.site || 'default' }, 'conductor started');

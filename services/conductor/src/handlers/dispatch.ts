@@ -1,3 +1,4 @@
+import type { DeliveryContext } from '@ingot/bus';
 import type { ConductorCommand } from '@ingot/contracts';
 import type { ConductorContext } from '../context.js';
 import { handleBootDeviceCommand } from './boot-device.js';
@@ -7,7 +8,11 @@ import { handlePowerCommand } from './power.js';
 import { handleProvisionCommand } from './provision.js';
 
 /** Routes a conductor command to its handler. */
-export function dispatch(ctx: ConductorContext, cmd: ConductorCommand): Promise<void> {
+export function dispatch(
+  ctx: ConductorContext,
+  cmd: ConductorCommand,
+  delivery: Pick<DeliveryContext, 'deliveryCount' | 'maxDeliver'>,
+): Promise<void> {
   switch (cmd.type) {
     case 'node.provision':
       return handleProvisionCommand(ctx, cmd);
@@ -16,7 +21,7 @@ export function dispatch(ctx: ConductorContext, cmd: ConductorCommand): Promise<
     case 'node.boot_device':
       return handleBootDeviceCommand(ctx, cmd);
     case 'node.heartbeat':
-      return handleHeartbeat(ctx, cmd);
+      return handleHeartbeat(ctx, cmd, delivery);
     case 'node.inspection_result':
       return handleInspectionResult(ctx, cmd);
   }
