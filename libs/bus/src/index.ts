@@ -3,3 +3,4 @@ export * from './subjects.js';
 export * from './consume.js';
 export * from './reply-waiter.js';
 export * from './trace-headers.js';
+export * from './request-reply.js';

@@ -8,14 +8,17 @@ import type { Bus } from './bus.js';
  */
 export class ReplyWaiter<R extends { command_id: string }> {
   readonly subject: string;
-  private readonly waiting = new Map<string, (reply: R) => void>();
+  private readonly waiting = new Map<
+    string,
+    { answer: (reply: R) => void; timer: NodeJS.Timeout }
+  >();
   private readonly sub: Subscription;
 
   constructor(bus: Bus, owner: string) {
     this.subject = bus.subjects.replies(owner);
     this.sub = bus.subscribeCore(this.subject, (data) => {
       const reply = data as R;
-      this.waiting.get(reply?.command_id)?.(reply);
+      this.waiting.get(reply?.command_id)?.answer(reply);
     });
   }
 
@@ -26,12 +29,23 @@ export class ReplyWaiter<R extends { command_id: string }> {
         this.waiting.delete(commandId);
         reject(onTimeout());
       }, timeoutMs);
-      this.waiting.set(commandId, (reply) => {
-        clearTimeout(timer);
-        this.waiting.delete(commandId);
-        resolve(reply);
+      this.waiting.set(commandId, {
+        timer,
+        answer: (reply) => {
+          clearTimeout(timer);
+          this.waiting.delete(commandId);
+          resolve(reply);
+        },
       });
     });
+  }
+
+  /** Stops waiting for `commandId` (its command was never sent); its promise stays pending. */
+  cancel(commandId: string): void {
+    const entry = this.waiting.get(commandId);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.waiting.delete(commandId);
   }
 
   close(): void {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ReplyWaiter, traceHeaders, type Bus } from '@ingot/bus';
+import { Requester, type Bus } from '@ingot/bus';
 import type { BmcReply, BootDevice, BootDeviceChanged } from '@ingot/contracts';
 import { and, eq, gt } from 'drizzle-orm';
-import { conductors, enqueueOutbox, type Db, type NodeRow } from '@ingot/store';
+import { conductors, type Db, type NodeRow } from '@ingot/store';
 import { ApiError, badRequest } from './errors.js';
 
 /** Ironic's [conductor]heartbeat_timeout: a conductor silent for longer is not alive. */
@@ -22,14 +22,14 @@ export interface BootDeviceAnswer {
  * `boot_device_changed` node event.
  */
 export class BmcCalls {
-  private readonly waiter: ReplyWaiter<BmcReply>;
+  private readonly requester: Requester<BmcReply>;
 
   constructor(
     private readonly db: Db,
     private readonly bus: Bus,
     private readonly timeoutMs: number,
   ) {
-    this.waiter = new ReplyWaiter<BmcReply>(bus, `api-${hostname()}-${randomUUID().slice(0, 8)}`);
+    this.requester = new Requester<BmcReply>(bus, `api-${hostname()}-${randomUUID().slice(0, 8)}`);
   }
 
   /**
@@ -59,11 +59,11 @@ export class BmcCalls {
   /** The boot override the node's BMC reports now. */
   async bootDevice(node: NodeRow, requestId: string): Promise<BootDeviceAnswer> {
     await this.checkSiteServed(node);
-    const id = randomUUID();
-    const now = Date.now();
     const site = node.conductorGroup || 'default';
-    const reply = this.waiter.wait(
-      id,
+    const answer = await this.requester.request(
+      this.bus.subjects.power(node.conductorGroup),
+      { site: node.conductorGroup, node_uuid: node.uuid, request_id: requestId },
+      { type: 'bmc.get_boot_device', payload: {} },
       this.timeoutMs,
       () =>
         new ApiError(
@@ -71,24 +71,6 @@ export class BmcCalls {
           `No power worker of site "${site}" answered within ${Math.round(this.timeoutMs / 1000)} s; the boot device of node ${node.uuid} is unknown.`,
         ),
     );
-    await enqueueOutbox(this.db, [
-      {
-        id,
-        subject: this.bus.subjects.power(node.conductorGroup),
-        headers: { ...traceHeaders(), 'Ingot-Reply-To': this.waiter.subject },
-        payload: {
-          id,
-          type: 'bmc.get_boot_device',
-          payload: {},
-          site: node.conductorGroup,
-          node_uuid: node.uuid,
-          request_id: requestId,
-          issued_at: new Date(now).toISOString(),
-          expires_at: new Date(now + this.timeoutMs).toISOString(),
-        },
-      },
-    ]);
-    const answer = await reply;
     if (!answer.ok) throw bmcFailure(answer.error.kind, answer.error.message);
     return { boot_device: answer.boot_device ?? null, persistent: answer.persistent ?? null };
   }
@@ -124,7 +106,7 @@ export class BmcCalls {
   }
 
   close(): void {
-    this.waiter.close();
+    this.requester.close();
   }
 }
 

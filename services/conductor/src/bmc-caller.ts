@@ -1,7 +1,6 @@
 import type { BmcCommand, BmcCommandType, BmcReply } from '@ingot/contracts';
-import type { Bus } from '@ingot/bus';
+import type { Bus, CommandReply, Requester } from '@ingot/bus';
 import type { NodeRow } from '@ingot/store';
-import type { Rpc } from './rpc.js';
 
 /** Thrown when the BMC could not do what was asked; `message` is ready for last_error. */
 export class BmcCallError extends Error {
@@ -22,7 +21,7 @@ type PayloadOf<T extends BmcCommandType> = Extract<BmcCommand, { type: T }>['pay
  */
 export class BmcCaller {
   constructor(
-    private readonly rpc: Rpc,
+    private readonly requester: Requester<CommandReply>,
     private readonly bus: Bus,
     private readonly timeoutMs: number,
   ) {}
@@ -35,11 +34,10 @@ export class BmcCaller {
     timeoutMs = this.timeoutMs,
   ): Promise<Extract<BmcReply, { ok: true }>> {
     const site = node.conductorGroup || 'default';
-    const answer = await this.rpc.call<BmcReply>(
-      node,
+    const answer = await this.requester.request<BmcReply>(
       this.bus.subjects.power(node.conductorGroup),
+      { site: node.conductorGroup, node_uuid: node.uuid, request_id: requestId },
       { type, payload },
-      requestId,
       timeoutMs,
       () =>
         new BmcCallError(

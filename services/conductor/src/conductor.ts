@@ -1,13 +1,18 @@
 import { hostname } from 'node:os';
 import { eq } from 'drizzle-orm';
 import { ConductorCommandSchema } from '@ingot/contracts';
-import { siteToken, startConsumer, type RunningConsumer } from '@ingot/bus';
+import {
+  Requester,
+  siteToken,
+  startConsumer,
+  type CommandReply,
+  type RunningConsumer,
+} from '@ingot/bus';
 import { openInfrastructure } from '@ingot/service';
 import { conductors } from '@ingot/store';
 import type { Logger } from '@ingot/telemetry';
 import { BmcCaller } from './bmc-caller.js';
 import { ImageCaller } from './image-caller.js';
-import { Rpc } from './rpc.js';
 import type { ConductorConfig } from './config.js';
 import { type ConductorContext } from './context.js';
 import { recordGiveUp } from './handlers/give-up.js';
@@ -51,14 +56,15 @@ export async function startConductor(
     ttlMs: config.leaseTtlMs,
     logger,
   });
-  const rpc = new Rpc(database.db, bus, config.id);
+  // One reply subject for the answers of the site's power workers and image cache.
+  const requester = new Requester<CommandReply>(bus, config.id);
   const ctx: ConductorContext = {
     config,
     db: database.db,
     bus,
     leases,
-    bmc: new BmcCaller(rpc, bus, config.bmcReplyTimeoutMs),
-    images: new ImageCaller(rpc, bus, config.imageReplyTimeoutMs),
+    bmc: new BmcCaller(requester, bus, config.bmcReplyTimeoutMs),
+    images: new ImageCaller(requester, bus, config.imageReplyTimeoutMs),
     logger,
   };
   const sweeper = new Sweeper(ctx);
@@ -87,7 +93,7 @@ export async function startConductor(
       await sweeper.stop();
       await powerSync.stop();
       leases.close();
-      rpc.close();
+      requester.close();
       await database.db
         .delete(conductors)
         .where(eq(conductors.id, config.id))

@@ -1,7 +1,6 @@
 import type { ImageCacheCommand, ImageCacheReply } from '@ingot/contracts';
-import type { Bus } from '@ingot/bus';
+import type { Bus, CommandReply, Requester } from '@ingot/bus';
 import type { NodeRow } from '@ingot/store';
-import type { Rpc } from './rpc.js';
 
 export class ImageCallError extends Error {
   constructor(
@@ -18,7 +17,7 @@ type Command<T extends ImageCacheCommand['type']> = Extract<ImageCacheCommand, {
 /** Asks the site's image cache to prepare an image or build a boot ISO, and waits for it. */
 export class ImageCaller {
   constructor(
-    private readonly rpc: Rpc,
+    private readonly requester: Requester<CommandReply>,
     private readonly bus: Bus,
     private readonly timeoutMs: number,
   ) {}
@@ -30,11 +29,10 @@ export class ImageCaller {
     requestId: string | undefined,
   ): Promise<Extract<ImageCacheReply, { ok: true }>> {
     const site = node.conductorGroup || 'default';
-    const answer = await this.rpc.call<ImageCacheReply>(
-      node,
+    const answer = await this.requester.request<ImageCacheReply>(
       this.bus.subjects.imagecache(node.conductorGroup),
+      { site: node.conductorGroup, node_uuid: node.uuid, request_id: requestId },
       { type, payload },
-      requestId,
       this.timeoutMs,
       () =>
         new ImageCallError(

@@ -4,7 +4,7 @@ import {
   type ImageCacheReply,
   type ImageErrorKind,
 } from '@ingot/contracts';
-import { Bus, siteToken, startConsumer } from '@ingot/bus';
+import { Bus, siteToken, startResponder } from '@ingot/bus';
 import type { Logger } from '@ingot/telemetry';
 import { BootIsoStore } from './boot-isos.js';
 import { runImageCacheCommand } from './commands.js';
@@ -67,20 +67,8 @@ export async function startImageCache(
   const bmcUrl = config.bmcUrl ?? publicUrl;
   const subject = imageCacheSubject(bus, config.site);
 
-  const reply = (replyTo: string | undefined, answer: ImageCacheReply) => {
-    if (replyTo) bus.publishCore(replyTo, answer);
-  };
-  async function handle(cmd: ImageCacheCommand, replyTo: string | undefined): Promise<void> {
-    if (cmd.expires_at && Date.parse(cmd.expires_at) < Date.now()) {
-      // The requester stopped waiting; a late download would only fill the disk.
-      logger.warn(
-        { node: cmd.node_uuid, type: cmd.type, command: cmd.id },
-        'dropping an expired image cache command',
-      );
-      commands.inc({ type: cmd.type, outcome: 'expired' });
-      return;
-    }
-    const answer = await runImageCacheCommand(cmd, {
+  async function answer(cmd: ImageCacheCommand): Promise<ImageCacheReply> {
+    const reply = await runImageCacheCommand(cmd, {
       preparer,
       bootIsos,
       pxeConfigs,
@@ -88,16 +76,16 @@ export async function startImageCache(
       publicUrl: () => publicUrl,
       bmcUrl: () => bmcUrl,
     });
-    commands.inc({ type: cmd.type, outcome: answer.ok ? 'ok' : answer.error.kind });
-    if (!answer.ok)
+    commands.inc({ type: cmd.type, outcome: reply.ok ? 'ok' : reply.error.kind });
+    if (!reply.ok)
       logger.info(
-        { node: cmd.node_uuid, type: cmd.type, kind: answer.error.kind, err: answer.error.message },
+        { node: cmd.node_uuid, type: cmd.type, kind: reply.error.kind, err: reply.error.message },
         'image cache command failed',
       );
-    reply(replyTo, answer);
+    return reply;
   }
 
-  const consumer = await startConsumer(bus, {
+  const consumer = await startResponder(bus, {
     durable: `imagecache-${siteToken(config.site)}`,
     subject,
     schema: ImageCacheCommandSchema,
@@ -106,15 +94,14 @@ export async function startImageCache(
     concurrency: config.concurrency,
     ackWaitMs: config.ackWaitMs,
     maxDeliver: config.maxDeliver,
-    handle: (cmd, delivery) => handle(cmd, delivery.headers['Ingot-Reply-To']),
-    onGiveUp: async (cmd, error, delivery) => {
-      const message = `the image cache failed ${delivery.deliveryCount} times: ${error instanceof Error ? error.message : String(error)}`;
-      reply(delivery.headers['Ingot-Reply-To'], {
-        command_id: cmd.id,
-        ok: false,
-        error: { kind: giveUpKind[cmd.type], message },
-      });
-    },
+    answer,
+    giveUpAnswer: (cmd, reason): ImageCacheReply => ({
+      command_id: cmd.id,
+      ok: false,
+      error: { kind: giveUpKind[cmd.type], message: `the image cache ${reason}` },
+    }),
+    // An expired command is not carried out: a late download would only fill the disk.
+    onExpired: (cmd) => commands.inc({ type: cmd.type, outcome: 'expired' }),
   }).catch(async (error: unknown) => {
     await http.close();
     await bus.close();

@@ -1,6 +1,6 @@
 import { BmcCommandSchema, type BmcCommand, type BmcReply } from '@ingot/contracts';
 import { BmcError } from '@ingot/drivers';
-import { siteToken, startConsumer, type Bus, type RunningConsumer } from '@ingot/bus';
+import { siteToken, startResponder, type Bus, type RunningConsumer } from '@ingot/bus';
 import { openInfrastructure } from '@ingot/service';
 import { getNode, markHandled, type SecretBox } from '@ingot/store';
 import { counter, histogram, type Logger } from '@ingot/telemetry';
@@ -44,27 +44,14 @@ export async function startPowerWorker(
   const { database, bus } = infra;
   const hardware = new HardwareCache(box);
 
-  async function handle(cmd: BmcCommand, replyTo: string | undefined): Promise<void> {
-    const reply = (answer: BmcReply) => {
-      if (replyTo) bus.publishCore(replyTo, answer);
-    };
-    if (cmd.expires_at && Date.parse(cmd.expires_at) < Date.now()) {
-      // The conductor stopped waiting and recorded a timeout; acting now would surprise everyone.
-      logger.warn(
-        { node: cmd.node_uuid, type: cmd.type, command: cmd.id },
-        'dropping an expired BMC command',
-      );
-      bmcCalls.inc({ type: cmd.type, outcome: 'expired' });
-      return;
-    }
+  async function answer(cmd: BmcCommand): Promise<BmcReply> {
     const node = await getNode(database.db, cmd.node_uuid);
     if (!node) {
-      reply({
+      return {
         command_id: cmd.id,
         ok: false,
         error: { kind: 'not_found', message: `node ${cmd.node_uuid} no longer exists` },
-      });
-      return;
+      };
     }
     const atMostOnce = cmd.type === 'bmc.set_power' && AT_MOST_ONCE.has(cmd.payload.target);
     if (atMostOnce && !(await markHandled(database.db, POWER_INBOX, cmd.id))) {
@@ -72,14 +59,13 @@ export async function startPowerWorker(
         { node: node.uuid, command: cmd.id },
         'reboot already carried out once; not repeating it',
       );
-      reply({ command_id: cmd.id, ok: true, power_state: node.powerState ?? undefined });
-      return;
+      return { command_id: cmd.id, ok: true, power_state: node.powerState ?? undefined };
     }
     const stopTimer = bmcSeconds.startTimer({ type: cmd.type });
     try {
-      const answer = await executeBmcCommand(hardware.get(node), cmd);
+      const reply = await executeBmcCommand(hardware.get(node), cmd);
       bmcCalls.inc({ type: cmd.type, outcome: 'ok' });
-      reply(answer);
+      return reply;
     } catch (error) {
       if (!(error instanceof BmcError)) throw error;
       bmcCalls.inc({ type: cmd.type, outcome: error.kind });
@@ -87,13 +73,13 @@ export async function startPowerWorker(
         { node: node.uuid, type: cmd.type, kind: error.kind, err: error.message },
         'BMC command failed',
       );
-      reply({ command_id: cmd.id, ok: false, error: { kind: error.kind, message: error.message } });
+      return { command_id: cmd.id, ok: false, error: { kind: error.kind, message: error.message } };
     } finally {
       stopTimer();
     }
   }
 
-  const consumer: RunningConsumer = await startConsumer(bus, {
+  const consumer: RunningConsumer = await startResponder(bus, {
     durable: `power-${siteToken(config.site)}`,
     subject: bus.subjects.power(config.site),
     schema: BmcCommandSchema,
@@ -102,17 +88,13 @@ export async function startPowerWorker(
     concurrency: config.concurrency,
     ackWaitMs: config.ackWaitMs,
     maxDeliver: config.maxDeliver,
-    handle: (cmd, delivery) => handle(cmd, delivery.headers['Ingot-Reply-To']),
-    onGiveUp: async (cmd, error, delivery) => {
-      const replyTo = delivery.headers['Ingot-Reply-To'];
-      const message = `the power worker failed ${delivery.deliveryCount} times: ${error instanceof Error ? error.message : String(error)}`;
-      if (replyTo)
-        bus.publishCore(replyTo, {
-          command_id: cmd.id,
-          ok: false,
-          error: { kind: 'protocol', message },
-        });
-    },
+    answer,
+    giveUpAnswer: (cmd, reason): BmcReply => ({
+      command_id: cmd.id,
+      ok: false,
+      error: { kind: 'protocol', message: `the power worker ${reason}` },
+    }),
+    onExpired: (cmd) => bmcCalls.inc({ type: cmd.type, outcome: 'expired' }),
   });
   logger.info({ worker: config.id, site: config.site || 'default' }, 'power worker started');
 
