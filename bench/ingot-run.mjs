@@ -4,7 +4,7 @@
 // PostgreSQL, then stops everything it started.
 //   usage: node bench/ingot-run.mjs OUT.json [workload options...]
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { URL, fileURLToPath } from 'node:url';
 import { Installation } from '@ingot/lab';
 
@@ -17,6 +17,11 @@ const TUNING = {
   // The services' own pool sizes, as deployed (the lab's test default is smaller).
   INGOT_DB_POOL_SIZE: '',
 };
+// bench/run.sh --profile: each service writes a V8 CPU profile when it stops (open the
+// .cpuprofile files in Chrome DevTools or speedscope for flame graphs; bench/profile-top.mjs
+// sums them up).
+const profileDir = process.env.BENCH_CPU_PROF_DIR;
+const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 
 const [out, ...workloadArgs] = process.argv.slice(2);
 if (!out) {
@@ -41,12 +46,18 @@ function run(command, args) {
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
-const system = await Installation.start(TUNING);
+const system = await Installation.start(TUNING, { nodeArgs });
 let code = 1;
 try {
   const pids = system.services.map((s) => s.child.pid).join(',');
   const pg = postgresPid();
   console.error(`[bench] Ingot API ${system.apiUrl}; service pids ${pids}`);
+  if (process.env.BENCH_CPU_PROF_DIR) {
+    // Profiles are named by process id: say which service each one is.
+    mkdirSync(process.env.BENCH_CPU_PROF_DIR, { recursive: true });
+    const names = Object.fromEntries(system.services.map((s) => [s.child.pid, s.name]));
+    writeFileSync(`${process.env.BENCH_CPU_PROF_DIR}/services.json`, JSON.stringify(names));
+  }
   code = await run(process.execPath, [
     WORKLOAD,
     '--url',

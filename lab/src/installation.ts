@@ -24,6 +24,8 @@ export interface InstallationOptions {
    * cache there; BMCs still get the image cache on 127.0.0.1 (INGOT_IMAGECACHE_BMC_URL).
    */
   machineFacingHost?: string;
+  /** Options for the Node.js runtime of every service (the bench's `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 export interface ServiceProcess {
@@ -54,6 +56,7 @@ export class Installation {
     readonly apiPort: number,
     readonly workDir: string,
     private readonly machineFacingHost = '127.0.0.1',
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   get apiUrl(): string {
@@ -76,6 +79,7 @@ export class Installation {
       await stablePort(),
       workDir,
       options.machineFacingHost,
+      options.nodeArgs,
     );
     system.dropDatabase = scratch.drop;
     return system;
@@ -135,7 +139,7 @@ export class Installation {
     }
     if (kind === 'conductor')
       env.INGOT_CONDUCTOR_ID ??= `${name}-${randomBytes(2).toString('hex')}`;
-    const child = spawn(process.execPath, [`services/${kind}/dist/main.js`], {
+    const child = spawn(process.execPath, [...this.nodeArgs, `services/${kind}/dist/main.js`], {
       cwd: ROOT,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
