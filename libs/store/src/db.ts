@@ -1,6 +1,7 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema.js';
+import { trackOutboxCommits } from './outbox.js';
 
 export type Db = NodePgDatabase<typeof schema>;
 /** A transaction handle; repositories accept either a Db or a Tx. */
@@ -27,5 +28,6 @@ export function openDatabase(
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const db = drizzle({ client: pool, schema, casing: 'snake_case' });
+  trackOutboxCommits(db);
   return { db, pool, url, close: () => pool.end() };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { inArray } from 'drizzle-orm';
 import {
   acquireLease,
   createScratchDatabase,
@@ -8,6 +9,7 @@ import {
   migrateDatabase,
   nodes,
   openDatabase,
+  outbox,
   openDriverInfo,
   OutboxRelay,
   releaseLease,
@@ -163,5 +165,88 @@ describe('outbox relay', () => {
     await relay.stop();
     expect(seen).toEqual(['retry-me']);
     expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('publishes the rows of a committed transaction at once, without waiting for a sweep', async () => {
+    const seen: string[] = [];
+    const relay = new OutboxRelay({
+      db: database.db,
+      url: scratch.url,
+      publish: async (m) => {
+        seen.push(m.id);
+      },
+      pollMs: 600_000, // no sweep during the test: only the eager path can publish
+    });
+    await relay.start();
+    try {
+      await database.db.transaction(async (tx) => {
+        await enqueueOutbox(tx, [
+          { id: 'eager-1', subject: 's', payload: {} },
+          { id: 'eager-2', subject: 's', payload: {} },
+        ]);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(seen).toEqual([]); // nothing leaves before the commit
+      });
+      await vi.waitFor(() => expect(seen).toEqual(['eager-1', 'eager-2']), { timeout: 2_000 });
+      await vi.waitFor(async () => {
+        const rows = await database.db
+          .select({ publishedAt: outbox.publishedAt })
+          .from(outbox)
+          .where(inArray(outbox.id, ['eager-1', 'eager-2']));
+        expect(rows.every((r) => r.publishedAt !== null)).toBe(true);
+      });
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('rows committed by a process without a relay are published on its NOTIFY', async () => {
+    const seen: string[] = [];
+    const relay = new OutboxRelay({
+      db: database.db,
+      url: scratch.url,
+      publish: async (m) => {
+        seen.push(m.id);
+      },
+      pollMs: 600_000,
+    });
+    await relay.start();
+    const other = openDatabase(scratch.url); // e.g. the power worker, which runs no relay
+    try {
+      await other.db.transaction(async (tx) => {
+        await enqueueOutbox(tx, [{ id: 'notified', subject: 's', payload: {} }]);
+      });
+      await vi.waitFor(() => expect(seen).toEqual(['notified']), { timeout: 2_000 });
+    } finally {
+      await other.close();
+      await relay.stop();
+    }
+  });
+
+  it('a row whose eager publish failed is swept once it is old enough', async () => {
+    let fail = true;
+    const seen: string[] = [];
+    const relay = new OutboxRelay({
+      db: database.db,
+      url: scratch.url,
+      publish: async (m) => {
+        if (fail) throw new Error('bus down');
+        seen.push(m.id);
+      },
+      pollMs: 50,
+      sweepAfterMs: 300,
+      onError: () => undefined,
+    });
+    await relay.start();
+    try {
+      await database.db.transaction(async (tx) => {
+        await enqueueOutbox(tx, [{ id: 'swept', subject: 's', payload: {} }]);
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      fail = false;
+      await vi.waitFor(() => expect(seen).toEqual(['swept']), { timeout: 3_000 });
+    } finally {
+      await relay.stop();
+    }
   });
 });
