@@ -1,5 +1,6 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from './db.js';
+import { prepared } from './prepared.js';
 import { handledMessages } from './schema.js';
 
 /**
@@ -11,11 +12,14 @@ export async function markHandled(
   consumer: string,
   messageId: string,
 ): Promise<boolean> {
-  const rows = await tx
-    .insert(handledMessages)
-    .values({ consumer, messageId })
-    .onConflictDoNothing()
-    .returning({ id: handledMessages.messageId });
+  const rows = await prepared(tx, 'mark_handled', (db, name) =>
+    db
+      .insert(handledMessages)
+      .values({ consumer: sql.placeholder('consumer'), messageId: sql.placeholder('id') })
+      .onConflictDoNothing()
+      .returning({ id: handledMessages.messageId })
+      .prepare(name),
+  ).execute({ consumer, id: messageId });
   return rows.length === 1;
 }
 
@@ -24,10 +28,18 @@ export async function forgetHandledBefore(db: DbOrTx, cutoff: Date): Promise<voi
 }
 
 export async function isHandled(db: DbOrTx, consumer: string, messageId: string): Promise<boolean> {
-  const rows = await db
-    .select({ id: handledMessages.messageId })
-    .from(handledMessages)
-    .where(and(eq(handledMessages.consumer, consumer), eq(handledMessages.messageId, messageId)))
-    .limit(1);
+  const rows = await prepared(db, 'is_handled', (db, name) =>
+    db
+      .select({ id: handledMessages.messageId })
+      .from(handledMessages)
+      .where(
+        and(
+          eq(handledMessages.consumer, sql.placeholder('consumer')),
+          eq(handledMessages.messageId, sql.placeholder('id')),
+        ),
+      )
+      .limit(1)
+      .prepare(name),
+  ).execute({ consumer, id: messageId });
   return rows.length === 1;
 }

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { DbOrTx } from './db.js';
+import { prepared } from './prepared.js';
 import { nodes } from './schema.js';
 
 export type NodeRow = typeof nodes.$inferSelect;
@@ -15,24 +16,27 @@ export async function acquireLease(
   ttlMs: number,
   purpose: string,
 ): Promise<NodeRow | null> {
-  const [row] = await db
-    .update(nodes)
-    .set({
-      leaseOwner: owner,
-      leaseExpiresAt: sql`now() + ${ttlMs} * interval '1 millisecond'`,
-      leasePurpose: purpose,
-    })
-    .where(
-      and(
-        eq(nodes.uuid, nodeUuid),
-        or(
-          isNull(nodes.leaseOwner),
-          eq(nodes.leaseOwner, owner),
-          lt(nodes.leaseExpiresAt, sql`now()`),
+  const [row] = await prepared(db, 'acquire_lease', (db, name) =>
+    db
+      .update(nodes)
+      .set({
+        leaseOwner: sql`${sql.placeholder('owner')}`,
+        leaseExpiresAt: sql`now() + ${sql.placeholder('ttl')} * interval '1 millisecond'`,
+        leasePurpose: sql`${sql.placeholder('purpose')}`,
+      })
+      .where(
+        and(
+          eq(nodes.uuid, sql.placeholder('uuid')),
+          or(
+            isNull(nodes.leaseOwner),
+            eq(nodes.leaseOwner, sql.placeholder('owner')),
+            lt(nodes.leaseExpiresAt, sql`now()`),
+          ),
         ),
-      ),
-    )
-    .returning();
+      )
+      .returning()
+      .prepare(name),
+  ).execute({ owner, ttl: ttlMs, purpose, uuid: nodeUuid });
   return row ?? null;
 }
 
@@ -53,10 +57,18 @@ export async function renewLeases(
 }
 
 export async function releaseLease(db: DbOrTx, nodeUuid: string, owner: string): Promise<void> {
-  await db
-    .update(nodes)
-    .set({ leaseOwner: null, leaseExpiresAt: null, leasePurpose: null })
-    .where(and(eq(nodes.uuid, nodeUuid), eq(nodes.leaseOwner, owner)));
+  await prepared(db, 'release_lease', (db, name) =>
+    db
+      .update(nodes)
+      .set({ leaseOwner: null, leaseExpiresAt: null, leasePurpose: null })
+      .where(
+        and(
+          eq(nodes.uuid, sql.placeholder('uuid')),
+          eq(nodes.leaseOwner, sql.placeholder('owner')),
+        ),
+      )
+      .prepare(name),
+  ).execute({ uuid: nodeUuid, owner });
 }
 
 /** Thrown when a write is fenced off because the writer no longer holds the node's lease. */

@@ -2,47 +2,36 @@ import { eq, or, sql } from 'drizzle-orm';
 import type { Node } from '@ingot/contracts';
 import type { DbOrTx } from './db.js';
 import type { NodeRow } from './leases.js';
+import { prepared } from './prepared.js';
 import { nodes } from './schema.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID_RE.test(value);
 
-/**
- * The node lookups every request and command makes, as named prepared statements built once
- * per database handle: drizzle then skips building the query (a few percent of the API's CPU
- * per GET) and PostgreSQL plans it once per connection.
- */
-function prepareLookups(db: DbOrTx) {
-  const uuid = sql.placeholder('uuid');
-  const name = sql.placeholder('name');
-  const select = () => db.select().from(nodes);
-  return {
-    uuid: select().where(eq(nodes.uuid, uuid)).limit(1).prepare('node_by_uuid'),
-    uuidOrName: select()
-      .where(or(eq(nodes.uuid, uuid), eq(nodes.name, name)))
-      .limit(1)
-      .prepare('node_by_uuid_or_name'),
-    name: select().where(eq(nodes.name, name)).limit(1).prepare('node_by_name'),
-  };
-}
-const preparedLookups = new WeakMap<DbOrTx, ReturnType<typeof prepareLookups>>();
-
-function lookups(db: DbOrTx) {
-  let found = preparedLookups.get(db);
-  if (!found) preparedLookups.set(db, (found = prepareLookups(db)));
-  return found;
-}
+const uuidParam = sql.placeholder('uuid');
+const nameParam = sql.placeholder('name');
 
 /** Finds a node by uuid or by name, as Ironic's /v1/nodes/{node_ident} does. */
 export async function findNode(db: DbOrTx, ident: string): Promise<NodeRow | undefined> {
   const [row] = isUuid(ident)
-    ? await lookups(db).uuidOrName.execute({ uuid: ident.toLowerCase(), name: ident })
-    : await lookups(db).name.execute({ name: ident });
+    ? await prepared(db, 'node_by_uuid_or_name', (db, name) =>
+        db
+          .select()
+          .from(nodes)
+          .where(or(eq(nodes.uuid, uuidParam), eq(nodes.name, nameParam)))
+          .limit(1)
+          .prepare(name),
+      ).execute({ uuid: ident.toLowerCase(), name: ident })
+    : await prepared(db, 'node_by_name', (db, name) =>
+        db.select().from(nodes).where(eq(nodes.name, nameParam)).limit(1).prepare(name),
+      ).execute({ name: ident });
   return row;
 }
 
 export async function getNode(db: DbOrTx, uuid: string): Promise<NodeRow | undefined> {
-  const [row] = await lookups(db).uuid.execute({ uuid });
+  const [row] = await prepared(db, 'node_by_uuid', (db, name) =>
+    db.select().from(nodes).where(eq(nodes.uuid, uuidParam)).limit(1).prepare(name),
+  ).execute({ uuid });
   return row;
 }
 
