@@ -90,21 +90,22 @@ describe("the adapter's reconcile joins the trace of the node operation that wok
       { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
     );
     expect(res.status).toBe(202);
+    // Each service exports its spans in its own batches, so the adapter's may arrive before the
+    // API's: wait for the spans of every service on the path, not only for the reconcile.
+    const expected = ['ingot-api', 'ingot-conductor', 'ingot-power', 'ingot-k8s-adapter'];
     const spans = await waitFor(
-      "the adapter's reconcile in the trace",
+      `the adapter's reconcile and the spans of ${expected.join(', ')} in the trace`,
       async () => {
         const inTrace = receiver.spans.filter((s) => s.traceId === traceId);
-        return inTrace.some(
+        const services = new Set(inTrace.map((s) => s.service));
+        const reconciled = inTrace.some(
           (s) => s.service === 'ingot-k8s-adapter' && s.name === 'k8s-adapter reconcile',
-        )
-          ? inTrace
-          : undefined;
+        );
+        return reconciled && expected.every((name) => services.has(name)) ? inTrace : undefined;
       },
       30_000,
     );
-    expect(new Set(spans.map((s) => s.service))).toEqual(
-      new Set(['ingot-api', 'ingot-conductor', 'ingot-power', 'ingot-k8s-adapter']),
-    );
+    expect(new Set(spans.map((s) => s.service))).toEqual(new Set(expected));
     await waitFor(
       'the adapter to power the server off again',
       async () => server.bmc.state.power === 'Off',
