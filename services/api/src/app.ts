@@ -36,7 +36,9 @@ export async function buildApp(
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: newRequestId,
     requestIdLogLabel: 'request_id',
-    disableRequestLogging: false,
+    // One line per request, written when it is answered (below), as Ironic's API logs: Fastify's
+    // own two lines per request doubled the API's logging and redaction work under load.
+    disableRequestLogging: true,
     ajv: {
       // Unknown fields are refused (not silently dropped), so typos surface as a 400.
       customOptions: { removeAdditional: false, allErrors: true },
@@ -49,6 +51,12 @@ export async function buildApp(
   registerVersioning(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-openstack-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { req: request, res: reply, responseTime: reply.elapsedTime },
+      'request completed',
+    );
   });
   app.setErrorHandler(handleError);
   // python-ironicclient sends DELETE with an empty application/octet-stream body; Ironic takes it.
