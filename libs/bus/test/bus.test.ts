@@ -1,24 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { trace } from '@opentelemetry/api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, currentTraceId, startTelemetry, withSpan } from '@ingot/telemetry';
 import { createScratchDatabase, enqueueOutbox, openDatabase, OutboxRelay } from '@ingot/store';
 import { Bus, RetryLater, startConsumer, type RunningConsumer } from '../src/index.js';
+import { freshBus } from './fresh-bus.js';
 
 const Ping = Type.Object({ id: Type.String(), n: Type.Integer() });
 const logger = createLogger('bus-test', { level: 'silent' });
 const cleanups: (() => Promise<void>)[] = [];
-
-async function freshBus(): Promise<Bus> {
-  const bus = await Bus.connect({ prefix: `t${randomBytes(5).toString('hex')}` });
-  cleanups.push(async () => {
-    for (const name of [bus.subjects.commandStream, bus.subjects.eventStream])
-      await bus.jsm.streams.delete(name);
-    await bus.close();
-  });
-  return bus;
-}
 
 async function consume(
   bus: Bus,
@@ -55,7 +46,7 @@ afterEach(async () => {
 
 describe('bus', () => {
   it('creating the streams again (another service starting) changes nothing', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     const again = await Bus.connect({ prefix: bus.subjects.prefix });
     await again.close();
     const info = await bus.jsm.streams.info(bus.subjects.commandStream);
@@ -63,7 +54,7 @@ describe('bus', () => {
   });
 
   it('a handled message is acknowledged and leaves the work queue', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     const seen: number[] = [];
     await consume(bus, { handle: async (m) => void seen.push(m.n) });
     await bus.publish(bus.subjects.power('site1'), { id: 'a', n: 1 });
@@ -74,7 +65,7 @@ describe('bus', () => {
   });
 
   it('a failing handler is retried with backoff until it succeeds', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     let attempts = 0;
     await consume(bus, {
       handle: async () => {
@@ -87,7 +78,7 @@ describe('bus', () => {
   });
 
   it('after the last allowed delivery the give-up hook runs once and the message is not redelivered', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     let attempts = 0;
     const gaveUp: unknown[] = [];
     await consume(bus, {
@@ -107,7 +98,7 @@ describe('bus', () => {
   });
 
   it('an invalid message is dropped without reaching the handler', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     const seen: unknown[] = [];
     await consume(bus, { handle: async (m) => void seen.push(m) });
     await bus.publish(bus.subjects.power('site1'), { id: 'bad', n: 'one' });
@@ -117,7 +108,7 @@ describe('bus', () => {
   });
 
   it('the handler runs in the trace of the publisher', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     const traces: (string | undefined)[] = [];
     await consume(bus, { handle: async () => void traces.push(currentTraceId()) });
     let published: string | undefined;
@@ -131,7 +122,7 @@ describe('bus', () => {
   });
 
   it('the outbox relay publishes with Nats-Msg-Id, so re-publishing a row after a crash is dropped', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     const scratch = await createScratchDatabase();
     const database = openDatabase(scratch.url);
     cleanups.push(async () => {

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@ingot/telemetry';
+import type { Bus } from '../src/index.js';
 import {
-  Bus,
   Requester,
   startResponder,
   type CommandReply,
   type RunningConsumer,
 } from '../src/index.js';
+import { freshBus } from './fresh-bus.js';
 
 const Echo = Type.Object({
   id: Type.String(),
@@ -27,16 +28,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
-
-async function freshBus(): Promise<Bus> {
-  const bus = await Bus.connect({ prefix: `t${randomBytes(5).toString('hex')}` });
-  cleanups.push(async () => {
-    for (const name of [bus.subjects.commandStream, bus.subjects.eventStream])
-      await bus.jsm.streams.delete(name);
-    await bus.close();
-  });
-  return bus;
-}
 
 function requester(bus: Bus): Requester<EchoReply> {
   const r = new Requester<EchoReply>(bus, `caller-${randomBytes(3).toString('hex')}`);
@@ -73,7 +64,7 @@ const timeout = (what: string) => () => new Error(`no answer to ${what}`);
 
 describe('request/reply over the bus', () => {
   it('a command reaches a worker through JetStream and its answer comes back to the caller', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     const seen: string[] = [];
     await responder(bus, async (text) => {
       seen.push(text);
@@ -96,7 +87,7 @@ describe('request/reply over the bus', () => {
   });
 
   it('a worker that keeps failing answers with the give-up reply instead of leaving the caller waiting', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     await responder(bus, async () => {
       throw new Error('disk on fire');
     });
@@ -112,7 +103,7 @@ describe('request/reply over the bus', () => {
   });
 
   it('a command that expired before a worker took it is dropped, not carried out', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     const caller = requester(bus);
     // No worker yet: the command waits in the stream past its expiry.
     await expect(
@@ -141,7 +132,7 @@ describe('request/reply over the bus', () => {
   });
 
   it('a subject no stream takes is retried until the deadline, then fails naming the cause', async () => {
-    const bus = await freshBus();
+    const bus = await freshBus(cleanups);
     const started = Date.now();
     await expect(
       requester(bus).request(

@@ -12,6 +12,7 @@ import {
   outbox,
   openDriverInfo,
   OutboxRelay,
+  type OutboxRelayOptions,
   releaseLease,
   renewLeases,
   sealDriverInfo,
@@ -113,17 +114,29 @@ describe('inbox', () => {
 });
 
 describe('outbox relay', () => {
-  it('publishes committed rows once, in order, and never rows of a rolled-back transaction', async () => {
+  /** A started relay on the test database recording the ids it publishes; while `failing()`, each publish throws. */
+  async function recordingRelay(
+    options: Pick<OutboxRelayOptions, 'pollMs' | 'sweepAfterMs' | 'onError'> & {
+      failing?: () => boolean;
+    },
+  ) {
+    const { failing, ...relayOptions } = options;
     const seen: string[] = [];
     const relay = new OutboxRelay({
       db: database.db,
       url: scratch.url,
+      ...relayOptions,
       publish: async (m) => {
+        if (failing?.()) throw new Error('bus down');
         seen.push(m.id);
       },
-      pollMs: 50,
     });
     await relay.start();
+    return { relay, seen };
+  }
+
+  it('publishes committed rows once, in order, and never rows of a rolled-back transaction', async () => {
+    const { relay, seen } = await recordingRelay({ pollMs: 50 });
     await database.db.transaction(async (tx) => {
       await enqueueOutbox(tx, [
         { id: 'a', subject: 's', payload: {} },
@@ -143,19 +156,12 @@ describe('outbox relay', () => {
 
   it('a failed publish is retried later and nothing is lost', async () => {
     let fail = true;
-    const seen: string[] = [];
     const errors: unknown[] = [];
-    const relay = new OutboxRelay({
-      db: database.db,
-      url: scratch.url,
-      publish: async (m) => {
-        if (fail) throw new Error('bus down');
-        seen.push(m.id);
-      },
+    const { relay, seen } = await recordingRelay({
       pollMs: 30,
       onError: (e) => errors.push(e),
+      failing: () => fail,
     });
-    await relay.start();
     await enqueueOutbox(database.db, [{ id: 'retry-me', subject: 's', payload: {} }]);
     await relay.flush();
     expect(seen).toEqual([]);
@@ -168,16 +174,8 @@ describe('outbox relay', () => {
   });
 
   it('publishes the rows of a committed transaction at once, without waiting for a sweep', async () => {
-    const seen: string[] = [];
-    const relay = new OutboxRelay({
-      db: database.db,
-      url: scratch.url,
-      publish: async (m) => {
-        seen.push(m.id);
-      },
-      pollMs: 600_000, // no sweep during the test: only the eager path can publish
-    });
-    await relay.start();
+    // No sweep during the test: only the eager path can publish.
+    const { relay, seen } = await recordingRelay({ pollMs: 600_000 });
     try {
       await database.db.transaction(async (tx) => {
         await enqueueOutbox(tx, [
@@ -201,16 +199,7 @@ describe('outbox relay', () => {
   });
 
   it('rows committed by a process without a relay are published on its NOTIFY', async () => {
-    const seen: string[] = [];
-    const relay = new OutboxRelay({
-      db: database.db,
-      url: scratch.url,
-      publish: async (m) => {
-        seen.push(m.id);
-      },
-      pollMs: 600_000,
-    });
-    await relay.start();
+    const { relay, seen } = await recordingRelay({ pollMs: 600_000 });
     const other = openDatabase(scratch.url); // e.g. the power worker, which runs no relay
     try {
       await other.db.transaction(async (tx) => {
@@ -225,19 +214,12 @@ describe('outbox relay', () => {
 
   it('a row whose eager publish failed is swept once it is old enough', async () => {
     let fail = true;
-    const seen: string[] = [];
-    const relay = new OutboxRelay({
-      db: database.db,
-      url: scratch.url,
-      publish: async (m) => {
-        if (fail) throw new Error('bus down');
-        seen.push(m.id);
-      },
+    const { relay, seen } = await recordingRelay({
       pollMs: 50,
       sweepAfterMs: 300,
       onError: () => undefined,
+      failing: () => fail,
     });
-    await relay.start();
     try {
       await database.db.transaction(async (tx) => {
         await enqueueOutbox(tx, [{ id: 'swept', subject: 's', payload: {} }]);
