@@ -1,9 +1,25 @@
-// Process-wide OpenTelemetry setup. Exporters come from the standard OTEL_* variables, but unlike
-// NodeSDK's defaults nothing is exported (and nothing connects anywhere) unless asked for.
-import { trace } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+// Process-wide OpenTelemetry setup: a tracer provider with the W3C propagators and the exporters
+// the standard OTEL_* variables name. Unlike the SDK's defaults nothing is exported (and nothing
+// connects anywhere) unless asked for. Built from the trace SDK alone rather than NodeSDK, which
+// loads the metrics and logs SDKs and every exporter (about 40 MiB per process) that Ingot, with
+// prom-client metrics and pino logs, never uses.
+import { diag, DiagConsoleLogger } from '@opentelemetry/api';
+import { diagLogLevelFromString } from '@opentelemetry/core';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  processDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
 import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { traceExportersFromEnv } from './trace-exporters.js';
+
+export { traceExportRequested } from './trace-exporters.js';
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -20,58 +36,59 @@ export interface TelemetryHandle {
 
 type Env = Record<string, string | undefined>;
 
-/**
- * Whether the environment asks for trace export. NodeSDK would default to OTLP on localhost:4318;
- * we export only when an OTLP endpoint or OTEL_TRACES_EXPORTER (other than "none") is set.
- */
-export function traceExportRequested(env: Env): boolean {
-  const named = (env.OTEL_TRACES_EXPORTER ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
-  if (named.length > 0) return named.some((name) => name !== 'none');
-  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-}
-
-function spanProcessorsFor(opts: TelemetryOptions): SpanProcessor[] | undefined {
+async function spanProcessorsFor(opts: TelemetryOptions, env: Env): Promise<SpanProcessor[]> {
   const explicit = [...(opts.spanProcessors ?? [])];
   if (opts.spanExporter) explicit.push(new BatchSpanProcessor(opts.spanExporter));
   if (explicit.length > 0) return explicit;
-  // undefined lets NodeSDK build the exporters from OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_*.
-  if (traceExportRequested(process.env)) return undefined;
-  // A processor that drops everything still makes NodeSDK install a tracer provider, so spans
-  // get real trace ids (for logs and propagation) while nothing is exported.
+  const exporters = await traceExportersFromEnv(env);
+  if (exporters.length > 0) return exporters.map((exporter) => new BatchSpanProcessor(exporter));
+  // A processor that drops everything still gives spans real trace ids (for logs and
+  // propagation) while nothing is exported.
   return [new NoopSpanProcessor()];
 }
 
-function buildSdk(opts: TelemetryOptions): NodeSDK {
-  return new NodeSDK({
-    serviceName: process.env.OTEL_SERVICE_NAME || opts.serviceName,
-    spanProcessors: spanProcessorsFor(opts),
-    // Metrics are served by prom-client on /metrics, and logs go to stdout through pino: the
-    // empty lists stop NodeSDK from defaulting to OTLP exporters for those signals.
-    metricReaders: [],
-    logRecordProcessors: [],
-    // We create spans by hand; no auto-instrumentation patches modules behind our back.
-    instrumentations: [],
-    // Left unset on purpose: NodeSDK then registers an AsyncLocalStorageContextManager and the
-    // W3C tracecontext + baggage propagators (or those named by OTEL_PROPAGATORS).
-  });
-}
-
-async function forceFlushTracerProvider(): Promise<void> {
-  // The API hands out a proxy; the SDK provider behind it is the one holding the processors.
-  const provider: unknown = trace.getTracerProvider();
-  const delegate =
-    provider && typeof provider === 'object' && 'getDelegate' in provider
-      ? (provider as { getDelegate(): unknown }).getDelegate()
-      : provider;
-  if (delegate && typeof delegate === 'object' && 'forceFlush' in delegate) {
-    await (delegate as { forceFlush(): Promise<void> }).forceFlush();
+/** tracecontext and baggage are the default (and the only ones Ingot's services speak). */
+function checkPropagators(env: Env): void {
+  const unsupported = (env.OTEL_PROPAGATORS ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '' && !['tracecontext', 'baggage', 'none'].includes(name));
+  if (unsupported.length > 0) {
+    throw new Error(
+      `OTEL_PROPAGATORS=${unsupported.join(',')} is not supported: use tracecontext,baggage`,
+    );
   }
 }
 
-// Kept on globalThis so that two copies of this module (say src and dist) still share one SDK.
+async function startTracing(opts: TelemetryOptions, env: Env): Promise<TelemetryHandle> {
+  const noop = { forceFlush: async () => undefined, shutdown: async () => undefined };
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return noop;
+  if (env.OTEL_LOG_LEVEL) {
+    diag.setLogger(new DiagConsoleLogger(), {
+      logLevel: diagLogLevelFromString(env.OTEL_LOG_LEVEL),
+    });
+  }
+  checkPropagators(env);
+  // OTEL_SERVICE_NAME wins over the code's name, OTEL_RESOURCE_ATTRIBUTES adds to it.
+  const resource = defaultResource()
+    .merge(detectResources({ detectors: [envDetector, processDetector, hostDetector] }))
+    .merge(
+      resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || opts.serviceName }),
+    );
+  const provider = new NodeTracerProvider({
+    resource,
+    spanProcessors: await spanProcessorsFor(opts, env),
+  });
+  // Registers the AsyncLocalStorage context manager and the W3C tracecontext + baggage propagators.
+  provider.register(env.OTEL_PROPAGATORS?.trim() === 'none' ? { propagator: null } : undefined);
+  let shutdown: Promise<void> | undefined;
+  return {
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => (shutdown ??= provider.shutdown()),
+  };
+}
+
+// Kept on globalThis so that two copies of this module (say src and dist) still share one provider.
 const started = Symbol.for('ingot.telemetry.started');
 type ProcessSlot = { [started]?: Promise<TelemetryHandle> };
 
@@ -81,20 +98,10 @@ type ProcessSlot = { [started]?: Promise<TelemetryHandle> };
  */
 export function startTelemetry(opts: TelemetryOptions): Promise<TelemetryHandle> {
   const slot = globalThis as ProcessSlot;
-  slot[started] ??= Promise.resolve()
-    .then(() => {
-      const sdk = buildSdk(opts);
-      sdk.start();
-      let shutdown: Promise<void> | undefined;
-      return {
-        forceFlush: forceFlushTracerProvider,
-        shutdown: () => (shutdown ??= sdk.shutdown()),
-      };
-    })
-    .catch((err: unknown) => {
-      // A failed start must not stick: let the caller fix the config and try again.
-      delete slot[started];
-      throw err;
-    });
+  slot[started] ??= startTracing(opts, process.env).catch((err: unknown) => {
+    // A failed start must not stick: let the caller fix the config and try again.
+    delete slot[started];
+    throw err;
+  });
   return slot[started];
 }
