@@ -11,6 +11,7 @@ export {
   conductors,
 } from './schema.js';
 export * from './db.js';
+export * from './database-errors.js';
 export * from './config.js';
 export * from './migrate.js';
 export * from './secret-box.js';

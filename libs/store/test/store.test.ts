@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { inArray } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
+import pg from 'pg';
 import {
   acquireLease,
   createScratchDatabase,
   enqueueOutbox,
+  isDatabaseUnavailable,
   markHandled,
   migrateDatabase,
   nodes,
@@ -230,5 +232,29 @@ describe('outbox relay', () => {
     } finally {
       await relay.stop();
     }
+  });
+});
+
+describe('isDatabaseUnavailable', () => {
+  it('tells a server that refuses connections from a wrong query', async () => {
+    // Nothing listens on port 1 of loopback: the driver's own connection error.
+    const unreachable = new pg.Client({ connectionString: 'postgres://nobody@127.0.0.1:1/none' });
+    const refused = await unreachable.connect().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isDatabaseUnavailable(refused)).toBe(true);
+    // The same wrapped as drizzle wraps it, and PostgreSQL's own "too many clients".
+    expect(isDatabaseUnavailable(new Error('Failed query', { cause: refused }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error('too many'), { code: '53300' }))).toBe(
+      true,
+    );
+
+    const wrong = await database.db.execute(sql`select * from no_such_table`).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(wrong).toBeDefined();
+    expect(isDatabaseUnavailable(wrong)).toBe(false);
   });
 });

@@ -81,4 +81,29 @@ describe('createLogger', () => {
       });
     });
   });
+
+  describe("never prints a failed query's parameters", () => {
+    // What drizzle throws: the SQL and every parameter in the message, the driver's error as cause.
+    const queryError = () =>
+      Object.assign(
+        new Error('Failed query: select 1 from nodes where agent_token = $1\nparams: tok-hunter2'),
+        { cause: Object.assign(new Error('sorry, too many clients already'), { code: '53300' }) },
+      );
+
+    it('in an Error, keeping the query and the cause', () => {
+      const { lines, destination } = capture();
+      createLogger('api', { destination }).error({ err: queryError() }, 'request failed');
+      expect(lines[0]).not.toContain('hunter2');
+      const { err } = JSON.parse(lines[0] ?? '') as { err: { message: string } };
+      expect(err.message).toContain('Failed query: select 1 from nodes where agent_token = $1');
+      expect(err.message).toContain('sorry, too many clients already');
+    });
+
+    it('in an error logged as a string', () => {
+      const { lines, destination } = capture();
+      createLogger('conductor', { destination }).warn({ err: String(queryError()) }, 'retrying');
+      expect(lines[0]).not.toContain('hunter2');
+      expect(lines[0]).toContain('Failed query: select 1');
+    });
+  });
 });

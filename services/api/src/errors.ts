@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { databaseCause, isDatabaseUnavailable } from '@ingot/store';
 
 /** An error with the HTTP status and the sentence a client should see. */
 export class ApiError extends Error {
@@ -63,10 +64,18 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (error instanceof ApiError) {
     return reply.status(error.statusCode).send(ironicErrorBody(error.statusCode, error.message));
   }
+  if (isDatabaseUnavailable(error)) {
+    // Not the request's fault and not a bug: clients (python-ironicclient, gophercloud) retry a 503.
+    const cause = databaseCause(error);
+    request.log.warn({ err: { message: cause.message, code: cause.code } }, 'database unavailable');
+    return reply
+      .status(503)
+      .header('retry-after', '1')
+      .send(ironicErrorBody(503, 'The node store (PostgreSQL) is unavailable; retry later'));
+  }
   const status =
     error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-  if (status === 500)
-    request.log.error({ err: { message: error.message, stack: error.stack } }, 'request failed');
+  if (status === 500) request.log.error({ err: error }, 'request failed');
   const message =
     status === 500 ? 'Internal error; see the API service log for the request id' : error.message;
   return reply.status(status).send(ironicErrorBody(status, message));
