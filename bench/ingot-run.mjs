@@ -5,6 +5,7 @@
 //   usage: node bench/ingot-run.mjs OUT.json [workload options...]
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { URL, fileURLToPath } from 'node:url';
 import { Installation } from '@ingot/lab';
 
@@ -41,6 +42,21 @@ function postgresPid() {
   }
 }
 
+/**
+ * A failed request says "see the API service log": keep each service's warn/error lines beside the
+ * results (the full logs of a 1000-node run are hundreds of MiB).
+ */
+function keepProblemLines(system, dir) {
+  for (const service of system.services) {
+    const lines = service.output
+      .join('')
+      .split('\n')
+      .filter((line) => /"level":"(warn|error|fatal)"/.test(line));
+    if (lines.length > 0)
+      writeFileSync(join(dir, `${service.name}-problems.log`), lines.join('\n') + '\n');
+  }
+}
+
 function run(command, args) {
   const child = spawn(command, args, { stdio: 'inherit' });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
@@ -73,5 +89,6 @@ try {
   ]);
 } finally {
   await system.stop();
+  keepProblemLines(system, dirname(out));
 }
 process.exit(code);

@@ -53,8 +53,14 @@ export async function buildApp(
     reply.header('x-openstack-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    // Plain fields, not the request and reply objects: the logger's secret redaction walks every
+    // object it is given, and Fastify's request is a large one.
     request.log.info(
-      { req: request, res: reply, responseTime: reply.elapsedTime },
+      {
+        req: { method: request.method, url: request.url, host: request.host, ip: request.ip },
+        res: { statusCode: reply.statusCode },
+        responseTime: reply.elapsedTime,
+      },
       'request completed',
     );
   });
