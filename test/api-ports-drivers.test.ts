@@ -373,6 +373,11 @@ describe('ports, port groups, drivers, conductors and the OpenAPI document', () 
       ]) {
         expect(doc.paths, path).toHaveProperty([path]);
       }
+      // Node answers are described by the contracts' node model, which also serializes them.
+      const nodeAnswer =
+        doc.paths['/v1/nodes/{node_ident}'].get.responses['200'].content['application/json'].schema;
+      expect(nodeAnswer.properties.provision_state.type).toEqual(['string', 'null']);
+      expect(nodeAnswer.properties).toHaveProperty('driver_info');
       const create = doc.paths['/v1/nodes'].post.requestBody.content['application/json'].schema;
       expect(create.required).toEqual(['driver']);
       expect(create.properties.driver.enum).toEqual(['redfish', 'ipmi', 'fake-hardware']);

@@ -8,3 +8,4 @@ export * from './inventory.js';
 export * from './hardware-types.js';
 export * from './ports.js';
 export * from './agent-api.js';
+export * from './node-view.js';

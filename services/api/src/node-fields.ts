@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { DRIVER_INTERFACES } from '@ingot/contracts';
+import { NODE_VIEW_FIELDS, type NodeViewField } from '@ingot/contracts';
 import { notAcceptable, V } from './api-version.js';
 import { badRequest } from './errors.js';
 
@@ -56,58 +56,7 @@ export const NODE_FIELD_VERSIONS: Readonly<Record<string, number>> = {
 };
 
 /** Every field of a node answer (links aside), in Ironic's order of the node object. */
-export const NODE_FIELDS = [
-  'uuid',
-  'name',
-  'instance_uuid',
-  'instance_info',
-  'driver',
-  'driver_info',
-  'driver_internal_info',
-  'properties',
-  'extra',
-  'chassis_uuid',
-  'console_enabled',
-  'last_error',
-  'maintenance',
-  'maintenance_reason',
-  'fault',
-  'power_state',
-  'target_power_state',
-  'provision_state',
-  'target_provision_state',
-  'provision_updated_at',
-  'reservation',
-  'conductor',
-  'conductor_group',
-  'inspection_started_at',
-  'inspection_finished_at',
-  'clean_step',
-  'deploy_step',
-  'service_step',
-  'raid_config',
-  'target_raid_config',
-  'resource_class',
-  'traits',
-  'automated_clean',
-  'protected',
-  'protected_reason',
-  'owner',
-  'lessee',
-  'description',
-  'allocation_uuid',
-  'retired',
-  'retired_reason',
-  'network_data',
-  'boot_mode',
-  'secure_boot',
-  'shard',
-  'parent_node',
-  'disable_power_off',
-  ...DRIVER_INTERFACES.map((i) => `${i}_interface`),
-  'created_at',
-  'updated_at',
-] as const;
+export const NODE_FIELDS = Object.keys(NODE_VIEW_FIELDS) as readonly NodeViewField[];
 
 /** What GET /v1/nodes answers without `detail` or `fields` (Ironic's _DEFAULT_RETURN_FIELDS). */
 export const NODE_SUMMARY_FIELDS = [

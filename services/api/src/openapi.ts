@@ -22,7 +22,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     // Operations are grouped by resource, from their URL.
     transform: ({ schema, url }) => ({ schema: { ...schema, tags: [tagOf(url)] }, url }),
     openapi: {
-      openapi: '3.0.3',
+      // 3.1: its schemas are JSON Schema, so the contracts' `type: [t, 'null']` is valid there.
+      openapi: '3.1.0',
       info: {
         title: 'Ingot API (Ironic-compatible)',
         version: API_MAX_VERSION,

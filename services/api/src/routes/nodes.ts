@@ -4,6 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, eq, ilike, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import {
   NodeCreateSchema,
+  NodeListSchema,
+  NodeViewSchema,
   PowerRequestSchema,
   PROVISION_STATES,
   PROVISION_VERBS,
@@ -138,16 +140,25 @@ export async function loadNode(
   return node;
 }
 
+// Fastify serializes node answers with the contracts' node model (faster than JSON.stringify, and
+// the OpenAPI document shows it); error answers keep their own shape.
+const nodeResponse = { 200: NodeViewSchema };
+const listResponse = { 200: NodeListSchema };
+
 /** Node resources of Ironic's /v1: create, list, show, patch, delete, states, history, inventory. */
 export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.post('/v1/nodes', { schema: { body: NodeCreateSchema } }, async (request, reply) => {
-      const body = request.body;
-      rejectNewerFields(request, body);
-      const row = await createNode(deps, body);
-      reply.header('Location', `${request.protocol}://${request.host}/v1/nodes/${row.uuid}`);
-      return reply.status(201).send(nodeView(request, row));
-    });
+    app.post(
+      '/v1/nodes',
+      { schema: { body: NodeCreateSchema, response: { 201: NodeViewSchema } } },
+      async (request, reply) => {
+        const body = request.body;
+        rejectNewerFields(request, body);
+        const row = await createNode(deps, body);
+        reply.header('Location', `${request.protocol}://${request.host}/v1/nodes/${row.uuid}`);
+        return reply.status(201).send(nodeView(request, row));
+      },
+    );
 
     /** Ironic's version checks of the list filters: 406 for a filter the version does not have. */
     function checkListVersions(request: FastifyRequest, q: ListQueryT): void {
@@ -250,7 +261,7 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         .orderBy(...page.orderBy)
         .limit(limit);
       const shown = detail ? undefined : (fields ?? NODE_SUMMARY_FIELDS);
-      const body: Record<string, unknown> = {
+      const body: { nodes: Record<string, unknown>[]; next?: string } = {
         nodes: rows.map((row) => nodeView(request, row, shown)),
       };
       // An instance_uuid matches one node at most: no next page (as Ironic).
@@ -262,16 +273,20 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       return body;
     }
 
-    app.get('/v1/nodes', { schema: { querystring: ListQuery } }, (request) =>
-      list(request, request.query, 'nodes'),
+    app.get(
+      '/v1/nodes',
+      { schema: { querystring: ListQuery, response: listResponse } },
+      (request) => list(request, request.query, 'nodes'),
     );
-    app.get('/v1/nodes/detail', { schema: { querystring: ListQuery } }, (request) =>
-      list(request, request.query, 'nodes/detail'),
+    app.get(
+      '/v1/nodes/detail',
+      { schema: { querystring: ListQuery, response: listResponse } },
+      (request) => list(request, request.query, 'nodes/detail'),
     );
 
     app.get(
       '/v1/nodes/:node_ident',
-      { schema: { params: NodeIdent, querystring: ShowQuery } },
+      { schema: { params: NodeIdent, querystring: ShowQuery, response: nodeResponse } },
       async (request) => {
         const fields = parseNodeFields(request, request.query.fields);
         return nodeView(request, await loadNode(deps, request, request.params.node_ident), fields);
@@ -280,7 +295,7 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
 
     app.patch(
       '/v1/nodes/:node_ident',
-      { schema: { params: NodeIdent, body: NodePatchSchema } },
+      { schema: { params: NodeIdent, body: NodePatchSchema, response: nodeResponse } },
       async (request) => {
         const node = await loadNode(deps, request, request.params.node_ident);
         // Ironic's reject_patch_in_newer_versions: a field the version does not have is 406.
