@@ -1,4 +1,6 @@
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeListSchema, NodeViewSchema } from '@ingot/contracts';
 import { startFleet, type Fleet, Installation } from '@ingot/lab';
 import { enroll } from './support/nodes.js';
 
@@ -237,6 +239,25 @@ describe('node lists, node management and boot devices, as Ironic serves them', 
       expect(res.status).toBe(200);
       expect(res.body.nodes).toHaveLength(created.length);
       expect(res.body.next).toBeUndefined();
+    });
+  });
+
+  describe('the node model (the response schemas of the OpenAPI document)', () => {
+    // Every answer must match what the document promises clients, at old and new versions.
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const isNode = ajv.compile(NodeViewSchema);
+    const isList = ajv.compile(NodeListSchema);
+
+    it.each(['1.1', '1.31', '1.78', '1.96'])('describes node answers at %s', async (version) => {
+      const headers = { 'X-OpenStack-Ironic-API-Version': version };
+      for (const path of ['/v1/nodes/detail', '/v1/nodes', '/v1/nodes/detail?limit=5']) {
+        const page = await system.api('GET', path, undefined, headers);
+        expect(page.status).toBe(200);
+        expect(isList(page.body), `${path}: ${ajv.errorsText(isList.errors)}`).toBe(true);
+      }
+      const one = await system.api('GET', `/v1/nodes/${created[3]!.uuid}`, undefined, headers);
+      expect(isNode(one.body), ajv.errorsText(isNode.errors)).toBe(true);
+      expect(Object.keys(one.body).length).toBeGreaterThan(15);
     });
   });
 

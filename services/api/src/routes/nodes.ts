@@ -140,17 +140,20 @@ export async function loadNode(
   return node;
 }
 
-// Fastify serializes node answers with the contracts' node model (faster than JSON.stringify, and
-// the OpenAPI document shows it); error answers keep their own shape.
+// Node answers are described by the contracts' node model (the OpenAPI document shows it) but
+// written by JSON.stringify: with free-form objects in every node (driver_info, properties, ...)
+// fast-json-stringify was 3.4 times slower on a 1000-node page (17 ms against 5), and it would
+// coerce a value of the wrong type rather than write it.
 const nodeResponse = { 200: NodeViewSchema };
 const listResponse = { 200: NodeListSchema };
+const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
 
 /** Node resources of Ironic's /v1: create, list, show, patch, delete, states, history, inventory. */
 export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/v1/nodes',
-      { schema: { body: NodeCreateSchema, response: { 201: NodeViewSchema } } },
+      { schema: { body: NodeCreateSchema, response: { 201: NodeViewSchema } }, serializerCompiler },
       async (request, reply) => {
         const body = request.body;
         rejectNewerFields(request, body);
@@ -275,18 +278,21 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
 
     app.get(
       '/v1/nodes',
-      { schema: { querystring: ListQuery, response: listResponse } },
+      { schema: { querystring: ListQuery, response: listResponse }, serializerCompiler },
       (request) => list(request, request.query, 'nodes'),
     );
     app.get(
       '/v1/nodes/detail',
-      { schema: { querystring: ListQuery, response: listResponse } },
+      { schema: { querystring: ListQuery, response: listResponse }, serializerCompiler },
       (request) => list(request, request.query, 'nodes/detail'),
     );
 
     app.get(
       '/v1/nodes/:node_ident',
-      { schema: { params: NodeIdent, querystring: ShowQuery, response: nodeResponse } },
+      {
+        schema: { params: NodeIdent, querystring: ShowQuery, response: nodeResponse },
+        serializerCompiler,
+      },
       async (request) => {
         const fields = parseNodeFields(request, request.query.fields);
         return nodeView(request, await loadNode(deps, request, request.params.node_ident), fields);
@@ -295,7 +301,10 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
 
     app.patch(
       '/v1/nodes/:node_ident',
-      { schema: { params: NodeIdent, body: NodePatchSchema, response: nodeResponse } },
+      {
+        schema: { params: NodeIdent, body: NodePatchSchema, response: nodeResponse },
+        serializerCompiler,
+      },
       async (request) => {
         const node = await loadNode(deps, request, request.params.node_ident);
         // Ironic's reject_patch_in_newer_versions: a field the version does not have is 406.
