@@ -1,5 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import { nodeInterfaces } from '@ingot/contracts';
+import {
+  nodeInterfaces,
+  type DriverInterface,
+  type Node,
+  type NodeViewField,
+} from '@ingot/contracts';
 import { toApiNode, type NodeRow } from '@ingot/store';
 import { V } from './api-version.js';
 import { redactNode } from './auth/redact.js';
@@ -8,99 +13,170 @@ import { maskInstanceInfo } from './routes/agent.js';
 
 /** Ironic adds self/bookmark links to every resource. */
 export function links(request: FastifyRequest, path: string) {
-  const base = `${request.protocol}://${request.host}`;
+  return linksAt(`${request.protocol}://${request.host}`, path);
+}
+
+function linksAt(base: string, path: string) {
   return [
     { href: `${base}/v1/${path}`, rel: 'self' },
     { href: `${base}/${path}`, rel: 'bookmark' },
   ];
 }
 
+/** What one node's fields are read from. */
+interface NodeSource {
+  row: NodeRow;
+  /** The node with the principal's redaction applied (auth/redact.ts). */
+  node: Node;
+  minor: number;
+  /** The implementation of each interface, when a `*_interface` field is shown. */
+  interfaces?: Record<DriverInterface, string>;
+}
+
+const stepOf = (row: NodeRow, key: 'clean_step' | 'deploy_step') => {
+  const step = (row.driverInternalInfo as Record<string, unknown> | null)?.[key];
+  return typeof step === 'object' && step !== null && !Array.isArray(step) ? step : {};
+};
+const interfaceField = (i: DriverInterface) => (s: NodeSource) => s.interfaces?.[i];
+
 /**
- * A node as Ironic's API shows it at the request's version: every field the version knows
- * (or only `fields`), with the request principal's redaction, BMC secrets masked, and the
- * state names of older versions ('available' was null before 1.2, 'inspect wait' was
- * 'inspecting' before 1.39). Fields for features Ingot does not have carry the value that says
- * so: no console, no chassis, no RAID, not retired, not protected, no parent node. secure_boot is
- * what the BMC last reported when a deploy or undeploy set it (null: never asked).
+ * How each field of a node answer is read. Fields for features Ingot does not have carry the
+ * value that says so: no console, no chassis, no RAID, not retired, not protected, no parent node.
+ * secure_boot is what the BMC last reported when a deploy or undeploy set it (null: never asked).
  */
+const FIELD_VALUES: Record<NodeViewField, (s: NodeSource) => unknown> = {
+  uuid: (s) => s.node.uuid,
+  name: (s) => s.node.name,
+  instance_uuid: (s) => (s.row.instanceInfo.instance_uuid as string | undefined) ?? null,
+  instance_info: (s) => maskInstanceInfo(s.node.instance_info),
+  driver: (s) => s.node.driver,
+  driver_info: (s) => s.node.driver_info,
+  driver_internal_info: (s) => s.node.driver_internal_info,
+  properties: (s) => s.node.properties,
+  extra: (s) => s.node.extra,
+  chassis_uuid: () => null,
+  console_enabled: () => false,
+  last_error: (s) => s.node.last_error,
+  maintenance: (s) => s.node.maintenance,
+  maintenance_reason: (s) => s.node.maintenance_reason,
+  fault: (s) => s.row.fault,
+  power_state: (s) => s.node.power_state,
+  target_power_state: (s) => s.node.target_power_state,
+  provision_state: (s) => legacyState(s.node.provision_state, s.minor),
+  target_provision_state: (s) => s.node.target_provision_state,
+  provision_updated_at: (s) => s.node.provision_updated_at,
+  reservation: (s) => s.node.reservation,
+  // The conductor working on the node, if one holds it (Ingot has no hash ring).
+  conductor: (s) =>
+    s.row.leaseOwner && s.node.reservation === s.row.leaseOwner ? s.row.leaseOwner : null,
+  conductor_group: (s) => s.node.conductor_group,
+  inspection_started_at: () => null,
+  inspection_finished_at: () => null,
+  clean_step: (s) => stepOf(s.row, 'clean_step'),
+  deploy_step: (s) => stepOf(s.row, 'deploy_step'),
+  service_step: () => ({}),
+  raid_config: () => ({}),
+  target_raid_config: () => ({}),
+  resource_class: (s) => s.node.resource_class,
+  traits: (s) => s.node.traits,
+  automated_clean: (s) => s.node.automated_clean,
+  protected: () => false,
+  protected_reason: () => null,
+  owner: (s) => s.node.owner,
+  lessee: (s) => s.node.lessee,
+  description: (s) => s.node.description,
+  allocation_uuid: () => null,
+  retired: () => false,
+  retired_reason: () => null,
+  network_data: () => ({}),
+  boot_mode: (s) => s.node.boot_mode,
+  secure_boot: (s) => s.node.secure_boot,
+  shard: (s) => s.node.shard,
+  parent_node: () => null,
+  disable_power_off: () => false,
+  bios_interface: interfaceField('bios'),
+  boot_interface: interfaceField('boot'),
+  console_interface: interfaceField('console'),
+  deploy_interface: interfaceField('deploy'),
+  firmware_interface: interfaceField('firmware'),
+  inspect_interface: interfaceField('inspect'),
+  management_interface: interfaceField('management'),
+  network_interface: interfaceField('network'),
+  power_interface: interfaceField('power'),
+  raid_interface: interfaceField('raid'),
+  rescue_interface: interfaceField('rescue'),
+  storage_interface: interfaceField('storage'),
+  vendor_interface: interfaceField('vendor'),
+  created_at: (s) => s.node.created_at,
+  updated_at: (s) => s.node.updated_at,
+};
+
+/** Which fields an answer shows, per version and `fields`; worked out once per combination. */
+interface ViewPlan {
+  fields: NodeViewField[];
+  interfaces: boolean;
+  resourceLinks: boolean;
+}
+const plans = new Map<string, ViewPlan>();
+const MAX_PLANS = 512;
+
+function planFor(minor: number, fields: readonly string[] | undefined): ViewPlan {
+  const key = `${minor}:${fields?.join(',') ?? '*'}`;
+  let plan = plans.get(key);
+  if (!plan) {
+    const shown = (fields ?? NODE_FIELDS).filter(
+      (field): field is NodeViewField => field in FIELD_VALUES && fieldAllowed(field, minor),
+    );
+    plan = {
+      fields: shown,
+      interfaces: shown.some((field) => field.endsWith('_interface')),
+      resourceLinks: fields === undefined,
+    };
+    // `fields` is checked against the known names before it gets here; the bound is for the
+    // number of their combinations a client could send.
+    if (plans.size >= MAX_PLANS) plans.clear();
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
+/**
+ * Nodes as Ironic's API shows them at the request's version: every field the version knows (or
+ * only `fields`), with the request principal's redaction, BMC secrets masked, and the state names
+ * of older versions ('available' was null before 1.2, 'inspect wait' was 'inspecting' before 1.39).
+ */
+export function nodeViews(
+  request: FastifyRequest,
+  rows: readonly NodeRow[],
+  fields?: readonly string[],
+): Record<string, unknown>[] {
+  const minor = request.apiMinor;
+  const plan = planFor(minor, fields);
+  const base = `${request.protocol}://${request.host}`;
+  return rows.map((row) => {
+    const source: NodeSource = { row, node: redactNode(request.principal, toApiNode(row)), minor };
+    if (plan.interfaces) source.interfaces = nodeInterfaces(hardwareOf(row.driver), row);
+    const out: Record<string, unknown> = {};
+    for (const field of plan.fields) out[field] = FIELD_VALUES[field](source);
+    out.links = linksAt(base, `nodes/${row.uuid}`);
+    if (plan.resourceLinks) {
+      out.ports = linksAt(base, `nodes/${row.uuid}/ports`);
+      if (minor >= V.LINKS_STATES_PROPERTIES)
+        out.states = linksAt(base, `nodes/${row.uuid}/states`);
+      if (minor >= V.PORTGROUPS_SUBCONTROLLERS)
+        out.portgroups = linksAt(base, `nodes/${row.uuid}/portgroups`);
+    }
+    return out;
+  });
+}
+
+/** One node (see nodeViews). */
 export function nodeView(
   request: FastifyRequest,
   row: NodeRow,
   fields?: readonly string[],
 ): Record<string, unknown> {
-  // What the request's principal may see (auth/redact.ts).
-  const node = redactNode(request.principal, toApiNode(row));
-  const hardware = hardwareOf(row.driver);
-  const steps = (row.driverInternalInfo as { clean_step?: unknown; deploy_step?: unknown }) ?? {};
-  const full: Record<string, unknown> = {
-    uuid: node.uuid,
-    name: node.name,
-    instance_uuid: (row.instanceInfo.instance_uuid as string | undefined) ?? null,
-    instance_info: maskInstanceInfo(node.instance_info),
-    driver: node.driver,
-    driver_info: node.driver_info,
-    driver_internal_info: node.driver_internal_info,
-    properties: node.properties,
-    extra: node.extra,
-    chassis_uuid: null,
-    console_enabled: false,
-    last_error: node.last_error,
-    maintenance: node.maintenance,
-    maintenance_reason: node.maintenance_reason,
-    fault: row.fault,
-    power_state: node.power_state,
-    target_power_state: node.target_power_state,
-    provision_state: legacyState(node.provision_state, request.apiMinor),
-    target_provision_state: node.target_provision_state,
-    provision_updated_at: node.provision_updated_at,
-    reservation: node.reservation,
-    // The conductor working on the node, if one holds it (Ingot has no hash ring).
-    conductor: row.leaseOwner && node.reservation === row.leaseOwner ? row.leaseOwner : null,
-    conductor_group: node.conductor_group,
-    inspection_started_at: null,
-    inspection_finished_at: null,
-    clean_step: isObject(steps.clean_step) ? steps.clean_step : {},
-    deploy_step: isObject(steps.deploy_step) ? steps.deploy_step : {},
-    service_step: {},
-    raid_config: {},
-    target_raid_config: {},
-    resource_class: node.resource_class,
-    traits: node.traits,
-    automated_clean: node.automated_clean,
-    protected: false,
-    protected_reason: null,
-    owner: node.owner,
-    lessee: node.lessee,
-    description: node.description,
-    allocation_uuid: null,
-    retired: false,
-    retired_reason: null,
-    network_data: {},
-    boot_mode: node.boot_mode,
-    secure_boot: node.secure_boot,
-    shard: node.shard,
-    parent_node: null,
-    disable_power_off: false,
-    ...Object.fromEntries(
-      Object.entries(nodeInterfaces(hardware, row)).map(([i, impl]) => [`${i}_interface`, impl]),
-    ),
-    created_at: node.created_at,
-    updated_at: node.updated_at,
-  };
-  const keep = fields ?? NODE_FIELDS;
-  const out: Record<string, unknown> = {};
-  for (const field of keep) {
-    if (field in full && fieldAllowed(field, request.apiMinor)) out[field] = full[field];
-  }
-  out.links = links(request, `nodes/${row.uuid}`);
-  if (fields === undefined) {
-    out.ports = links(request, `nodes/${row.uuid}/ports`);
-    if (request.apiMinor >= V.LINKS_STATES_PROPERTIES)
-      out.states = links(request, `nodes/${row.uuid}/states`);
-    if (request.apiMinor >= V.PORTGROUPS_SUBCONTROLLERS)
-      out.portgroups = links(request, `nodes/${row.uuid}/portgroups`);
-  }
-  return out;
+  return nodeViews(request, [row], fields)[0]!;
 }
 
 /** The provision state under its name at `minor`. */
@@ -108,10 +184,6 @@ export function legacyState(state: string, minor: number): string | null {
   if (state === 'available' && minor < V.AVAILABLE_STATE) return null;
   if (state === 'inspect wait' && minor < V.INSPECT_WAIT) return 'inspecting';
   return state;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The whole node at the request's version. */

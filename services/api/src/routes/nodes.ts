@@ -42,7 +42,7 @@ import {
   rejectNewerFields,
 } from '../node-fields.js';
 import { NodePatchSchema, updateNode } from '../node-patch.js';
-import { legacyState, links, nodeView } from '../node-view.js';
+import { legacyState, links, nodeView, nodeViews } from '../node-view.js';
 
 export const NodeIdent = Type.Object({ node_ident: Type.String({ minLength: 1, maxLength: 255 }) });
 
@@ -265,7 +265,7 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         .limit(limit);
       const shown = detail ? undefined : (fields ?? NODE_SUMMARY_FIELDS);
       const body: { nodes: Record<string, unknown>[]; next?: string } = {
-        nodes: rows.map((row) => nodeView(request, row, shown)),
+        nodes: nodeViews(request, rows, shown),
       };
       // An instance_uuid matches one node at most: no next page (as Ironic).
       const next =
