@@ -136,4 +136,64 @@ describe('API input checking and secrets', () => {
     expect(system.logs().length).toBeGreaterThan(0);
     expect(system.logs()).not.toContain(password);
   });
+
+  describe('input PostgreSQL cannot store is refused with 400 naming the field, never a 500', () => {
+    const create = (body: Record<string, unknown>) =>
+      system.api('POST', '/v1/nodes', { driver: 'fake-hardware', ...body });
+
+    it.each([
+      ['a NUL in a text field', { description: 'a\u0000b' }, /field 'description' contains a NUL/],
+      [
+        'a NUL deep in extra',
+        { extra: { a: { b: ['x\u0000'] } } },
+        /field 'extra.a.b.0' contains a NUL/,
+      ],
+      ['a lone surrogate', { owner: 'x\ud800y' }, /field 'owner' contains a lone UTF-16 surrogate/],
+      [
+        'a lone low surrogate in a key',
+        { extra: { '\udc00': 1 } },
+        /a key in 'extra' contains a lone/,
+      ],
+    ])('creating a node with %s', async (_name, body, message) => {
+      const res = await create(body);
+      expect(res.status, res.text).toBe(400);
+      expect(faultOf(res.body)).toMatch(message);
+    });
+
+    it('keeps what is valid Unicode: a surrogate pair, an emoji, accents', async () => {
+      const res = await create({ description: 'ok 😀 é \ud83d\ude00' });
+      expect(res.status, res.text).toBe(201);
+      expect(res.body.description).toBe('ok 😀 é 😀');
+    });
+
+    it('refuses JSON nested 5000 levels deep', async () => {
+      const deep = '['.repeat(5000) + ']'.repeat(5000);
+      const res = await fetch(`${system.apiUrl}/v1/nodes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"driver":"fake-hardware","extra":{"a":${deep}}}`,
+      });
+      expect(res.status).toBe(400);
+      expect(faultOf(await res.json())).toMatch(
+        /field 'extra.a.0' is nested deeper than 64 levels/,
+      );
+    });
+
+    it.each([
+      ['/v1/nodes/a%00b', /Invalid request path: field 'node_ident' contains a NUL/],
+      ['/v1/nodes?fault=%00', /Invalid request query: field 'fault' contains a NUL/],
+      ['/v1/nodes?sort_key=__proto__', /sort_key value __proto__ is an invalid field/],
+      ['/v1/nodes?sort_key=constructor', /sort_key value constructor is an invalid field/],
+      ['/v1/ports?sort_key=__proto__', /sort_key value __proto__ is an invalid field/],
+      ['/v1/portgroups?sort_key=toString', /sort_key value toString is an invalid field/],
+    ])('GET %s', async (path, message) => {
+      const res = await system.api('GET', path);
+      expect(res.status, res.text).toBe(400);
+      expect(faultOf(res.body)).toMatch(message);
+    });
+
+    it('logged no internal error for any of them', () => {
+      expect(system.logs()).not.toMatch(/"msg":"request failed"/);
+    });
+  });
 });

@@ -5,7 +5,8 @@ import { registerVersioning } from './api-version.js';
 import { registerAuth } from './auth/plugin.js';
 import { BmcCalls } from './bmc-calls.js';
 import type { ApiDeps } from './deps.js';
-import { handleError, ironicErrorBody } from './errors.js';
+import { badRequest, handleError, ironicErrorBody } from './errors.js';
+import { unstorableInput } from './input-guard.js';
 import { registerOpenApi } from './openapi.js';
 import { newRequestId } from './request-id.js';
 import { agentRoutes } from './routes/agent.js';
@@ -63,6 +64,17 @@ export async function buildApp(
       },
       'request completed',
     );
+  });
+  app.addHook('preValidation', async (request) => {
+    // Before the schemas, which would otherwise walk a 5000-level body with recursion.
+    for (const [part, value] of [
+      ['path', request.params],
+      ['query', request.query],
+      ['body', request.body],
+    ] as const) {
+      const problem = unstorableInput(value);
+      if (problem) throw badRequest(`Invalid request ${part}: ${problem}`);
+    }
   });
   app.setErrorHandler(handleError);
   // python-ironicclient sends DELETE with an empty application/octet-stream body; Ironic takes it.

@@ -125,7 +125,8 @@ function planFor(minor: number, fields: readonly string[] | undefined): ViewPlan
   let plan = plans.get(key);
   if (!plan) {
     const shown = (fields ?? NODE_FIELDS).filter(
-      (field): field is NodeViewField => field in FIELD_VALUES && fieldAllowed(field, minor),
+      (field): field is NodeViewField =>
+        Object.hasOwn(FIELD_VALUES, field) && fieldAllowed(field, minor),
     );
     plan = {
       fields: shown,

@@ -47,7 +47,9 @@ export async function listPage<Row extends { uuid: string }>(
   const detail = resource.endsWith('/detail') || wantsDetail(request, q.detail, q.fields);
   const limit = pageLimit(q.limit);
   const sortKey = q.sort_key ?? 'id';
-  const sort = collection.sortColumns[sortKey];
+  const sort = Object.hasOwn(collection.sortColumns, sortKey)
+    ? collection.sortColumns[sortKey]
+    : undefined;
   if (!sort) throw badRequest(`The sort_key value ${sortKey} is an invalid field for sorting`);
   if (sortKey !== 'id')
     checkResourceFields(request, collection.fieldVersions, [sortKey], collection.kind);

@@ -245,7 +245,7 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       const sortKey = q.sort_key ?? 'id';
       if (UNSORTABLE.includes(sortKey))
         throw badRequest(`The sort_key value ${sortKey} is an invalid field for sorting`);
-      const sort = SORT_COLUMNS[sortKey];
+      const sort = Object.hasOwn(SORT_COLUMNS, sortKey) ? SORT_COLUMNS[sortKey] : undefined;
       if (!sort) throw badRequest(`The sort_key value ${sortKey} is an invalid field for sorting`);
       if (sortKey !== 'id') checkFieldsAllowed(request, [sortKey]);
       let marker: string | undefined;
