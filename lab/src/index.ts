@@ -9,6 +9,9 @@ export type {
   IpmiTarget,
 } from './ipmi-bridge.js';
 export { LAB_HOST, RedfishBmc, startRedfishBmc } from './redfish-bmc.js';
+export { LightBmcHost, startLightBmcHost } from './light-bmc.js';
+export type { LightBmcHostOptions } from './light-bmc.js';
+export type { LightSystemState } from './light-system.js';
 export type { BmcFault, BmcState, RedfishBmcOptions } from './redfish-bmc.js';
 export { RESET_TYPES } from './machine.js';
 export type {

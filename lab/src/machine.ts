@@ -63,10 +63,25 @@ export interface MachineEvents {
 }
 
 /**
+ * What a ComputerSystem's Redfish routes read and do: the full SimulatedMachine behind one lab BMC,
+ * or one of the many tiny systems of a light BMC host.
+ */
+export interface MachineControls {
+  readonly power: RedfishPower;
+  readonly boot: BootOverride;
+  readonly media: Readonly<Record<MediaDevice, MediaState>>;
+  secureBoot: boolean;
+  reset(type: ResetType): void;
+  setBoot(change: Partial<BootOverride>): void;
+  insertMedia(device: MediaDevice, image: string, writeProtected: boolean): void;
+  ejectMedia(device: MediaDevice): void;
+}
+
+/**
  * The server behind a BMC: power, boot override and virtual media, with a settable delay for
  * power transitions. It knows nothing about HTTP.
  */
-export class SimulatedMachine extends EventEmitter<MachineEvents> {
+export class SimulatedMachine extends EventEmitter<MachineEvents> implements MachineControls {
   power: RedfishPower;
   boot: BootOverride = { enabled: 'Disabled', target: 'None', mode: 'UEFI' };
   readonly media: Record<MediaDevice, MediaState> = {

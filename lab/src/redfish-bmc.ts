@@ -7,7 +7,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { BmcAuth, randomPassword } from './bmc-auth.js';
-import { Router, normalizePath, readJson, type Reply } from './http-routing.js';
+import { Router } from './http-routing.js';
 import {
   SimulatedMachine,
   type BootOverride,
@@ -18,7 +18,8 @@ import {
   type ResetType,
 } from './machine.js';
 import { managerPath, systemPath, type ResourceIds } from './redfish-resources.js';
-import { errorReply, redfishRoutes } from './redfish-routes.js';
+import { serveRedfish } from './redfish-http.js';
+import { redfishRoutes } from './redfish-routes.js';
 import { describeServer, type ServerIdentity } from './server-profile.js';
 import { labCertificate, type TlsMaterial } from './tls-certificate.js';
 
@@ -217,54 +218,8 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
     this.delays.add(timer);
   }
 
-  private async respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let reply: Reply;
-    try {
-      reply = await this.dispatch(req);
-    } catch (err) {
-      reply =
-        err instanceof SyntaxError
-          ? errorReply(400, 'MalformedJSON', `The request body is not valid JSON: ${err.message}`)
-          : errorReply(500, 'InternalError', 'The lab BMC failed to handle the request.');
-    }
-    if (res.destroyed) return;
-    const body = reply.body === undefined ? '' : JSON.stringify(reply.body);
-    res.writeHead(reply.status, {
-      'OData-Version': '4.0',
-      ...(body ? { 'Content-Type': 'application/json; charset=utf-8' } : {}),
-      'Content-Length': Buffer.byteLength(body),
-      ...reply.headers,
-    });
-    res.end(body);
-  }
-
-  private async dispatch(req: IncomingMessage): Promise<Reply> {
-    const method = req.method ?? 'GET';
-    const path = normalizePath(req.url);
-    const match = this.router.match(method, path);
-    const anonymous = match.kind === 'found' && match.route.auth === false;
-    // Like real BMCs, say nothing about a resource, not even its absence, before login.
-    if (!anonymous && !this.auth.admits(req.headers)) {
-      return {
-        ...errorReply(401, 'NoValidSession', 'No valid session or credentials were supplied.'),
-        headers: { 'WWW-Authenticate': 'Basic realm="Ingot lab BMC"' },
-      };
-    }
-    if (match.kind === 'missing') {
-      return errorReply(
-        404,
-        'ResourceMissingAtURI',
-        `The resource at the URI ${path} was not found.`,
-      );
-    }
-    if (match.kind === 'wrong-method') {
-      return {
-        ...errorReply(405, 'OperationNotAllowed', `${method} is not allowed on ${path}.`),
-        headers: { Allow: match.allowed.join(', ') },
-      };
-    }
-    const body = method === 'POST' || method === 'PATCH' ? await readJson(req) : undefined;
-    return match.route.handle({ method, path, params: match.params, body });
+  private respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return serveRedfish(this.router, this.auth, req, res);
   }
 }
 

@@ -4,8 +4,8 @@ import {
   BOOT_OVERRIDE_MODES,
   BOOT_OVERRIDE_TARGETS,
   RESET_TYPES,
+  type MachineControls,
   type MediaDevice,
-  type SimulatedMachine,
 } from './machine.js';
 
 /** The ids under which one BMC publishes its resources. */
@@ -30,14 +30,14 @@ const collection = (path: string, type: string, name: string, members: string[])
   Members: members.map(link),
 });
 
-export function serviceRoot(server: ServerIdentity): Json {
+export function serviceRoot(uuid: string): Json {
   return {
     '@odata.type': '#ServiceRoot.v1_5_0.ServiceRoot',
     '@odata.id': `${ROOT}/`,
     Id: 'RootService',
     Name: 'Ingot lab Redfish service',
     RedfishVersion: '1.6.0',
-    UUID: server.uuid,
+    UUID: uuid,
     Systems: link(`${ROOT}/Systems`),
     Managers: link(`${ROOT}/Managers`),
     SessionService: link(`${ROOT}/SessionService`),
@@ -45,13 +45,18 @@ export function serviceRoot(server: ServerIdentity): Json {
   };
 }
 
-export const systemCollection = (ids: ResourceIds): Json =>
-  collection(`${ROOT}/Systems`, 'ComputerSystem', 'Computer System Collection', [systemPath(ids)]);
+export const systemCollection = (members: ResourceIds[]): Json =>
+  collection(
+    `${ROOT}/Systems`,
+    'ComputerSystem',
+    'Computer System Collection',
+    members.map(systemPath),
+  );
 
 export function system(
   ids: ResourceIds,
   server: ServerIdentity,
-  machine: SimulatedMachine,
+  machine: MachineControls,
   opts: { secureBoot: boolean },
 ): Json {
   const path = systemPath(ids);
@@ -94,7 +99,7 @@ export const secureBootPath = (ids: ResourceIds) => `${systemPath(ids)}/SecureBo
  * UEFI secure boot, as sushy-tools serves it: the setting, and the current boot taken to follow it
  * (a lab server applies firmware settings at once).
  */
-export const secureBoot = (ids: ResourceIds, machine: SimulatedMachine): Json => ({
+export const secureBoot = (ids: ResourceIds, machine: MachineControls): Json => ({
   '@odata.type': '#SecureBoot.v1_1_0.SecureBoot',
   '@odata.id': secureBootPath(ids),
   Id: 'SecureBoot',
@@ -177,8 +182,8 @@ export function drive(ids: ResourceIds, server: ServerIdentity, driveId: string)
   };
 }
 
-export const managerCollection = (ids: ResourceIds): Json =>
-  collection(`${ROOT}/Managers`, 'Manager', 'Manager Collection', [managerPath(ids)]);
+export const managerCollection = (members: ResourceIds[]): Json =>
+  collection(`${ROOT}/Managers`, 'Manager', 'Manager Collection', members.map(managerPath));
 
 export const manager = (ids: ResourceIds): Json => ({
   '@odata.type': '#Manager.v1_5_0.Manager',
@@ -200,7 +205,7 @@ export const mediaCollection = (ids: ResourceIds): Json =>
 
 const MEDIA_TYPES: Record<MediaDevice, string[]> = { Cd: ['CD', 'DVD'], Usb: ['USBStick'] };
 
-export function virtualMedia(ids: ResourceIds, machine: SimulatedMachine, device: MediaDevice) {
+export function virtualMedia(ids: ResourceIds, machine: MachineControls, device: MediaDevice) {
   const path = `${managerPath(ids)}/VirtualMedia/${device}`;
   const media = machine.media[device];
   return {

@@ -7,6 +7,7 @@ import {
   MEDIA_DEVICES,
   RESET_TYPES,
   type BootOverride,
+  type MachineControls,
   type MediaDevice,
   type SimulatedMachine,
 } from './machine.js';
@@ -19,6 +20,28 @@ export interface RouteContext {
   machine: SimulatedMachine;
   auth: BmcAuth;
   /** The system has a SecureBoot resource (false: a BMC that cannot manage secure boot). */
+  secureBoot: boolean;
+}
+
+/** One ComputerSystem, its manager and the machine behind both, as a request finds them. */
+export interface SystemTarget {
+  ids: resource.ResourceIds;
+  server: ServerIdentity;
+  machine: MachineControls;
+}
+
+/** A Redfish service publishing one system (a lab BMC) or many (a light BMC host). */
+export interface ServiceContext {
+  /** UUID of the service root. */
+  uuid: string;
+  auth: BmcAuth;
+  /** Path ids of the system routes: fixed ids, or `{system}` and `{manager}` placeholders. */
+  paths: resource.ResourceIds;
+  /** The system a request's path parameters name; undefined answers 404. */
+  find(params: Record<string, string>): SystemTarget | undefined;
+  /** Every system of the service, for the Systems and Managers collections. */
+  members(): resource.ResourceIds[];
+  /** The systems have a SecureBoot resource (false: BMCs that cannot manage secure boot). */
   secureBoot: boolean;
 }
 
@@ -45,111 +68,38 @@ const record = (value: unknown): Record<string, unknown> =>
 
 /** The Redfish resources of one BMC and what each verb does to the simulated machine. */
 export function redfishRoutes(ctx: RouteContext): Route[] {
-  const { ids, server, machine, auth, secureBoot } = ctx;
-  const system = resource.systemPath(ids);
-  const manager = resource.managerPath(ids);
-  const media = `${manager}/VirtualMedia/{device}`;
-  const withMedia = (req: Request, act: (device: MediaDevice) => Reply): Reply =>
-    isOneOf(MEDIA_DEVICES, req.params.device) ? act(req.params.device) : notFound(req.path);
+  const target: SystemTarget = { ids: ctx.ids, server: ctx.server, machine: ctx.machine };
+  return serviceRoutes({
+    uuid: ctx.server.uuid,
+    auth: ctx.auth,
+    paths: ctx.ids,
+    find: () => target,
+    members: () => [ctx.ids],
+    secureBoot: ctx.secureBoot,
+  });
+}
 
+/** The service root, the collections and the sessions, then every system's resources. */
+export function serviceRoutes(ctx: ServiceContext): Route[] {
+  const { auth } = ctx;
   return [
     {
       method: 'GET',
       path: resource.ROOT,
       auth: false,
-      handle: () => ok(resource.serviceRoot(server)),
+      handle: () => ok(resource.serviceRoot(ctx.uuid)),
     },
     {
       method: 'GET',
       path: `${resource.ROOT}/Systems`,
-      handle: () => ok(resource.systemCollection(ids)),
-    },
-    {
-      method: 'GET',
-      path: system,
-      handle: () => ok(resource.system(ids, server, machine, { secureBoot })),
-    },
-    { method: 'PATCH', path: system, handle: (req) => patchBoot(machine, req.body) },
-    {
-      method: 'POST',
-      path: `${system}/Actions/ComputerSystem.Reset`,
-      handle: (req) => {
-        const type = record(req.body).ResetType;
-        if (!isOneOf(RESET_TYPES, type)) {
-          return errorReply(
-            400,
-            'ActionParameterValueNotInList',
-            `The value ${JSON.stringify(type)} for the parameter ResetType in the action ComputerSystem.Reset is not in the list of acceptable values.`,
-          );
-        }
-        machine.reset(type);
-        return noContent;
-      },
-    },
-    ...(secureBoot ? secureBootRoutes(ids, machine) : []),
-    {
-      method: 'GET',
-      path: `${system}/EthernetInterfaces`,
-      handle: () => ok(resource.nicCollection(ids, server)),
-    },
-    {
-      method: 'GET',
-      path: `${system}/EthernetInterfaces/{nic}`,
-      handle: (req) => {
-        const nic = resource.nic(ids, server, req.params.nic ?? '');
-        return nic ? ok(nic) : notFound(req.path);
-      },
-    },
-    {
-      method: 'GET',
-      path: `${system}/Processors`,
-      handle: () => ok(resource.processorCollection(ids)),
-    },
-    {
-      method: 'GET',
-      path: `${system}/Processors/CPU1`,
-      handle: () => ok(resource.processor(ids, server)),
-    },
-    { method: 'GET', path: `${system}/Storage`, handle: () => ok(resource.storageCollection(ids)) },
-    { method: 'GET', path: `${system}/Storage/1`, handle: () => ok(resource.storage(ids, server)) },
-    {
-      method: 'GET',
-      path: `${system}/Storage/1/Drives/{drive}`,
-      handle: (req) => {
-        const found = resource.drive(ids, server, req.params.drive ?? '');
-        return found ? ok(found) : notFound(req.path);
-      },
+      handle: () => ok(resource.systemCollection(ctx.members())),
     },
     {
       method: 'GET',
       path: `${resource.ROOT}/Managers`,
-      handle: () => ok(resource.managerCollection(ids)),
+      handle: () => ok(resource.managerCollection(ctx.members())),
     },
-    { method: 'GET', path: manager, handle: () => ok(resource.manager(ids)) },
-    {
-      method: 'GET',
-      path: `${manager}/VirtualMedia`,
-      handle: () => ok(resource.mediaCollection(ids)),
-    },
-    {
-      method: 'GET',
-      path: media,
-      handle: (req) => withMedia(req, (device) => ok(resource.virtualMedia(ids, machine, device))),
-    },
-    {
-      method: 'POST',
-      path: `${media}/Actions/VirtualMedia.InsertMedia`,
-      handle: (req) => withMedia(req, (device) => insertMedia(machine, device, req.body)),
-    },
-    {
-      method: 'POST',
-      path: `${media}/Actions/VirtualMedia.EjectMedia`,
-      handle: (req) =>
-        withMedia(req, (device) => {
-          if (machine.media[device].inserted) machine.ejectMedia(device);
-          return noContent;
-        }),
-    },
+    ...systemRoutes(ctx),
     {
       method: 'GET',
       path: `${resource.ROOT}/SessionService`,
@@ -194,15 +144,136 @@ export function redfishRoutes(ctx: RouteContext): Route[] {
   ];
 }
 
-/** GET and PATCH of the system's SecureBoot resource, as sushy-tools has them. */
-function secureBootRoutes(ids: resource.ResourceIds, machine: SimulatedMachine): Route[] {
-  const path = resource.secureBootPath(ids);
+/** A ComputerSystem's resources and its manager's; each request acts on the system it names. */
+function systemRoutes(ctx: ServiceContext): Route[] {
+  const system = resource.systemPath(ctx.paths);
+  const manager = resource.managerPath(ctx.paths);
+  const media = `${manager}/VirtualMedia/{device}`;
+  /** A handler of one system's resource: 404 when the path names no system of the service. */
+  const on =
+    (act: (t: SystemTarget, req: Request) => Reply) =>
+    (req: Request): Reply => {
+      const target = ctx.find(req.params);
+      return target ? act(target, req) : notFound(req.path);
+    };
+  const onMedia = (act: (t: SystemTarget, device: MediaDevice, req: Request) => Reply) =>
+    on((t, req) =>
+      isOneOf(MEDIA_DEVICES, req.params.device)
+        ? act(t, req.params.device, req)
+        : notFound(req.path),
+    );
+
   return [
-    { method: 'GET', path, handle: () => ok(resource.secureBoot(ids, machine)) },
+    {
+      method: 'GET',
+      path: system,
+      handle: on(({ ids, server, machine }) =>
+        ok(resource.system(ids, server, machine, { secureBoot: ctx.secureBoot })),
+      ),
+    },
+    { method: 'PATCH', path: system, handle: on((t, req) => patchBoot(t.machine, req.body)) },
+    {
+      method: 'POST',
+      path: `${system}/Actions/ComputerSystem.Reset`,
+      handle: on(({ machine }, req) => {
+        const type = record(req.body).ResetType;
+        if (!isOneOf(RESET_TYPES, type)) {
+          return errorReply(
+            400,
+            'ActionParameterValueNotInList',
+            `The value ${JSON.stringify(type)} for the parameter ResetType in the action ComputerSystem.Reset is not in the list of acceptable values.`,
+          );
+        }
+        machine.reset(type);
+        return noContent;
+      }),
+    },
+    ...(ctx.secureBoot ? secureBootRoutes(`${system}/SecureBoot`, on) : []),
+    {
+      method: 'GET',
+      path: `${system}/EthernetInterfaces`,
+      handle: on(({ ids, server }) => ok(resource.nicCollection(ids, server))),
+    },
+    {
+      method: 'GET',
+      path: `${system}/EthernetInterfaces/{nic}`,
+      handle: on(({ ids, server }, req) => {
+        const nic = resource.nic(ids, server, req.params.nic ?? '');
+        return nic ? ok(nic) : notFound(req.path);
+      }),
+    },
+    {
+      method: 'GET',
+      path: `${system}/Processors`,
+      handle: on(({ ids }) => ok(resource.processorCollection(ids))),
+    },
+    {
+      method: 'GET',
+      path: `${system}/Processors/CPU1`,
+      handle: on(({ ids, server }) => ok(resource.processor(ids, server))),
+    },
+    {
+      method: 'GET',
+      path: `${system}/Storage`,
+      handle: on(({ ids }) => ok(resource.storageCollection(ids))),
+    },
+    {
+      method: 'GET',
+      path: `${system}/Storage/1`,
+      handle: on(({ ids, server }) => ok(resource.storage(ids, server))),
+    },
+    {
+      method: 'GET',
+      path: `${system}/Storage/1/Drives/{drive}`,
+      handle: on(({ ids, server }, req) => {
+        const found = resource.drive(ids, server, req.params.drive ?? '');
+        return found ? ok(found) : notFound(req.path);
+      }),
+    },
+    { method: 'GET', path: manager, handle: on(({ ids }) => ok(resource.manager(ids))) },
+    {
+      method: 'GET',
+      path: `${manager}/VirtualMedia`,
+      handle: on(({ ids }) => ok(resource.mediaCollection(ids))),
+    },
+    {
+      method: 'GET',
+      path: media,
+      handle: onMedia(({ ids, machine }, device) =>
+        ok(resource.virtualMedia(ids, machine, device)),
+      ),
+    },
+    {
+      method: 'POST',
+      path: `${media}/Actions/VirtualMedia.InsertMedia`,
+      handle: onMedia(({ machine }, device, req) => insertMedia(machine, device, req.body)),
+    },
+    {
+      method: 'POST',
+      path: `${media}/Actions/VirtualMedia.EjectMedia`,
+      handle: onMedia(({ machine }, device) => {
+        if (machine.media[device].inserted) machine.ejectMedia(device);
+        return noContent;
+      }),
+    },
+  ];
+}
+
+/** GET and PATCH of the system's SecureBoot resource, as sushy-tools has them. */
+function secureBootRoutes(
+  path: string,
+  on: (act: (t: SystemTarget, req: Request) => Reply) => Route['handle'],
+): Route[] {
+  return [
+    {
+      method: 'GET',
+      path,
+      handle: on(({ ids, machine }) => ok(resource.secureBoot(ids, machine))),
+    },
     {
       method: 'PATCH',
       path,
-      handle: (req) => {
+      handle: on(({ machine }, req) => {
         const body = record(req.body);
         if (!('SecureBootEnable' in body)) {
           return errorReply(
@@ -229,12 +300,12 @@ function secureBootRoutes(ids: resource.ResourceIds, machine: SimulatedMachine):
         }
         machine.secureBoot = enable;
         return noContent;
-      },
+      }),
     },
   ];
 }
 
-function patchBoot(machine: SimulatedMachine, body: unknown): Reply {
+function patchBoot(machine: MachineControls, body: unknown): Reply {
   const boot = record(record(body).Boot);
   const change: Partial<BootOverride> = {};
   const fields = [
@@ -255,7 +326,7 @@ function patchBoot(machine: SimulatedMachine, body: unknown): Reply {
   return noContent;
 }
 
-function insertMedia(machine: SimulatedMachine, device: MediaDevice, body: unknown): Reply {
+function insertMedia(machine: MachineControls, device: MediaDevice, body: unknown): Reply {
   const { Image, Inserted, WriteProtected } = record(body);
   if (typeof Image !== 'string' || Image === '') {
     return errorReply(

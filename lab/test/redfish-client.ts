@@ -18,7 +18,7 @@ export interface CallResult {
 }
 
 export async function call(
-  bmc: RedfishBmc,
+  bmc: { url: string },
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   opts: CallOptions = {},
