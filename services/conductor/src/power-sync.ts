@@ -53,8 +53,9 @@ export class PowerSync {
   }
 
   async syncAll(): Promise<void> {
+    // Whole rows: each node's power is read with what this query returned, without a lease.
     const due = await this.ctx.db
-      .select({ uuid: nodes.uuid })
+      .select()
       .from(nodes)
       .where(
         and(
@@ -66,35 +67,55 @@ export class PowerSync {
       )
       .orderBy(nodes.updatedAt);
     // A few BMCs at a time (Ironic's sync_power_state_workers): a fleet is not polled in a burst.
-    const queue = due.map((n) => n.uuid);
+    let next = 0;
     const worker = async () => {
-      for (let uuid = queue.shift(); uuid; uuid = queue.shift()) await this.syncNode(uuid);
+      for (let node = due[next++]; node; node = due[next++]) await this.syncNode(node);
     };
     await Promise.all(Array.from({ length: this.ctx.config.powerSync.workers }, worker));
   }
 
-  async syncNode(uuid: string): Promise<void> {
+  /**
+   * Reads the node's power without its lease (Ironic's shared lock) and takes the lease only when
+   * there is something to write: an idle fleet costs one BMC read per node and no database write.
+   */
+  async syncNode(node: NodeRow): Promise<void> {
     try {
+      const reading = await this.readPower(node);
+      if (reading.ok && unchanged(node, reading.power)) return;
       // Busy nodes are skipped, not waited for: whoever holds them is driving their power.
-      await this.ctx.leases.withNodeLease(uuid, 'power sync', (leased) => this.check(leased), 0);
+      await this.ctx.leases.withNodeLease(
+        node.uuid,
+        'power sync',
+        (leased) => this.check(leased, reading),
+        0,
+      );
     } catch (error) {
       if (error instanceof RetryLater) return;
-      this.ctx.logger.warn({ node: uuid, err: String(error) }, 'power sync of a node failed');
+      this.ctx.logger.warn({ node: node.uuid, err: String(error) }, 'power sync of a node failed');
     }
   }
 
-  private async check(leased: LeasedNode): Promise<void> {
+  private async readPower(node: NodeRow): Promise<PowerReading> {
+    try {
+      const reply = await this.ctx.bmc.call(node, 'bmc.get_power', {}, undefined);
+      return { ok: true, power: reply.power_state ?? null };
+    } catch (error) {
+      if (!(error instanceof BmcCallError)) throw error;
+      return { ok: false, error };
+    }
+  }
+
+  /** Under the lease, with the node as it is now; `unleased` is what the read without it found. */
+  private async check(leased: LeasedNode, unleased: PowerReading): Promise<void> {
     const node = leased.node;
     const inPowerFailure = node.maintenance && node.fault === POWER_FAILURE;
     if (!SYNCED_STATES.includes(node.provisionState)) return;
     if (node.maintenance && !inPowerFailure) return;
-    let actual: PowerState | null;
-    try {
-      actual = (await this.ctx.bmc.call(node, 'bmc.get_power', {}, undefined)).power_state ?? null;
-    } catch (error) {
-      if (!(error instanceof BmcCallError)) throw error;
-      return this.readFailed(leased, error);
-    }
+    // A failed read counts as it is. A power state is read again: an operation may have changed
+    // it between the first read and the lease, and only a read under the lease may be recorded.
+    const reading = unleased.ok ? await this.readPower(node) : unleased;
+    if (!reading.ok) return this.readFailed(leased, reading.error);
+    const actual = reading.power;
     const internal = withoutFailures(node);
     if (inPowerFailure) {
       await writeNode(this.ctx.db, leased, undefined, {
@@ -197,6 +218,13 @@ export class PowerSync {
     await writeNode(this.ctx.db, leased, undefined, { set });
   }
 }
+
+/** One read of a node's power through the power worker. */
+type PowerReading = { ok: true; power: PowerState | null } | { ok: false; error: BmcCallError };
+
+/** Nothing to write: the BMC agrees with the record (or says nothing), and no failure is pending. */
+const unchanged = (node: NodeRow, power: PowerState | null): boolean =>
+  !node.maintenance && failuresOf(node) === 0 && (power === null || power === node.powerState);
 
 const failuresOf = (node: NodeRow): number =>
   Number((node.driverInternalInfo as Record<string, unknown>)[FAILURES_KEY] ?? 0);

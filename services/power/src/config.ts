@@ -11,6 +11,12 @@ export interface PowerWorkerConfig {
   bus: BusOptions;
   /** BMC commands run at once by this worker; a slow BMC only holds one of them. */
   concurrency: number;
+  /**
+   * Nodes whose driver (a Redfish session, its connections) is kept between commands. Below the
+   * site's node count, every power sync pass evicts what the next one needs and each read costs a
+   * new login and a logout besides the read (Ironic's [redfish]connection_cache_size).
+   */
+  hardwareCacheSize: number;
   ackWaitMs: number;
   maxDeliver: number;
   opsPort: number;
@@ -25,6 +31,7 @@ export function powerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): PowerW
     databaseUrl: databaseUrlFromEnv(env),
     bus: { ...busOptionsFromEnv(env), name: 'ingot-power' },
     concurrency: intFromEnv(env, 'INGOT_CONCURRENCY', 64),
+    hardwareCacheSize: Math.max(1, intFromEnv(env, 'INGOT_POWER_HARDWARE_CACHE_SIZE', 20_000)),
     ackWaitMs: intFromEnv(env, 'INGOT_ACK_WAIT_MS', 30_000),
     maxDeliver: intFromEnv(env, 'INGOT_MAX_DELIVER', 5),
     opsPort: intFromEnv(env, 'INGOT_OPS_PORT', 9103),

@@ -16,7 +16,7 @@ export class HardwareCache {
 
   constructor(
     private readonly box: SecretBox,
-    private readonly maxEntries = 5_000,
+    private readonly maxEntries = 20_000,
   ) {}
 
   get(node: NodeRow): HardwareType {
