@@ -1,6 +1,14 @@
-import { RetryLater } from '@ingot/bus';
+import { RetryLater, siteToken } from '@ingot/bus';
 import { acquireLease, releaseLease, renewLeases, type Db, type NodeRow } from '@ingot/store';
-import type { Logger } from '@ingot/telemetry';
+import { counter, type Logger } from '@ingot/telemetry';
+
+// Whose nodes this conductor worked on, by the site in the node's row (not the subject its
+// commands came on): every touch of a node goes through a lease, sweeps and power sync included.
+const leasesTaken = counter(
+  'ingot_conductor_node_leases_total',
+  'Node leases taken by this conductor, by the site (conductor_group) of the node and purpose',
+  ['node_site', 'purpose'],
+);
 
 export interface LeaseOptions {
   db: Db;
@@ -87,7 +95,10 @@ export class NodeLeases {
         this.opts.ttlMs,
         purpose,
       );
-      if (node) return node;
+      if (node) {
+        leasesTaken.inc({ node_site: siteToken(node.conductorGroup), purpose });
+        return node;
+      }
       const exists = await this.opts.db.query.nodes.findFirst({
         where: (n, { eq }) => eq(n.uuid, nodeUuid),
         columns: { uuid: true, leaseOwner: true },

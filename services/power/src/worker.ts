@@ -19,6 +19,13 @@ const bmcSeconds = histogram(
   ['type'],
   [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
 );
+// Whose nodes this worker touched, by the site in the node's row rather than the subject it
+// listens on: a benchmark or an operator can check that a site's workers stay on its nodes.
+const nodeCommands = counter(
+  'ingot_power_node_commands_total',
+  "BMC commands answered, by the site (conductor_group) of the command's node and type",
+  ['node_site', 'type'],
+);
 
 /** Rebooting twice is harmful, so those commands run at most once; the others are idempotent. */
 const AT_MOST_ONCE = new Set(['rebooting', 'soft rebooting']);
@@ -42,7 +49,7 @@ export async function startPowerWorker(
     relay: false,
   });
   const { database, bus } = infra;
-  const hardware = new HardwareCache(box);
+  const hardware = new HardwareCache(box, config.hardwareCacheSize);
 
   async function answer(cmd: BmcCommand): Promise<BmcReply> {
     const node = await getNode(database.db, cmd.node_uuid);
@@ -53,6 +60,7 @@ export async function startPowerWorker(
         error: { kind: 'not_found', message: `node ${cmd.node_uuid} no longer exists` },
       };
     }
+    nodeCommands.inc({ node_site: siteToken(node.conductorGroup), type: cmd.type });
     const atMostOnce = cmd.type === 'bmc.set_power' && AT_MOST_ONCE.has(cmd.payload.target);
     if (atMostOnce && !(await markHandled(database.db, POWER_INBOX, cmd.id))) {
       logger.warn(
