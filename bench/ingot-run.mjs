@@ -4,10 +4,11 @@
 // PostgreSQL, then stops everything it started.
 //   usage: node bench/ingot-run.mjs OUT.json [workload options...]
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { URL, fileURLToPath } from 'node:url';
 import { Installation } from '@ingot/lab';
+import { postmasterPid } from './proc.mjs';
 
 const WORKLOAD = fileURLToPath(
   new URL('../../shared/anchors/ironic/ironic-api-lifecycle.mjs', import.meta.url),
@@ -30,17 +31,6 @@ if (!out) {
   process.exit(2);
 }
 process.env.LOG_LEVEL ??= 'info';
-
-/** The postmaster of the local cluster, so its CPU shows beside Ingot's (as in the anchor's run). */
-function postgresPid() {
-  const dir = '/var/run/postgresql';
-  try {
-    const file = readdirSync(dir).find((f) => /-main\.pid$/.test(f));
-    return file ? readFileSync(`${dir}/${file}`, 'utf8').split('\n')[0].trim() : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A failed request says "see the API service log": keep each service's warn/error lines beside the
@@ -66,7 +56,7 @@ const system = await Installation.start(TUNING, { nodeArgs });
 let code = 1;
 try {
   const pids = system.services.map((s) => s.child.pid).join(',');
-  const pg = postgresPid();
+  const pg = postmasterPid();
   console.error(`[bench] Ingot API ${system.apiUrl}; service pids ${pids}`);
   if (process.env.BENCH_CPU_PROF_DIR) {
     // Profiles are named by process id: say which service each one is.

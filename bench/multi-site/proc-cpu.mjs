@@ -2,31 +2,9 @@
 // used until its last sample: each named service process, this installation's PostgreSQL backends
 // (found in pg_stat_activity, so another tenant's queries on the shared cluster do not count),
 // and the whole machine (to tell what everything else used meanwhile).
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { clearInterval, setInterval } from 'node:timers';
-
-const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64
-
-/** utime + stime of a process in seconds, or undefined once it is gone. */
-export function processCpuS(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state): utime is field 14, stime 15.
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Busy CPU seconds of the whole machine since boot. */
-export function machineBusyS() {
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const t = ticks.map(Number);
-  const idle = t[3] + (t[4] ?? 0);
-  return (t.slice(0, 8).reduce((a, b) => a + b, 0) - idle) / CLK_TCK;
-}
+import { machineBusyS, processCpuS } from '../proc.mjs';
 
 export class CpuSampler {
   /**
