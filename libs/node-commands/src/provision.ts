@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { ConductorCommand, PowerRequest, ProvisionVerb } from '@ingot/contracts';
 import { traceHeaders } from '@ingot/bus';
 import { applyVerb, isFailedState, isStable } from '@ingot/lifecycle';
-import {
-  appendHistory,
-  enqueueOutbox,
-  nodes,
-  type NodeRow,
-  type OutboxMessage,
-} from '@ingot/store';
+import { nodes, writeNodeRow, type NodeRow, type OutboxMessage } from '@ingot/store';
 import type { CommandDeps } from './deps.js';
 import { checkDriverInfo } from './driver-info.js';
 import { conflict, invalid } from './errors.js';
@@ -103,46 +97,35 @@ export async function requestProvision(
     throw invalid(`Ingot does not implement the '${verb}' verb yet`);
   checkProvisionInput(node, verb, extras);
 
-  await deps.db.transaction(async (tx) => {
-    const updated = await tx
-      .update(nodes)
-      .set({
-        // An abort is applied by the conductor; the target it leaves is the state machine's.
-        ...(verb === 'abort' ? {} : { targetProvisionState: result.target }),
-        ...(extras.configDrive !== undefined
-          ? { instanceInfo: { ...node.instanceInfo, configdrive: extras.configDrive } }
-          : {}),
-        updatedAt: new Date(),
-      })
-      .where(
-        and(
-          eq(nodes.uuid, node.uuid),
-          eq(nodes.provisionState, node.provisionState),
-          node.targetProvisionState === null
-            ? isNull(nodes.targetProvisionState)
-            : eq(nodes.targetProvisionState, node.targetProvisionState),
-        ),
-      )
-      .returning({ uuid: nodes.uuid });
-    if (updated.length === 0) {
-      throw conflict(`Node ${node.uuid} changed while the request was checked; retry`);
-    }
-    await appendHistory(tx, [
+  const written = await writeNodeRow(deps.db, {
+    uuid: node.uuid,
+    set: {
+      // An abort is applied by the conductor; the target it leaves is the state machine's.
+      ...(verb === 'abort' ? {} : { targetProvisionState: result.target }),
+      ...(extras.configDrive !== undefined
+        ? { instanceInfo: { ...node.instanceInfo, configdrive: extras.configDrive } }
+        : {}),
+    },
+    expect: {
+      provisionState: node.provisionState,
+      targetProvisionState: node.targetProvisionState,
+    },
+    history: [
       {
-        nodeUuid: node.uuid,
         eventType: 'provisioning',
         event: `'${verb}' accepted`,
         requestId,
         fromState: node.provisionState,
       },
-    ]);
-    await enqueueOutbox(tx, [
+    ],
+    outbox: [
       conductorCommand(deps, node, requestId, {
         type: 'node.provision',
         payload: { verb, ...(extras.cleanSteps ? { clean_steps: extras.cleanSteps } : {}) },
       }),
-    ]);
+    ],
   });
+  if (!written) throw conflict(`Node ${node.uuid} changed while the request was checked; retry`);
   return { endsWhereItStarts: verb !== 'abort' && result.target === node.provisionState };
 }
 
@@ -193,29 +176,26 @@ export async function requestPower(
     );
   }
   checkDriverInfo(node.driver, node.driverInfo, true);
-  await deps.db.transaction(async (tx) => {
-    const updated = await tx
-      .update(nodes)
-      .set({ targetPowerState: body.target, updatedAt: new Date() })
-      .where(and(eq(nodes.uuid, node.uuid), isNull(nodes.targetPowerState)))
-      .returning({ uuid: nodes.uuid });
-    if (updated.length === 0) throw conflict(`Node ${node.uuid} is busy with another power change`);
-    await appendHistory(tx, [
+  const written = await writeNodeRow(deps.db, {
+    uuid: node.uuid,
+    set: { targetPowerState: body.target },
+    expect: { targetPowerState: null },
+    history: [
       {
-        nodeUuid: node.uuid,
         eventType: 'power',
         event: `'${body.target}' accepted`,
         requestId,
         fromState: node.powerState,
       },
-    ]);
-    await enqueueOutbox(tx, [
+    ],
+    outbox: [
       conductorCommand(deps, node, requestId, {
         type: 'node.power',
         payload: { target: body.target, ...(body.timeout ? { timeout_s: body.timeout } : {}) },
       }),
-    ]);
+    ],
   });
+  if (!written) throw conflict(`Node ${node.uuid} is busy with another power change`);
 }
 
 /** A command for the node's site conductors, as an outbox row for the caller's transaction. */

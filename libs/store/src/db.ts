@@ -3,7 +3,8 @@ import pg from 'pg';
 import * as schema from './schema.js';
 import { trackOutboxCommits } from './outbox.js';
 
-export type Db = NodePgDatabase<typeof schema>;
+/** The database handle; `$client` is its pool, for the few statements written in SQL. */
+export type Db = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 /** A transaction handle; repositories accept either a Db or a Tx. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type DbOrTx = Db | Tx;

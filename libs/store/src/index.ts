@@ -22,3 +22,4 @@ export * from './inbox.js';
 export * from './history.js';
 export * from './nodes.js';
 export * from './testing.js';
+export * from './node-write.js';

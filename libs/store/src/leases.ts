@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
-import type { DbOrTx } from './db.js';
+import type { Db, DbOrTx } from './db.js';
 import { prepared } from './prepared.js';
 import { nodes } from './schema.js';
 
@@ -69,6 +69,17 @@ export async function releaseLease(db: DbOrTx, nodeUuid: string, owner: string):
       )
       .prepare(name),
   ).execute({ uuid: nodeUuid, owner });
+}
+
+/** Releases several leases of `owner` in one statement (the conductor batches its releases). */
+export async function releaseLeases(db: Db, nodeUuids: string[], owner: string): Promise<void> {
+  if (nodeUuids.length === 0) return;
+  await db.$client.query({
+    name: 'release_leases',
+    text: `UPDATE nodes SET lease_owner = NULL, lease_expires_at = NULL, lease_purpose = NULL
+           WHERE uuid = ANY($1::uuid[]) AND lease_owner = $2::text`,
+    values: [nodeUuids, owner],
+  });
 }
 
 /** Thrown when a write is fenced off because the writer no longer holds the node's lease. */

@@ -14,7 +14,11 @@ export interface OutboxMessage {
 
 const NOTIFY_CHANNEL = 'ingot_outbox';
 
-type OutboxRow = typeof outbox.$inferSelect;
+/** What the relay needs of a committed outbox row. */
+export type OutboxRow = Pick<
+  typeof outbox.$inferSelect,
+  'seq' | 'id' | 'subject' | 'payload' | 'headers'
+>;
 type CommittedRows = (rows: OutboxRow[]) => void;
 
 /** The relay of this process for a database, told of rows as soon as they are committed. */
@@ -58,6 +62,15 @@ export async function enqueueOutbox(tx: DbOrTx, messages: OutboxMessage[]): Prom
       })),
     )
     .returning();
+  await outboxCommitted(tx, rows);
+}
+
+/**
+ * Hands rows just written by `tx` to this process's relay: at the commit of a tracked
+ * transaction, at once for a statement that committed on its own, or, when no relay of this
+ * process sees the database, by waking the other processes' relays (NOTIFY, delivered at commit).
+ */
+export async function outboxCommitted(tx: DbOrTx, rows: OutboxRow[]): Promise<void> {
   const pending = pendingByTx.get(tx);
   if (pending && committedSinks.has(pending.db)) {
     pending.rows.push(...rows);
@@ -65,10 +78,9 @@ export async function enqueueOutbox(tx: DbOrTx, messages: OutboxMessage[]): Prom
   }
   const sink = committedSinks.get(tx as Db);
   if (sink) {
-    sink(rows); // a statement outside a transaction committed on its own
+    sink(rows);
     return;
   }
-  // No relay in this process sees the commit: wake the others (delivered at commit).
   await tx.execute(sql`SELECT pg_notify(${NOTIFY_CHANNEL}, '')`);
 }
 

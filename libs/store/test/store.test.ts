@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { inArray, sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { eq, inArray, sql } from 'drizzle-orm';
 import pg from 'pg';
 import {
   acquireLease,
+  handledMessages,
+  nodeHistory,
   createScratchDatabase,
   enqueueOutbox,
   isDatabaseUnavailable,
@@ -20,6 +22,7 @@ import {
   sealDriverInfo,
   SecretBox,
   toApiNode,
+  writeNodeRow,
   type Database,
 } from '../src/index.js';
 
@@ -103,6 +106,133 @@ describe('leases', () => {
     const row = await acquireLease(database.db, uuid, 'c1', 60_000, 'test');
     expect(toApiNode(row!).reservation).toBe('c1');
     expect(toApiNode(row!, new Date(Date.now() + 120_000)).reservation).toBeNull();
+  });
+});
+
+describe('one-statement node write', () => {
+  const historyOf = (uuid: string) =>
+    database.db.select().from(nodeHistory).where(eq(nodeHistory.nodeUuid, uuid));
+  const outboxOf = (id: string) => database.db.select().from(outbox).where(eq(outbox.id, id));
+  // The relay tests below count every unpublished row: leave none behind.
+  afterEach(() => database.db.delete(outbox).where(eq(outbox.subject, 'node-write-test')));
+
+  it('writes the columns, history, message and inbox mark together; other columns keep their values', async () => {
+    const uuid = await insertNode({ name: 'keep-me', extra: { a: 1 }, powerState: 'power on' });
+    await acquireLease(database.db, uuid, 'c1', 60_000, 'test');
+    const messageId = randomUUID();
+    const row = await writeNodeRow(database.db, {
+      uuid,
+      leaseOwner: 'c1',
+      set: {
+        provisionState: 'manageable',
+        deadlineAt: new Date('2030-01-02T03:04:05.000Z'),
+        driverInternalInfo: { steps: [1, 2] },
+        lastError: null,
+      },
+      history: [
+        {
+          eventType: 'provisioning',
+          event: 'x',
+          fromState: 'enroll',
+          toState: 'manageable',
+          requestId: 'r1',
+          conductor: 'c1',
+        },
+      ],
+      outbox: [{ id: `m-${messageId}`, subject: 'node-write-test', payload: { n: 1 } }],
+      handled: { consumer: 'conductor', messageId },
+    });
+    expect(row).toMatchObject({
+      uuid,
+      name: 'keep-me',
+      extra: { a: 1 },
+      powerState: 'power on',
+      provisionState: 'manageable',
+      driverInternalInfo: { steps: [1, 2] },
+      leaseOwner: 'c1',
+    });
+    expect(row!.deadlineAt).toEqual(new Date('2030-01-02T03:04:05.000Z'));
+    expect(row!.updatedAt).toBeInstanceOf(Date);
+    const [stored] = await database.db.select().from(nodes).where(eq(nodes.uuid, uuid));
+    expect(stored).toEqual(row);
+    expect(await historyOf(uuid)).toMatchObject([
+      {
+        event: 'x',
+        severity: 'INFO',
+        fromState: 'enroll',
+        toState: 'manageable',
+        requestId: 'r1',
+        conductor: 'c1',
+      },
+    ]);
+    expect(await outboxOf(`m-${messageId}`)).toMatchObject([
+      { subject: 'node-write-test', payload: { n: 1 }, headers: {} },
+    ]);
+    expect(await markHandled(database.db, 'conductor', messageId)).toBe(false);
+  });
+
+  it('writes nothing at all when a fence holds it back: another lease owner, a changed state', async () => {
+    const uuid = await insertNode();
+    await acquireLease(database.db, uuid, 'c1', 60_000, 'test');
+    const messageId = randomUUID();
+    const attempt = (fence: Partial<Parameters<typeof writeNodeRow>[1]>) =>
+      writeNodeRow(database.db, {
+        uuid,
+        set: { lastError: 'should not be written' },
+        history: [{ eventType: 'provisioning', event: 'fenced' }],
+        outbox: [
+          {
+            id: `f-${messageId}-${Object.keys(fence).join()}`,
+            subject: 'node-write-test',
+            payload: {},
+          },
+        ],
+        handled: { consumer: 'conductor', messageId },
+        ...fence,
+      });
+    expect(await attempt({ leaseOwner: 'c2' })).toBeNull();
+    expect(await attempt({ expect: { provisionState: 'manageable' } })).toBeNull();
+    expect(await attempt({ expect: { targetPowerState: 'power off' } })).toBeNull();
+    expect(await attempt({ uuid: randomUUID() })).toBeNull();
+    const [stored] = await database.db.select().from(nodes).where(eq(nodes.uuid, uuid));
+    expect(stored!.lastError).toBeNull();
+    expect(await historyOf(uuid)).toEqual([]);
+    const marks = await database.db
+      .select()
+      .from(handledMessages)
+      .where(eq(handledMessages.messageId, messageId));
+    expect(marks).toEqual([]);
+    const [left] = await database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(outbox)
+      .where(sql`${outbox.id} LIKE ${`f-${messageId}%`}`);
+    expect(left!.n).toBe(0);
+    // The fences that hold: a null target matches null, the holder matches itself.
+    const ok = await attempt({
+      leaseOwner: 'c1',
+      expect: { provisionState: 'enroll', targetProvisionState: null },
+    });
+    expect(ok?.lastError).toBe('should not be written');
+  });
+
+  it('releases the lease in the same statement when asked', async () => {
+    const uuid = await insertNode();
+    await acquireLease(database.db, uuid, 'c1', 60_000, 'test');
+    const row = await writeNodeRow(database.db, {
+      uuid,
+      leaseOwner: 'c1',
+      releaseLease: true,
+      set: { powerState: 'power off' },
+    });
+    expect(row).toMatchObject({
+      powerState: 'power off',
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      leasePurpose: null,
+    });
+    await expect(
+      writeNodeRow(database.db, { uuid, set: { leaseOwner: 'sneaky' } }),
+    ).rejects.toThrow(/cannot set 'leaseOwner'/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { RetryLater, siteToken } from '@ingot/bus';
-import { acquireLease, releaseLease, renewLeases, type Db, type NodeRow } from '@ingot/store';
+import { acquireLease, releaseLeases, renewLeases, type Db, type NodeRow } from '@ingot/store';
 import { counter, type Logger } from '@ingot/telemetry';
 
 // Whose nodes this conductor worked on, by the site in the node's row (not the subject its
@@ -35,6 +35,9 @@ export class NodeLeases {
   private readonly held = new Map<string, AbortController>();
   private readonly localQueue = new Map<string, Promise<unknown>>();
   private readonly renewTimer: NodeJS.Timeout;
+  /** Leases of finished tasks, released together by the next statement. */
+  private toRelease: { uuid: string; done: () => void }[] = [];
+  private releasing = false;
 
   constructor(private readonly opts: LeaseOptions) {
     this.renewTimer = setInterval(() => void this.renew(), Math.max(200, opts.ttlMs / 3));
@@ -60,14 +63,8 @@ export class NodeLeases {
         return await fn({ node, owner: this.opts.owner, signal: controller.signal });
       } finally {
         this.held.delete(nodeUuid);
-        if (!controller.signal.aborted) {
-          await releaseLease(this.opts.db, nodeUuid, this.opts.owner).catch((error) =>
-            this.opts.logger.warn(
-              { err: String(error), node: nodeUuid },
-              'could not release lease; it will expire',
-            ),
-          );
-        }
+        // The next task on this node in this process waits for the release (serialised).
+        if (!controller.signal.aborted) await this.release(nodeUuid);
       }
     });
   }
@@ -79,6 +76,35 @@ export class NodeLeases {
   /** Stops renewing; leases still held expire on their own. */
   close(): void {
     clearInterval(this.renewTimer);
+  }
+
+  /**
+   * Queues a release; while one release statement runs, the releases of the tasks that end
+   * meanwhile gather for the next, so a busy conductor releases many leases per round trip.
+   */
+  private release(nodeUuid: string): Promise<void> {
+    return new Promise((done) => {
+      this.toRelease.push({ uuid: nodeUuid, done });
+      if (!this.releasing) void this.releaseQueued();
+    });
+  }
+
+  private async releaseQueued(): Promise<void> {
+    this.releasing = true;
+    while (this.toRelease.length > 0) {
+      const batch = this.toRelease.splice(0, 500);
+      const uuids = batch.map((b) => b.uuid);
+      try {
+        await releaseLeases(this.opts.db, uuids, this.opts.owner);
+      } catch (error) {
+        this.opts.logger.warn(
+          { err: String(error), nodes: uuids },
+          'could not release leases; they will expire',
+        );
+      }
+      for (const b of batch) b.done();
+    }
+    this.releasing = false;
   }
 
   private async acquire(

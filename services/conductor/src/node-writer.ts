@@ -3,24 +3,19 @@ import type { PowerState, ProvisionState } from '@ingot/contracts';
 import type { Subjects } from '@ingot/bus';
 import { traceHeaders } from '@ingot/bus';
 import {
-  appendHistory,
-  enqueueOutbox,
-  heldBy,
   LeaseLostError,
-  markHandled,
-  nodes,
+  writeNodeRow,
   type Db,
-  type HistoryEntry,
+  type NodeColumns,
   type NodeRow,
+  type NodeWriteHistory,
   type OutboxMessage,
 } from '@ingot/store';
 import type { LeasedNode } from './node-lease.js';
 
-type NodeColumns = Partial<typeof nodes.$inferInsert>;
-
 export interface NodeChange {
   set: NodeColumns;
-  history?: Omit<HistoryEntry, 'nodeUuid' | 'requestId' | 'conductor'>[];
+  history?: Omit<NodeWriteHistory, 'requestId' | 'conductor'>[];
   outbox?: OutboxMessage[];
   /** Marks a bus message as acted on, in the same transaction as its effect. */
   handled?: { consumer: string; messageId: string };
@@ -28,7 +23,7 @@ export interface NodeChange {
 
 /**
  * Writes a change to a leased node together with its history and outgoing messages, in one
- * transaction fenced by the lease: if another conductor took the node meanwhile, nothing is written.
+ * statement fenced by the lease: if another conductor took the node meanwhile, nothing is written.
  */
 export async function writeNode(
   db: Db,
@@ -37,26 +32,15 @@ export async function writeNode(
   change: NodeChange,
 ): Promise<NodeRow> {
   if (leased.signal.aborted) throw new LeaseLostError(leased.node.uuid, leased.owner);
-  const row = await db.transaction(async (tx) => {
-    const [updated] = await tx
-      .update(nodes)
-      .set({ ...change.set, updatedAt: new Date() })
-      .where(heldBy(leased.node.uuid, leased.owner))
-      .returning();
-    if (!updated) throw new LeaseLostError(leased.node.uuid, leased.owner);
-    await appendHistory(
-      tx,
-      (change.history ?? []).map((h) => ({
-        ...h,
-        nodeUuid: updated.uuid,
-        requestId,
-        conductor: leased.owner,
-      })),
-    );
-    await enqueueOutbox(tx, change.outbox ?? []);
-    if (change.handled) await markHandled(tx, change.handled.consumer, change.handled.messageId);
-    return updated;
+  const row = await writeNodeRow(db, {
+    uuid: leased.node.uuid,
+    leaseOwner: leased.owner,
+    set: change.set,
+    history: (change.history ?? []).map((h) => ({ ...h, requestId, conductor: leased.owner })),
+    outbox: change.outbox,
+    handled: change.handled,
   });
+  if (!row) throw new LeaseLostError(leased.node.uuid, leased.owner);
   leased.node = row;
   return row;
 }
