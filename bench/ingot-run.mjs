@@ -80,5 +80,12 @@ try {
 } finally {
   await system.stop();
   keepProblemLines(system, dirname(out));
+  // Logging is work the services do per request and per message: say how much of it there was.
+  const sizes = system.services.map((s) => {
+    const text = s.output.join('');
+    const lines = text.split('\n').length - 1;
+    return `${s.name} ${lines} lines ${(text.length / 1048576).toFixed(1)} MiB`;
+  });
+  console.log(`log output: ${sizes.join(', ')}`);
 }
 process.exit(code);

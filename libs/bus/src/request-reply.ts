@@ -23,6 +23,8 @@ export interface CommandTarget {
   site: string;
   node_uuid: string;
   request_id?: string | undefined;
+  /** For BMC commands (contracts' `driver_fingerprint`). */
+  driver_fingerprint?: string;
 }
 
 /** The envelope every command on the bus carries (contracts' `envelopeFields`). */
@@ -39,6 +41,7 @@ export function commandEnvelope<T extends { type: string; payload: unknown }>(
     site: target.site,
     node_uuid: target.node_uuid,
     request_id: target.request_id,
+    ...(target.driver_fingerprint ? { driver_fingerprint: target.driver_fingerprint } : {}),
     issued_at: new Date(now).toISOString(),
     expires_at: new Date(now + timeoutMs).toISOString(),
   };

@@ -21,6 +21,11 @@ const envelopeFields = {
   issued_at: Type.String(),
   /** A command not started by then is dropped with an error instead of acting late. */
   expires_at: Type.Optional(Type.String()),
+  /**
+   * BMC commands: the digest of the node's driver and driver_info as the sender read them, so a
+   * power worker that built its driver from the same may skip reading the node again.
+   */
+  driver_fingerprint: Type.Optional(Type.String()),
 };
 
 const message = <K extends string, P extends TSchema>(type: K, payload: P) =>

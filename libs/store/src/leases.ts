@@ -1,5 +1,6 @@
-import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './db.js';
+import { nodeFromColumns } from './node-write.js';
 import { prepared } from './prepared.js';
 import { nodes } from './schema.js';
 
@@ -7,37 +8,37 @@ export type NodeRow = typeof nodes.$inferSelect;
 
 /**
  * Takes the node's lease for `owner` if it is free, expired, or already ours. Returns the node
- * as it is now, or null when another live owner holds it (or the node does not exist).
+ * as it is now, or null when another live owner holds it (or the node does not exist). With
+ * `message`, `handled` tells whether that consumer already acted on that bus message (the
+ * inbox check, answered in the same round trip).
  */
 export async function acquireLease(
-  db: DbOrTx,
+  db: Db,
   nodeUuid: string,
   owner: string,
   ttlMs: number,
   purpose: string,
-): Promise<NodeRow | null> {
-  const [row] = await prepared(db, 'acquire_lease', (db, name) =>
-    db
-      .update(nodes)
-      .set({
-        leaseOwner: sql`${sql.placeholder('owner')}`,
-        leaseExpiresAt: sql`now() + ${sql.placeholder('ttl')} * interval '1 millisecond'`,
-        leasePurpose: sql`${sql.placeholder('purpose')}`,
-      })
-      .where(
-        and(
-          eq(nodes.uuid, sql.placeholder('uuid')),
-          or(
-            isNull(nodes.leaseOwner),
-            eq(nodes.leaseOwner, sql.placeholder('owner')),
-            lt(nodes.leaseExpiresAt, sql`now()`),
-          ),
-        ),
-      )
-      .returning()
-      .prepare(name),
-  ).execute({ owner, ttl: ttlMs, purpose, uuid: nodeUuid });
-  return row ?? null;
+  message?: { consumer: string; messageId: string },
+): Promise<(NodeRow & { handled: boolean }) | null> {
+  const result = await db.$client.query<Record<string, unknown>>({
+    name: 'acquire_lease',
+    text: `UPDATE nodes SET lease_owner = $2::text,
+             lease_expires_at = now() + $3::int * interval '1 millisecond', lease_purpose = $4::text
+           WHERE uuid = $1::uuid
+             AND (lease_owner IS NULL OR lease_owner = $2::text OR lease_expires_at < now())
+           RETURNING *, EXISTS (SELECT 1 FROM handled_messages
+             WHERE consumer = $5::text AND message_id = $6::text) AS "__handled"`,
+    values: [
+      nodeUuid,
+      owner,
+      Math.round(ttlMs),
+      purpose,
+      message?.consumer ?? null,
+      message?.messageId ?? null,
+    ],
+  });
+  const raw = result.rows[0];
+  return raw ? { ...nodeFromColumns(raw), handled: raw.__handled === true } : null;
 }
 
 /** Extends the leases `owner` still holds; returns the uuids it still holds. */

@@ -42,41 +42,53 @@ const COLUMN_OF = new Map(Object.keys(getTableColumns(nodes)).map((key) => [snak
 const SETTABLE = [...COLUMN_OF.values()].filter((key) => !FIXED_KEYS.has(key)).map(snake);
 
 /**
- * The node row, its history rows, its outgoing messages and the inbox mark in one statement, so
- * one round trip to PostgreSQL instead of a transaction of five or six. Columns missing from
- * `$2` keep their values (jsonb_populate_record over the row being updated, re-read if a
- * concurrent write came first); nothing is written unless the row passes the fences.
+ * Node rows, their history rows, outgoing messages and inbox marks, for a batch of writes, in one
+ * statement: one round trip to PostgreSQL instead of a transaction of five or six per write.
+ * `$1` holds one object per write (its position `k`). Columns missing from a write's `set` keep
+ * their values (jsonb_populate_record over the row being updated, re-read if a concurrent write
+ * came first); a write whose row fails its fences writes nothing, and its `k` is not returned.
  */
-const WRITE_NODE = `
-WITH updated AS (
+const WRITE_NODES = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(k int, uuid uuid, owner text, release boolean,
+    set jsonb, expect jsonb, history jsonb, outbox jsonb, consumer text, message_id text)
+), updated AS (
   UPDATE nodes n SET (${SETTABLE.join(', ')}, updated_at, lease_owner, lease_expires_at, lease_purpose) =
     (SELECT ${SETTABLE.map((c) => `r.${c}`).join(', ')}, now(),
-       CASE WHEN $4 THEN NULL ELSE n.lease_owner END,
-       CASE WHEN $4 THEN NULL ELSE n.lease_expires_at END,
-       CASE WHEN $4 THEN NULL ELSE n.lease_purpose END
-     FROM jsonb_populate_record(n, $2::jsonb) r)
-  WHERE n.uuid = $1::uuid
-    AND ($3::text IS NULL OR n.lease_owner = $3::text)
+       CASE WHEN i.release THEN NULL ELSE n.lease_owner END,
+       CASE WHEN i.release THEN NULL ELSE n.lease_expires_at END,
+       CASE WHEN i.release THEN NULL ELSE n.lease_purpose END
+     FROM jsonb_populate_record(n, i.set) r)
+  FROM input i
+  WHERE n.uuid = i.uuid
+    AND (i.owner IS NULL OR n.lease_owner = i.owner)
     AND jsonb_build_object('provision_state', n.provision_state,
           'target_provision_state', n.target_provision_state,
-          'target_power_state', n.target_power_state) @> $5::jsonb
-  RETURNING n.*
+          'target_power_state', n.target_power_state) @> i.expect
+  RETURNING i.k AS "__k", n.*
+), written AS (
+  SELECT i.* FROM updated u JOIN input i ON i.k = u."__k"
 ), history AS (
   INSERT INTO node_history (node_uuid, severity, event_type, event, from_state, to_state, request_id, conductor, "user")
-  SELECT u.uuid, coalesce(h.severity, 'INFO'), h.event_type, h.event, h.from_state, h.to_state, h.request_id, h.conductor, h."user"
-  FROM updated u, jsonb_to_recordset($6::jsonb) AS h(severity text, event_type text, event text,
-    from_state text, to_state text, request_id text, conductor text, "user" text)
+  SELECT w.uuid, coalesce(h.severity, 'INFO'), h.event_type, h.event, h.from_state, h.to_state, h.request_id, h.conductor, h."user"
+  FROM written w, ROWS FROM (jsonb_to_recordset(w.history) AS (severity text, event_type text,
+    event text, from_state text, to_state text, request_id text, conductor text, "user" text))
+    WITH ORDINALITY AS h(severity, event_type, event, from_state, to_state, request_id, conductor, "user", o)
+  ORDER BY w.k, h.o
 ), sent AS (
   INSERT INTO outbox (id, subject, payload, headers)
   SELECT m.id, m.subject, m.payload, coalesce(m.headers, '{}'::jsonb)
-  FROM updated u, jsonb_to_recordset($7::jsonb) AS m(id text, subject text, payload jsonb, headers jsonb)
+  FROM written w, ROWS FROM (jsonb_to_recordset(w.outbox) AS (id text, subject text,
+    payload jsonb, headers jsonb)) WITH ORDINALITY AS m(id, subject, payload, headers, o)
+  ORDER BY w.k, m.o
   RETURNING seq, id, subject, payload, headers
 ), handled AS (
   INSERT INTO handled_messages (consumer, message_id)
-  SELECT $8::text, $9::text FROM updated u WHERE $8::text IS NOT NULL
+  SELECT w.consumer, w.message_id FROM written w WHERE w.consumer IS NOT NULL
   ON CONFLICT DO NOTHING
 )
-SELECT u.*, (SELECT coalesce(jsonb_agg(s), '[]'::jsonb) FROM sent s) AS "__outbox" FROM updated u`;
+SELECT u.*, (SELECT coalesce(jsonb_agg(s ORDER BY s.seq), '[]'::jsonb) FROM sent s) AS "__outbox"
+FROM updated u`;
 
 const toColumns = (value: object): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
@@ -84,39 +96,133 @@ const toColumns = (value: object): Record<string, unknown> => {
   return out;
 };
 
-/**
- * Writes a node change with its history and messages in one statement. Returns the node as
- * written, or null when a fence held it back (another lease owner, a changed state, no node).
- */
-export async function writeNodeRow(db: Db, write: NodeWrite): Promise<NodeRow | null> {
+function checkWrite(write: NodeWrite): void {
   for (const key of Object.keys(write.set)) {
     if (FIXED_KEYS.has(key)) throw new Error(`writeNodeRow cannot set '${key}'`);
   }
-  const outbox = (write.outbox ?? []).map((m) => ({
-    id: m.id ?? randomUUID(),
-    subject: m.subject,
-    payload: m.payload,
-    headers: m.headers ?? {},
+}
+
+/** Runs a batch of writes (at most one per node) in one statement; null where a fence held. */
+async function writeNodeRows(db: Db, writes: NodeWrite[]): Promise<(NodeRow | null)[]> {
+  const input = writes.map((write, k) => ({
+    k,
+    uuid: write.uuid,
+    owner: write.leaseOwner ?? null,
+    release: write.releaseLease === true,
+    set: toColumns(write.set),
+    expect: toColumns(write.expect ?? {}),
+    history: (write.history ?? []).map(toColumns),
+    outbox: (write.outbox ?? []).map((m) => ({
+      id: m.id ?? randomUUID(),
+      subject: m.subject,
+      payload: m.payload,
+      headers: m.headers ?? {},
+    })),
+    consumer: write.handled?.consumer ?? null,
+    message_id: write.handled?.messageId ?? null,
   }));
   const result = await db.$client.query<Record<string, unknown>>({
-    name: 'write_node',
-    text: WRITE_NODE,
-    values: [
-      write.uuid,
-      JSON.stringify(toColumns(write.set)),
-      write.leaseOwner ?? null,
-      write.releaseLease === true,
-      JSON.stringify(toColumns(write.expect ?? {})),
-      JSON.stringify((write.history ?? []).map(toColumns)),
-      JSON.stringify(outbox),
-      write.handled?.consumer ?? null,
-      write.handled?.messageId ?? null,
-    ],
+    name: 'write_nodes',
+    text: WRITE_NODES,
+    values: [JSON.stringify(input)],
   });
-  const raw = result.rows[0];
-  if (!raw) return null;
-  const sent = raw.__outbox as OutboxRow[];
+  const rows: (NodeRow | null)[] = writes.map(() => null);
+  let sent: OutboxRow[] = [];
+  for (const raw of result.rows) {
+    rows[raw.__k as number] = nodeFromColumns(raw);
+    sent = raw.__outbox as OutboxRow[];
+  }
   if (sent.length > 0) await outboxCommitted(db, sent);
+  return rows;
+}
+
+interface Queued {
+  write: NodeWrite;
+  resolve: (row: NodeRow | null) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit of node writes: while a batch statement runs, the writes that arrive gather for
+ * the next one, so a busy process sends one statement for many nodes (under load the cost of a
+ * write is the round trip, not the rows). At most `MAX_IN_FLIGHT` batches run at a time.
+ */
+class NodeWriteBatcher {
+  private queue: Queued[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly db: Db) {}
+
+  write(write: NodeWrite): Promise<NodeRow | null> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ write, resolve, reject });
+      if (this.inFlight < MAX_IN_FLIGHT) void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    this.inFlight++;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.takeBatch();
+        await this.runBatch(batch);
+      }
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** Up to MAX_BATCH writes of distinct nodes, sorted by node: batches lock rows in one order. */
+  private takeBatch(): Queued[] {
+    const seen = new Set<string>();
+    const batch: Queued[] = [];
+    const rest: Queued[] = [];
+    for (const queued of this.queue) {
+      if (batch.length < MAX_BATCH && !seen.has(queued.write.uuid)) {
+        seen.add(queued.write.uuid);
+        batch.push(queued);
+      } else rest.push(queued);
+    }
+    this.queue = rest;
+    return batch.sort((a, b) => (a.write.uuid < b.write.uuid ? -1 : 1));
+  }
+
+  private async runBatch(batch: Queued[]): Promise<void> {
+    try {
+      const rows = await writeNodeRows(
+        this.db,
+        batch.map((q) => q.write),
+      );
+      batch.forEach((q, i) => q.resolve(rows[i] ?? null));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      // One bad write (or a deadlock) must not fail the others: each is tried alone.
+      for (const q of batch) await this.runBatch([q]);
+    }
+  }
+}
+
+const MAX_BATCH = 200;
+const MAX_IN_FLIGHT = 2;
+const batchers = new WeakMap<Db, NodeWriteBatcher>();
+
+/**
+ * Writes a node change with its history and messages in one statement (batched with the other
+ * writes of this process in flight). Returns the node as written, or null when a fence held it
+ * back (another lease owner, a changed state, no node).
+ */
+export async function writeNodeRow(db: Db, write: NodeWrite): Promise<NodeRow | null> {
+  checkWrite(write);
+  let batcher = batchers.get(db);
+  if (!batcher) batchers.set(db, (batcher = new NodeWriteBatcher(db)));
+  return batcher.write(write);
+}
+
+/** A node row as drizzle returns it, from a row of `nodes.*` read in SQL (snake_case names). */
+export function nodeFromColumns(raw: Record<string, unknown>): NodeRow {
   const row: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(raw)) {
     const key = COLUMN_OF.get(column);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { eq, or, sql } from 'drizzle-orm';
 import type { Node } from '@ingot/contracts';
 import type { DbOrTx } from './db.js';
@@ -33,6 +34,25 @@ export async function getNode(db: DbOrTx, uuid: string): Promise<NodeRow | undef
     db.select().from(nodes).where(eq(nodes.uuid, uuidParam)).limit(1).prepare(name),
   ).execute({ uuid });
   return row;
+}
+
+const fingerprints = new WeakMap<object, string>();
+
+/**
+ * A digest of what a BMC driver is built from (driver, driver_info, the sealed secrets): equal
+ * digests mean a driver built for one row serves the other. Remembered per row object.
+ */
+export function driverFingerprint(
+  node: Pick<NodeRow, 'driver' | 'driverInfo' | 'driverSecrets'>,
+): string {
+  let digest = fingerprints.get(node);
+  if (digest === undefined) {
+    digest = createHash('sha256')
+      .update(JSON.stringify([node.driver, node.driverInfo, node.driverSecrets]))
+      .digest('base64url');
+    fingerprints.set(node, digest);
+  }
+  return digest;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

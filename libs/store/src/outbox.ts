@@ -122,6 +122,8 @@ export class OutboxRelay {
   private toMark: number[] = [];
   private marking: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Rows the eager path is publishing or marking: the sweep leaves them alone. */
+  private readonly eager = new Set<number>();
 
   constructor(private readonly opts: OutboxRelayOptions) {}
 
@@ -159,8 +161,10 @@ export class OutboxRelay {
 
   /** The eager path: rows just committed in this process. */
   private publishCommitted(rows: OutboxRow[]): void {
+    for (const row of rows) this.eager.add(row.seq);
     const done: Promise<void> = this.publishAll(rows)
-      .then(({ published }) => {
+      .then(({ published, failed }) => {
+        for (const seq of failed.keys()) this.eager.delete(seq);
         this.toMark.push(...published);
         if (!this.marking) void this.markPublished();
       })
@@ -210,6 +214,7 @@ export class OutboxRelay {
           // Unmarked rows are swept and published again; JetStream drops the copies.
           this.opts.onError?.(error);
         }
+        for (const seq of seqs) this.eager.delete(seq);
       }
     })().finally(() => {
       this.marking = undefined;
@@ -265,6 +270,9 @@ export class OutboxRelay {
         .where(
           and(
             isNull(outbox.publishedAt),
+            this.eager.size > 0
+              ? sql`${outbox.seq} <> ALL(${sql.param([...this.eager])}::bigint[])`
+              : undefined,
             minAgeMs > 0
               ? lt(outbox.createdAt, sql`now() - make_interval(secs => ${minAgeMs / 1000})`)
               : undefined,

@@ -215,6 +215,40 @@ describe('one-statement node write', () => {
     expect(ok?.lastError).toBe('should not be written');
   });
 
+  it('concurrent writes of many nodes go out together; a bad one fails alone', async () => {
+    const uuids = await Promise.all(Array.from({ length: 40 }, () => insertNode()));
+    const results = await Promise.allSettled(
+      uuids.map((uuid, i) =>
+        writeNodeRow(database.db, {
+          uuid,
+          // A NUL cannot be stored in a text column: that write fails, the batch's others do not.
+          set: { description: i === 7 ? 'bad\u0000value' : `node ${i}` },
+          history: [{ eventType: 'provisioning', event: `write ${i}` }],
+          outbox: [{ id: `batch-${uuid}`, subject: 'node-write-test', payload: { i } }],
+        }),
+      ),
+    );
+    results.forEach((result, i) => {
+      if (i === 7) expect(result.status).toBe('rejected');
+      else
+        expect(result).toMatchObject({
+          status: 'fulfilled',
+          value: { uuid: uuids[i], description: `node ${i}` },
+        });
+    });
+    const history = await database.db
+      .select({ nodeUuid: nodeHistory.nodeUuid, event: nodeHistory.event })
+      .from(nodeHistory)
+      .where(inArray(nodeHistory.nodeUuid, uuids));
+    expect(history).toHaveLength(39);
+    for (const h of history) expect(h.event).toBe(`write ${uuids.indexOf(h.nodeUuid)}`);
+    const sent = await database.db
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(eq(outbox.subject, 'node-write-test'));
+    expect(sent).toHaveLength(39);
+  });
+
   it('releases the lease in the same statement when asked', async () => {
     const uuid = await insertNode();
     await acquireLease(database.db, uuid, 'c1', 60_000, 'test');

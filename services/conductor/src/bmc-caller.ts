@@ -1,6 +1,6 @@
 import type { BmcCommand, BmcCommandType, BmcReply } from '@ingot/contracts';
 import type { Bus, CommandReply, Requester } from '@ingot/bus';
-import type { NodeRow } from '@ingot/store';
+import { driverFingerprint, type NodeRow } from '@ingot/store';
 
 /** Thrown when the BMC could not do what was asked; `message` is ready for last_error. */
 export class BmcCallError extends Error {
@@ -36,7 +36,12 @@ export class BmcCaller {
     const site = node.conductorGroup || 'default';
     const answer = await this.requester.request<BmcReply>(
       this.bus.subjects.power(node.conductorGroup),
-      { site: node.conductorGroup, node_uuid: node.uuid, request_id: requestId },
+      {
+        site: node.conductorGroup,
+        node_uuid: node.uuid,
+        request_id: requestId,
+        driver_fingerprint: driverFingerprint(node),
+      },
       { type, payload },
       timeoutMs,
       () =>

@@ -1,6 +1,7 @@
 import { RetryLater, siteToken } from '@ingot/bus';
 import { acquireLease, releaseLeases, renewLeases, type Db, type NodeRow } from '@ingot/store';
 import { counter, type Logger } from '@ingot/telemetry';
+import { CONDUCTOR_INBOX } from './context.js';
 
 // Whose nodes this conductor worked on, by the site in the node's row (not the subject its
 // commands came on): every touch of a node goes through a lease, sweeps and power sync included.
@@ -23,6 +24,15 @@ export interface LeasedNode {
   owner: string;
   /** Aborted when a renewal finds the lease taken: the task must stop writing. */
   signal: AbortSignal;
+  /** Whether the conductor already acted on the bus message the task was given (`message`). */
+  handled: boolean;
+}
+
+export interface LeaseTaskOptions {
+  /** How long to wait for another conductor's lease; default: one lease TTL and a second. */
+  waitMs?: number;
+  /** The command's message id: its inbox check comes back with the lease (`handled`). */
+  messageId?: string;
 }
 
 /**
@@ -52,15 +62,17 @@ export class NodeLeases {
     nodeUuid: string,
     purpose: string,
     fn: (leased: LeasedNode) => Promise<T>,
-    waitMs = this.opts.ttlMs + 1_000,
+    options: LeaseTaskOptions = {},
   ): Promise<T | undefined> {
+    const waitMs = options.waitMs ?? this.opts.ttlMs + 1_000;
     return this.serialised(nodeUuid, async () => {
-      const node = await this.acquire(nodeUuid, purpose, waitMs);
-      if (!node) return undefined;
+      const acquired = await this.acquire(nodeUuid, purpose, waitMs, options.messageId);
+      if (!acquired) return undefined;
+      const { handled, ...node } = acquired;
       const controller = new AbortController();
       this.held.set(nodeUuid, controller);
       try {
-        return await fn({ node, owner: this.opts.owner, signal: controller.signal });
+        return await fn({ node, owner: this.opts.owner, signal: controller.signal, handled });
       } finally {
         this.held.delete(nodeUuid);
         // The next task on this node in this process waits for the release (serialised).
@@ -111,7 +123,8 @@ export class NodeLeases {
     nodeUuid: string,
     purpose: string,
     waitMs: number,
-  ): Promise<NodeRow | undefined> {
+    messageId: string | undefined,
+  ): Promise<(NodeRow & { handled: boolean }) | undefined> {
     const deadline = Date.now() + waitMs;
     for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
       const node = await acquireLease(
@@ -120,6 +133,7 @@ export class NodeLeases {
         this.opts.owner,
         this.opts.ttlMs,
         purpose,
+        messageId === undefined ? undefined : { consumer: CONDUCTOR_INBOX, messageId },
       );
       if (node) {
         leasesTaken.inc({ node_site: siteToken(node.conductorGroup), purpose });

@@ -87,7 +87,7 @@ export class PowerSync {
         node.uuid,
         'power sync',
         (leased) => this.check(leased, reading),
-        0,
+        { waitMs: 0 },
       );
     } catch (error) {
       if (error instanceof RetryLater) return;

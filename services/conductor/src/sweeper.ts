@@ -107,7 +107,7 @@ export class Sweeper {
             }),
           );
         },
-        0,
+        { waitMs: 0 },
       )
       .catch(() => undefined); // someone else holds it: they are working on it
   }
@@ -150,7 +150,7 @@ export class Sweeper {
                 `Timed out in state '${node.provisionState}' after ${waited} s without the agent finishing (deadline ${node.deadlineAt.toISOString()})`,
               );
             },
-            0,
+            { waitMs: 0 },
           )
           .catch(() => undefined),
       ),

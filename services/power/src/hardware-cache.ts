@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import { loadHardware, type HardwareType } from '@ingot/drivers';
-import { openDriverInfo, type NodeRow, type SecretBox } from '@ingot/store';
+import { driverFingerprint, openDriverInfo, type NodeRow, type SecretBox } from '@ingot/store';
 
 interface Entry {
   fingerprint: string;
   hardware: HardwareType;
+  /** The node's site when the driver was built (for the per-site counters). */
+  site: string;
 }
 
 /**
@@ -19,24 +20,27 @@ export class HardwareCache {
     private readonly maxEntries = 20_000,
   ) {}
 
+  /** The driver built for this node from the same driver_info, if this worker has it. */
+  lookup(nodeUuid: string, fingerprint: string): Entry | undefined {
+    const cached = this.entries.get(nodeUuid);
+    if (cached?.fingerprint !== fingerprint) return undefined;
+    // Re-insert to keep the map in least-recently-used order.
+    this.entries.delete(nodeUuid);
+    this.entries.set(nodeUuid, cached);
+    return cached;
+  }
+
   get(node: NodeRow): HardwareType {
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([node.driver, node.driverInfo, node.driverSecrets]))
-      .digest('hex');
-    const cached = this.entries.get(node.uuid);
-    if (cached?.fingerprint === fingerprint) {
-      // Re-insert to keep the map in least-recently-used order.
-      this.entries.delete(node.uuid);
-      this.entries.set(node.uuid, cached);
-      return cached.hardware;
-    }
+    const fingerprint = driverFingerprint(node);
+    const cached = this.lookup(node.uuid, fingerprint) ?? this.entries.get(node.uuid);
+    if (cached?.fingerprint === fingerprint) return cached.hardware;
     if (cached) void cached.hardware.close().catch(() => undefined);
     const hardware = loadHardware({
       driver: node.driver as Parameters<typeof loadHardware>[0]['driver'],
       driverInfo: openDriverInfo(this.box, node.driverInfo, node.driverSecrets),
       nodeUuid: node.uuid,
     });
-    this.entries.set(node.uuid, { fingerprint, hardware });
+    this.entries.set(node.uuid, { fingerprint, hardware, site: node.conductorGroup });
     this.evict();
     return hardware;
   }

@@ -52,33 +52,42 @@ export async function startPowerWorker(
   const hardware = new HardwareCache(box, config.hardwareCacheSize);
 
   async function answer(cmd: BmcCommand): Promise<BmcReply> {
-    const node = await getNode(database.db, cmd.node_uuid);
-    if (!node) {
+    // The conductor read the node a moment ago: a driver built from the same driver_info is
+    // used without reading the node again (one round trip to PostgreSQL less per command).
+    const cached = cmd.driver_fingerprint
+      ? hardware.lookup(cmd.node_uuid, cmd.driver_fingerprint)
+      : undefined;
+    const node = cached ? undefined : await getNode(database.db, cmd.node_uuid);
+    if (!cached && !node) {
       return {
         command_id: cmd.id,
         ok: false,
         error: { kind: 'not_found', message: `node ${cmd.node_uuid} no longer exists` },
       };
     }
-    nodeCommands.inc({ node_site: siteToken(node.conductorGroup), type: cmd.type });
+    nodeCommands.inc({
+      node_site: siteToken(cached ? cached.site : node!.conductorGroup),
+      type: cmd.type,
+    });
     const atMostOnce = cmd.type === 'bmc.set_power' && AT_MOST_ONCE.has(cmd.payload.target);
     if (atMostOnce && !(await markHandled(database.db, POWER_INBOX, cmd.id))) {
       logger.warn(
-        { node: node.uuid, command: cmd.id },
+        { node: cmd.node_uuid, command: cmd.id },
         'reboot already carried out once; not repeating it',
       );
-      return { command_id: cmd.id, ok: true, power_state: node.powerState ?? undefined };
+      const now = node ?? (await getNode(database.db, cmd.node_uuid));
+      return { command_id: cmd.id, ok: true, power_state: now?.powerState ?? undefined };
     }
     const stopTimer = bmcSeconds.startTimer({ type: cmd.type });
     try {
-      const reply = await executeBmcCommand(hardware.get(node), cmd);
+      const reply = await executeBmcCommand(cached ? cached.hardware : hardware.get(node!), cmd);
       bmcCalls.inc({ type: cmd.type, outcome: 'ok' });
       return reply;
     } catch (error) {
       if (!(error instanceof BmcError)) throw error;
       bmcCalls.inc({ type: cmd.type, outcome: error.kind });
       logger.info(
-        { node: node.uuid, type: cmd.type, kind: error.kind, err: error.message },
+        { node: cmd.node_uuid, type: cmd.type, kind: error.kind, err: error.message },
         'BMC command failed',
       );
       return { command_id: cmd.id, ok: false, error: { kind: error.kind, message: error.message } };

@@ -29,7 +29,7 @@ export async function handleHeartbeat(
         if (cmd.payload.agent_url !== leased.node.agentUrl) return;
         await advanceWithAgent(ctx, leased, cmd.request_id);
       },
-      1_000,
+      { waitMs: 1_000 },
     );
   } catch (error) {
     if (!(error instanceof RetryLater)) throw error;

@@ -1,6 +1,6 @@
 import type { ProvisionCommand } from '@ingot/contracts';
 import { isStable, transition, verbToEvent } from '@ingot/lifecycle';
-import { isHandled, markHandled } from '@ingot/store';
+import { markHandled } from '@ingot/store';
 import { CONDUCTOR_INBOX, type ConductorContext } from '../context.js';
 import { provisionTransition, writeNode } from '../node-writer.js';
 import { REQUESTED_CLEAN_STEPS } from '../operations/clean.js';
@@ -16,57 +16,62 @@ export async function handleProvisionCommand(
   cmd: ProvisionCommand,
 ): Promise<void> {
   const { verb } = cmd.payload;
-  await ctx.leases.withNodeLease(cmd.node_uuid, `provision ${verb}`, async (leased) => {
-    const node = leased.node;
-    const inProgress = OPERATIONS[node.provisionState];
-    if (inProgress && verb !== 'abort') return inProgress(ctx, leased, cmd.request_id);
-    if (await isHandled(ctx.db, CONDUCTOR_INBOX, cmd.id)) return;
+  await ctx.leases.withNodeLease(
+    cmd.node_uuid,
+    `provision ${verb}`,
+    async (leased) => {
+      const node = leased.node;
+      const inProgress = OPERATIONS[node.provisionState];
+      if (inProgress && verb !== 'abort') return inProgress(ctx, leased, cmd.request_id);
+      if (leased.handled) return;
 
-    const handled = { consumer: CONDUCTOR_INBOX, messageId: cmd.id };
-    const event = verbToEvent(verb);
-    const result = transition(node.provisionState, event, {
-      currentTarget: node.targetProvisionState,
-    });
-    if (result.ok && event === 'abort') {
-      await markHandled(ctx.db, CONDUCTOR_INBOX, cmd.id);
-      await failOperation(ctx, leased, `Aborted on request while '${node.provisionState}'`, {
-        event: 'abort',
+      const handled = { consumer: CONDUCTOR_INBOX, messageId: cmd.id };
+      const event = verbToEvent(verb);
+      const result = transition(node.provisionState, event, {
+        currentTarget: node.targetProvisionState,
+      });
+      if (result.ok && event === 'abort') {
+        await markHandled(ctx.db, CONDUCTOR_INBOX, cmd.id);
+        await failOperation(ctx, leased, `Aborted on request while '${node.provisionState}'`, {
+          event: 'abort',
+          requestId: cmd.request_id,
+        });
+        return;
+      }
+      const runner = result.ok ? OPERATIONS[result.to] : undefined;
+      if (!result.ok || (!runner && !isStable(result.to))) {
+        // The node changed since the API accepted the verb, or the operation is not built yet.
+        const reason = result.ok
+          ? `Ingot cannot run '${verb}' yet: the '${result.to}' step is not implemented`
+          : result.reason;
+        await writeNode(ctx.db, leased, cmd.request_id, {
+          set: { targetProvisionState: null, lastError: reason },
+          history: [
+            { eventType: 'provisioning', severity: 'ERROR', event: `'${verb}' refused: ${reason}` },
+          ],
+          handled,
+        });
+        return;
+      }
+      // A new operation starts from a clean slate: no steps left over from an earlier one.
+      const {
+        steps: _steps,
+        [REQUESTED_CLEAN_STEPS]: _requested,
+        ...internal
+      } = node.driverInternalInfo as Record<string, unknown>;
+      const change = provisionTransition(ctx.bus.subjects, node, {
+        to: result.to,
+        target: result.target,
+        event: `'${verb}' requested`,
+        lastError: null,
         requestId: cmd.request_id,
       });
-      return;
-    }
-    const runner = result.ok ? OPERATIONS[result.to] : undefined;
-    if (!result.ok || (!runner && !isStable(result.to))) {
-      // The node changed since the API accepted the verb, or the operation is not built yet.
-      const reason = result.ok
-        ? `Ingot cannot run '${verb}' yet: the '${result.to}' step is not implemented`
-        : result.reason;
-      await writeNode(ctx.db, leased, cmd.request_id, {
-        set: { targetProvisionState: null, lastError: reason },
-        history: [
-          { eventType: 'provisioning', severity: 'ERROR', event: `'${verb}' refused: ${reason}` },
-        ],
-        handled,
-      });
-      return;
-    }
-    // A new operation starts from a clean slate: no steps left over from an earlier one.
-    const {
-      steps: _steps,
-      [REQUESTED_CLEAN_STEPS]: _requested,
-      ...internal
-    } = node.driverInternalInfo as Record<string, unknown>;
-    const change = provisionTransition(ctx.bus.subjects, node, {
-      to: result.to,
-      target: result.target,
-      event: `'${verb}' requested`,
-      lastError: null,
-      requestId: cmd.request_id,
-    });
-    change.set.driverInternalInfo = cmd.payload.clean_steps
-      ? { ...internal, [REQUESTED_CLEAN_STEPS]: cmd.payload.clean_steps }
-      : internal;
-    await writeNode(ctx.db, leased, cmd.request_id, { ...change, handled });
-    if (runner) await runner(ctx, leased, cmd.request_id);
-  });
+      change.set.driverInternalInfo = cmd.payload.clean_steps
+        ? { ...internal, [REQUESTED_CLEAN_STEPS]: cmd.payload.clean_steps }
+        : internal;
+      await writeNode(ctx.db, leased, cmd.request_id, { ...change, handled });
+      if (runner) await runner(ctx, leased, cmd.request_id);
+    },
+    { messageId: cmd.id },
+  );
 }
