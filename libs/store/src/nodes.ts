@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { eq, or, sql } from 'drizzle-orm';
 import type { Node } from '@ingot/contracts';
-import type { DbOrTx } from './db.js';
+import type { Db, DbOrTx } from './db.js';
 import type { NodeRow } from './leases.js';
+import { nodeFromColumns } from './node-write.js';
 import { prepared } from './prepared.js';
 import { nodes } from './schema.js';
 
@@ -91,4 +92,76 @@ export function toApiNode(row: NodeRow, now = new Date()): Node {
     created_at: row.createdAt.toISOString(),
     updated_at: iso(row.updatedAt),
   };
+}
+
+const readers = new WeakMap<Db, NodeReader>();
+
+/**
+ * Finds a node by uuid or name as `findNode` does, batched: while one lookup statement runs, the
+ * lookups that arrive gather for the next one (one round trip for many concurrent GETs). Each
+ * lookup's statement starts after the lookup was asked, so a client reads its own writes.
+ */
+export function findNodeBatched(db: Db, ident: string): Promise<NodeRow | undefined> {
+  let reader = readers.get(db);
+  if (!reader) readers.set(db, (reader = new NodeReader(db)));
+  return reader.find(ident);
+}
+
+interface Lookup {
+  ident: string;
+  resolve: (row: NodeRow | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+class NodeReader {
+  private queue: Lookup[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly db: Db) {}
+
+  find(ident: string): Promise<NodeRow | undefined> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ident, resolve, reject });
+      if (this.inFlight < 2) void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    this.inFlight++;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, 500);
+        try {
+          const found = await this.lookup(batch.map((b) => b.ident));
+          batch.forEach((b, i) => b.resolve(found[i]));
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async lookup(idents: string[]): Promise<(NodeRow | undefined)[]> {
+    const uuids = [...new Set(idents.filter(isUuid).map((i) => i.toLowerCase()))];
+    const { rows } = await this.db.$client.query<Record<string, unknown>>({
+      name: 'nodes_by_uuid_or_name',
+      text: 'SELECT * FROM nodes WHERE uuid = ANY($1::uuid[]) OR name = ANY($2::text[])',
+      values: [uuids, [...new Set(idents)]],
+    });
+    const byUuid = new Map<string, NodeRow>();
+    const byName = new Map<string, NodeRow>();
+    for (const raw of rows) {
+      const row = nodeFromColumns(raw);
+      byUuid.set(row.uuid, row);
+      if (row.name !== null) byName.set(row.name, row);
+    }
+    // A uuid-shaped ident is a uuid first, as Ironic looks it up; a row object per lookup, since
+    // callers may keep and change what they got.
+    return idents.map((ident) => {
+      const row = (isUuid(ident) && byUuid.get(ident.toLowerCase())) || byName.get(ident);
+      return row ? { ...row } : undefined;
+    });
+  }
 }

@@ -116,6 +116,23 @@ interface ViewPlan {
   fields: NodeViewField[];
   interfaces: boolean;
   resourceLinks: boolean;
+  /** Builds the answer's fields as one object literal (see compileView). */
+  build: (source: NodeSource) => Record<string, unknown>;
+}
+
+/**
+ * A function that returns the plan's fields as one object literal, in order. Assigning some 60
+ * keys one by one in a loop turns each answer into a slow dictionary-mode object (the garbage
+ * collector and JSON.stringify then took most of a 1000-node list's time); a literal of fixed
+ * shape is built and serialized in a fraction of it. The keys are names from FIELD_VALUES only.
+ */
+function compileView(fields: readonly NodeViewField[]): ViewPlan['build'] {
+  const getters = fields.map((field) => FIELD_VALUES[field]);
+  const body = fields.map((field, i) => `${JSON.stringify(field)}: get[${i}](source)`).join(',\n');
+  const make = new Function('get', `return (source) => ({\n${body}\n});`) as (
+    get: typeof getters,
+  ) => ViewPlan['build'];
+  return make(getters);
 }
 const plans = new Map<string, ViewPlan>();
 const MAX_PLANS = 512;
@@ -130,6 +147,7 @@ function planFor(minor: number, fields: readonly string[] | undefined): ViewPlan
     );
     plan = {
       fields: shown,
+      build: compileView(shown),
       interfaces: shown.some((field) => field.endsWith('_interface')),
       resourceLinks: fields === undefined,
     };
@@ -157,8 +175,7 @@ export function nodeViews(
   return rows.map((row) => {
     const source: NodeSource = { row, node: redactNode(request.principal, toApiNode(row)), minor };
     if (plan.interfaces) source.interfaces = nodeInterfaces(hardwareOf(row.driver), row);
-    const out: Record<string, unknown> = {};
-    for (const field of plan.fields) out[field] = FIELD_VALUES[field](source);
+    const out = plan.build(source);
     out.links = linksAt(base, `nodes/${row.uuid}`);
     if (plan.resourceLinks) {
       out.ports = linksAt(base, `nodes/${row.uuid}/ports`);

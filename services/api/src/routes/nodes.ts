@@ -12,7 +12,15 @@ import {
   ProvisionRequestSchema,
   type ProvisionVerb,
 } from '@ingot/contracts';
-import { findNode, isUuid, nodeHistoryOf, nodeInventory, nodes, type NodeRow } from '@ingot/store';
+import {
+  findNode,
+  findNodeBatched,
+  isUuid,
+  nodeHistoryOf,
+  nodeInventory,
+  nodes,
+  type NodeRow,
+} from '@ingot/store';
 import { requireEndpoint, requireVersion, V } from '../api-version.js';
 import { nodeListScope } from '../auth/redact.js';
 import type { ApiDeps } from '../deps.js';
@@ -135,7 +143,9 @@ export async function loadNode(
   ident: string,
 ): Promise<NodeRow> {
   const node =
-    isUuid(ident) || request.apiMinor >= V.NODE_NAME ? await findNode(deps.db, ident) : undefined;
+    isUuid(ident) || request.apiMinor >= V.NODE_NAME
+      ? await findNodeBatched(deps.db, ident)
+      : undefined;
   if (!node) throw notFound(`Node ${ident} could not be found.`);
   return node;
 }
