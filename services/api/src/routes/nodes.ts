@@ -15,6 +15,7 @@ import {
 import {
   findNode,
   findNodeBatched,
+  nodeFromColumns,
   isUuid,
   nodeHistoryOf,
   nodeInventory,
@@ -267,12 +268,20 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       const page = pageOrder('nodes', sort, q.sort_dir ?? 'asc', marker);
       const where = listFilters(request, q);
       if (page.after) where.push(page.after);
-      const rows = await deps.db
+      // Built by drizzle, run and mapped without it: its row mapping was a quarter of a
+      // 1000-node page's time.
+      const query = deps.db
         .select()
         .from(nodes)
         .where(and(...where))
         .orderBy(...page.orderBy)
-        .limit(limit);
+        .limit(limit)
+        .toSQL();
+      const { rows: raw } = await deps.db.$client.query<Record<string, unknown>>(
+        query.sql,
+        query.params,
+      );
+      const rows = raw.map(nodeFromColumns);
       const shown = detail ? undefined : (fields ?? NODE_SUMMARY_FIELDS);
       const body: { nodes: Record<string, unknown>[]; next?: string } = {
         nodes: nodeViews(request, rows, shown),
