@@ -1,44 +1,81 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './db.js';
+import { Batcher, batcherFor, byNodeUuid } from './batcher.js';
 import { nodeFromColumns } from './node-write.js';
 import { prepared } from './prepared.js';
 import { nodes } from './schema.js';
 
 export type NodeRow = typeof nodes.$inferSelect;
 
+interface LeaseRequest {
+  uuid: string;
+  owner: string;
+  ttl: number;
+  purpose: string;
+  consumer: string | null;
+  message_id: string | null;
+}
+type Acquired = (NodeRow & { handled: boolean }) | null;
+
+const acquirers = new WeakMap<Db, Batcher<LeaseRequest, Acquired>>();
+
+/** Takes the leases of a batch of distinct nodes in one statement; null where held by another. */
+async function acquireLeases(db: Db, requests: LeaseRequest[]): Promise<Acquired[]> {
+  const { rows } = await db.$client.query<Record<string, unknown>>({
+    name: 'acquire_leases',
+    text: `WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(uuid uuid, owner text,
+             ttl int, purpose text, consumer text, message_id text))
+           UPDATE nodes n SET lease_owner = i.owner,
+             lease_expires_at = now() + i.ttl * interval '1 millisecond', lease_purpose = i.purpose
+           FROM input i
+           WHERE n.uuid = i.uuid
+             AND (n.lease_owner IS NULL OR n.lease_owner = i.owner OR n.lease_expires_at < now())
+           RETURNING n.*, EXISTS (SELECT 1 FROM handled_messages h
+             WHERE h.consumer = i.consumer AND h.message_id = i.message_id) AS "__handled"`,
+    values: [JSON.stringify(requests)],
+  });
+  const byUuid = new Map<string, Acquired>();
+  for (const raw of rows) {
+    byUuid.set(raw.uuid as string, { ...nodeFromColumns(raw), handled: raw.__handled === true });
+  }
+  return requests.map((r) => byUuid.get(r.uuid) ?? null);
+}
+
 /**
  * Takes the node's lease for `owner` if it is free, expired, or already ours. Returns the node
  * as it is now, or null when another live owner holds it (or the node does not exist). With
  * `message`, `handled` tells whether that consumer already acted on that bus message (the
- * inbox check, answered in the same round trip).
+ * inbox check, answered in the same round trip). Concurrent acquisitions of a process share a
+ * statement (sorted by node, so every process locks rows in the same order).
  */
-export async function acquireLease(
+export function acquireLease(
   db: Db,
   nodeUuid: string,
   owner: string,
   ttlMs: number,
   purpose: string,
   message?: { consumer: string; messageId: string },
-): Promise<(NodeRow & { handled: boolean }) | null> {
-  const result = await db.$client.query<Record<string, unknown>>({
-    name: 'acquire_lease',
-    text: `UPDATE nodes SET lease_owner = $2::text,
-             lease_expires_at = now() + $3::int * interval '1 millisecond', lease_purpose = $4::text
-           WHERE uuid = $1::uuid
-             AND (lease_owner IS NULL OR lease_owner = $2::text OR lease_expires_at < now())
-           RETURNING *, EXISTS (SELECT 1 FROM handled_messages
-             WHERE consumer = $5::text AND message_id = $6::text) AS "__handled"`,
-    values: [
-      nodeUuid,
-      owner,
-      Math.round(ttlMs),
-      purpose,
-      message?.consumer ?? null,
-      message?.messageId ?? null,
-    ],
+): Promise<Acquired> {
+  const acquirer = batcherFor(
+    acquirers,
+    db,
+    () =>
+      new Batcher((requests: LeaseRequest[]) => acquireLeases(db, requests), {
+        maxBatch: 200,
+        maxInFlight: 2,
+        key: (r) => r.uuid,
+        compare: byNodeUuid,
+        retrySingly: true,
+      }),
+  );
+  return acquirer.submit({
+    uuid: nodeUuid.toLowerCase(),
+    owner,
+    ttl: Math.round(ttlMs),
+    purpose,
+    consumer: message?.consumer ?? null,
+    message_id: message?.messageId ?? null,
   });
-  const raw = result.rows[0];
-  return raw ? { ...nodeFromColumns(raw), handled: raw.__handled === true } : null;
 }
 
 /** Extends the leases `owner` still holds; returns the uuids it still holds. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getTableColumns } from 'drizzle-orm';
+import { Batcher, batcherFor, byNodeUuid } from './batcher.js';
 import type { Db } from './db.js';
 import type { NodeRow } from './leases.js';
 import { outboxCommitted, type OutboxMessage, type OutboxRow } from './outbox.js';
@@ -87,7 +88,8 @@ WITH input AS (
   SELECT w.consumer, w.message_id FROM written w WHERE w.consumer IS NOT NULL
   ON CONFLICT DO NOTHING
 )
-SELECT u.*, (SELECT coalesce(jsonb_agg(s ORDER BY s.seq), '[]'::jsonb) FROM sent s) AS "__outbox"
+SELECT u.*, CASE WHEN u."__k" = (SELECT min("__k") FROM updated)
+    THEN (SELECT coalesce(jsonb_agg(s ORDER BY s.seq), '[]'::jsonb) FROM sent s) END AS "__outbox"
 FROM updated u`;
 
 const toColumns = (value: object): Record<string, unknown> => {
@@ -130,84 +132,14 @@ async function writeNodeRows(db: Db, writes: NodeWrite[]): Promise<(NodeRow | nu
   let sent: OutboxRow[] = [];
   for (const raw of result.rows) {
     rows[raw.__k as number] = nodeFromColumns(raw);
-    sent = raw.__outbox as OutboxRow[];
+    // The batch's messages come once, with its first row (not repeated in every row).
+    if (raw.__outbox) sent = raw.__outbox as OutboxRow[];
   }
   if (sent.length > 0) await outboxCommitted(db, sent);
   return rows;
 }
 
-interface Queued {
-  write: NodeWrite;
-  resolve: (row: NodeRow | null) => void;
-  reject: (error: unknown) => void;
-}
-
-/**
- * Group commit of node writes: while a batch statement runs, the writes that arrive gather for
- * the next one, so a busy process sends one statement for many nodes (under load the cost of a
- * write is the round trip, not the rows). At most `MAX_IN_FLIGHT` batches run at a time.
- */
-class NodeWriteBatcher {
-  private queue: Queued[] = [];
-  private inFlight = 0;
-
-  constructor(private readonly db: Db) {}
-
-  write(write: NodeWrite): Promise<NodeRow | null> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ write, resolve, reject });
-      if (this.inFlight < MAX_IN_FLIGHT) void this.run();
-    });
-  }
-
-  private async run(): Promise<void> {
-    this.inFlight++;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.takeBatch();
-        await this.runBatch(batch);
-      }
-    } finally {
-      this.inFlight--;
-    }
-  }
-
-  /** Up to MAX_BATCH writes of distinct nodes, sorted by node: batches lock rows in one order. */
-  private takeBatch(): Queued[] {
-    const seen = new Set<string>();
-    const batch: Queued[] = [];
-    const rest: Queued[] = [];
-    for (const queued of this.queue) {
-      if (batch.length < MAX_BATCH && !seen.has(queued.write.uuid)) {
-        seen.add(queued.write.uuid);
-        batch.push(queued);
-      } else rest.push(queued);
-    }
-    this.queue = rest;
-    return batch.sort((a, b) => (a.write.uuid < b.write.uuid ? -1 : 1));
-  }
-
-  private async runBatch(batch: Queued[]): Promise<void> {
-    try {
-      const rows = await writeNodeRows(
-        this.db,
-        batch.map((q) => q.write),
-      );
-      batch.forEach((q, i) => q.resolve(rows[i] ?? null));
-    } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
-        return;
-      }
-      // One bad write (or a deadlock) must not fail the others: each is tried alone.
-      for (const q of batch) await this.runBatch([q]);
-    }
-  }
-}
-
-const MAX_BATCH = 200;
-const MAX_IN_FLIGHT = 2;
-const batchers = new WeakMap<Db, NodeWriteBatcher>();
+const writers = new WeakMap<Db, Batcher<NodeWrite, NodeRow | null>>();
 
 /**
  * Writes a node change with its history and messages in one statement (batched with the other
@@ -216,9 +148,21 @@ const batchers = new WeakMap<Db, NodeWriteBatcher>();
  */
 export async function writeNodeRow(db: Db, write: NodeWrite): Promise<NodeRow | null> {
   checkWrite(write);
-  let batcher = batchers.get(db);
-  if (!batcher) batchers.set(db, (batcher = new NodeWriteBatcher(db)));
-  return batcher.write(write);
+  // While a statement runs (two at most), the writes that arrive gather for the next; sorted by
+  // node, so that batches lock rows in one order; a failed batch is retried write by write.
+  const writer = batcherFor(
+    writers,
+    db,
+    () =>
+      new Batcher((writes: NodeWrite[]) => writeNodeRows(db, writes), {
+        maxBatch: 200,
+        maxInFlight: 2,
+        key: (w) => w.uuid,
+        compare: byNodeUuid,
+        retrySingly: true,
+      }),
+  );
+  return writer.submit(write);
 }
 
 /**

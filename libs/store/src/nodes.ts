@@ -3,6 +3,7 @@ import { eq, or, sql } from 'drizzle-orm';
 import type { Node } from '@ingot/contracts';
 import type { Db, DbOrTx } from './db.js';
 import type { NodeRow } from './leases.js';
+import { Batcher, batcherFor } from './batcher.js';
 import { nodeFromColumns } from './node-write.js';
 import { prepared } from './prepared.js';
 import { nodes } from './schema.js';
@@ -94,7 +95,7 @@ export function toApiNode(row: NodeRow, now = new Date()): Node {
   };
 }
 
-const readers = new WeakMap<Db, NodeReader>();
+const readers = new WeakMap<Db, Batcher<string, NodeRow | undefined>>();
 
 /**
  * Finds a node by uuid or name as `findNode` does, batched: while one lookup statement runs, the
@@ -102,66 +103,31 @@ const readers = new WeakMap<Db, NodeReader>();
  * lookup's statement starts after the lookup was asked, so a client reads its own writes.
  */
 export function findNodeBatched(db: Db, ident: string): Promise<NodeRow | undefined> {
-  let reader = readers.get(db);
-  if (!reader) readers.set(db, (reader = new NodeReader(db)));
-  return reader.find(ident);
+  return batcherFor(
+    readers,
+    db,
+    () => new Batcher((idents) => findNodes(db, idents), { maxBatch: 500, maxInFlight: 2 }),
+  ).submit(ident);
 }
 
-interface Lookup {
-  ident: string;
-  resolve: (row: NodeRow | undefined) => void;
-  reject: (error: unknown) => void;
-}
-
-class NodeReader {
-  private queue: Lookup[] = [];
-  private inFlight = 0;
-
-  constructor(private readonly db: Db) {}
-
-  find(ident: string): Promise<NodeRow | undefined> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ident, resolve, reject });
-      if (this.inFlight < 2) void this.run();
-    });
+async function findNodes(db: Db, idents: string[]): Promise<(NodeRow | undefined)[]> {
+  const uuids = [...new Set(idents.filter(isUuid).map((i) => i.toLowerCase()))];
+  const { rows } = await db.$client.query<Record<string, unknown>>({
+    name: 'nodes_by_uuid_or_name',
+    text: 'SELECT * FROM nodes WHERE uuid = ANY($1::uuid[]) OR name = ANY($2::text[])',
+    values: [uuids, [...new Set(idents)]],
+  });
+  const byUuid = new Map<string, NodeRow>();
+  const byName = new Map<string, NodeRow>();
+  for (const raw of rows) {
+    const row = nodeFromColumns(raw);
+    byUuid.set(row.uuid, row);
+    if (row.name !== null) byName.set(row.name, row);
   }
-
-  private async run(): Promise<void> {
-    this.inFlight++;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, 500);
-        try {
-          const found = await this.lookup(batch.map((b) => b.ident));
-          batch.forEach((b, i) => b.resolve(found[i]));
-        } catch (error) {
-          for (const b of batch) b.reject(error);
-        }
-      }
-    } finally {
-      this.inFlight--;
-    }
-  }
-
-  private async lookup(idents: string[]): Promise<(NodeRow | undefined)[]> {
-    const uuids = [...new Set(idents.filter(isUuid).map((i) => i.toLowerCase()))];
-    const { rows } = await this.db.$client.query<Record<string, unknown>>({
-      name: 'nodes_by_uuid_or_name',
-      text: 'SELECT * FROM nodes WHERE uuid = ANY($1::uuid[]) OR name = ANY($2::text[])',
-      values: [uuids, [...new Set(idents)]],
-    });
-    const byUuid = new Map<string, NodeRow>();
-    const byName = new Map<string, NodeRow>();
-    for (const raw of rows) {
-      const row = nodeFromColumns(raw);
-      byUuid.set(row.uuid, row);
-      if (row.name !== null) byName.set(row.name, row);
-    }
-    // A uuid-shaped ident is a uuid first, as Ironic looks it up; a row object per lookup, since
-    // callers may keep and change what they got.
-    return idents.map((ident) => {
-      const row = (isUuid(ident) && byUuid.get(ident.toLowerCase())) || byName.get(ident);
-      return row ? { ...row } : undefined;
-    });
-  }
+  // A uuid-shaped ident is a uuid first, as Ironic looks it up; a row object per lookup, since
+  // callers may keep and change what they got.
+  return idents.map((ident) => {
+    const row = (isUuid(ident) && byUuid.get(ident.toLowerCase())) || byName.get(ident);
+    return row ? { ...row } : undefined;
+  });
 }

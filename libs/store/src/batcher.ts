@@ -1,0 +1,97 @@
+export interface BatcherOptions<I> {
+  /** Most inputs per statement. */
+  maxBatch: number;
+  /** Statements running at once; while they run, new inputs gather for the next. */
+  maxInFlight: number;
+  /** Inputs with the same key never share a batch (one row per node in a statement). */
+  key?: (input: I) => string;
+  /** Batches run in this order (rows locked in one order by every process: no deadlock). */
+  compare?: (a: I, b: I) => number;
+  /** A failed batch is retried input by input, so that one bad input fails alone. */
+  retrySingly?: boolean;
+}
+
+interface Queued<I, O> {
+  input: I;
+  resolve: (output: O) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for statements of one shape: each `submit` waits for a statement that runs its
+ * input together with the others that arrived meanwhile. A lone input goes at once; under load a
+ * process sends one statement for many nodes, since a round trip costs more than the rows.
+ */
+export class Batcher<I, O> {
+  private queue: Queued<I, O>[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly runBatch: (inputs: I[]) => Promise<O[]>,
+    private readonly opts: BatcherOptions<I>,
+  ) {}
+
+  submit(input: I): Promise<O> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      if (this.inFlight < this.opts.maxInFlight) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.inFlight++;
+    try {
+      while (this.queue.length > 0) await this.run(this.take());
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private take(): Queued<I, O>[] {
+    const { key, compare, maxBatch } = this.opts;
+    let batch: Queued<I, O>[];
+    if (!key) batch = this.queue.splice(0, maxBatch);
+    else {
+      const seen = new Set<string>();
+      const rest: Queued<I, O>[] = [];
+      batch = [];
+      for (const queued of this.queue) {
+        const k = key(queued.input);
+        if (batch.length < maxBatch && !seen.has(k)) {
+          seen.add(k);
+          batch.push(queued);
+        } else rest.push(queued);
+      }
+      this.queue = rest;
+    }
+    return compare ? batch.sort((a, b) => compare(a.input, b.input)) : batch;
+  }
+
+  private async run(batch: Queued<I, O>[]): Promise<void> {
+    try {
+      const outputs = await this.runBatch(batch.map((q) => q.input));
+      batch.forEach((q, i) => q.resolve(outputs[i] as O));
+    } catch (error) {
+      if (!this.opts.retrySingly || batch.length === 1) {
+        for (const q of batch) q.reject(error);
+        return;
+      }
+      for (const q of batch) await this.run([q]);
+    }
+  }
+}
+
+/** One batcher per database handle and purpose. */
+export function batcherFor<K extends object, I, O>(
+  cache: WeakMap<K, Batcher<I, O>>,
+  handle: K,
+  make: () => Batcher<I, O>,
+): Batcher<I, O> {
+  let batcher = cache.get(handle);
+  if (!batcher) cache.set(handle, (batcher = make()));
+  return batcher;
+}
+
+/** Orders inputs by node uuid (lowercase text sorts as PostgreSQL sorts uuids). */
+export const byNodeUuid = (a: { uuid: string }, b: { uuid: string }): number =>
+  a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0;
