@@ -28,11 +28,11 @@ async function acquireLeases(db: Db, requests: LeaseRequest[]): Promise<Acquired
            UPDATE nodes n SET lease_owner = i.owner,
              lease_expires_at = now() + i.ttl * interval '1 millisecond', lease_purpose = i.purpose
            FROM input i
-           WHERE n.uuid = i.uuid
+           WHERE n.uuid = ANY($2::uuid[]) AND n.uuid = i.uuid
              AND (n.lease_owner IS NULL OR n.lease_owner = i.owner OR n.lease_expires_at < now())
            RETURNING n.*, EXISTS (SELECT 1 FROM handled_messages h
              WHERE h.consumer = i.consumer AND h.message_id = i.message_id) AS "__handled"`,
-    values: [JSON.stringify(requests)],
+    values: [JSON.stringify(requests), requests.map((r) => r.uuid)],
   });
   const byUuid = new Map<string, Acquired>();
   for (const raw of rows) {

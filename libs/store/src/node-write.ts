@@ -45,7 +45,9 @@ const SETTABLE = [...COLUMN_OF.values()].filter((key) => !FIXED_KEYS.has(key)).m
 /**
  * Node rows, their history rows, outgoing messages and inbox marks, for a batch of writes, in one
  * statement: one round trip to PostgreSQL instead of a transaction of five or six per write.
- * `$1` holds one object per write (its position `k`). Columns missing from a write's `set` keep
+ * `$1` holds one object per write (its position `k`); `$2` repeats their node uuids so that
+ * PostgreSQL finds the rows by primary key (given the join alone it planned a sequential scan of
+ * every node per statement). Columns missing from a write's `set` keep
  * their values (jsonb_populate_record over the row being updated, re-read if a concurrent write
  * came first); a write whose row fails its fences writes nothing, and its `k` is not returned.
  */
@@ -61,7 +63,7 @@ WITH input AS (
        CASE WHEN i.release THEN NULL ELSE n.lease_purpose END
      FROM jsonb_populate_record(n, i.set) r)
   FROM input i
-  WHERE n.uuid = i.uuid
+  WHERE n.uuid = ANY($2::uuid[]) AND n.uuid = i.uuid
     AND (i.owner IS NULL OR n.lease_owner = i.owner)
     AND jsonb_build_object('provision_state', n.provision_state,
           'target_provision_state', n.target_provision_state,
@@ -126,7 +128,7 @@ async function writeNodeRows(db: Db, writes: NodeWrite[]): Promise<(NodeRow | nu
   const result = await db.$client.query<Record<string, unknown>>({
     name: 'write_nodes',
     text: WRITE_NODES,
-    values: [JSON.stringify(input)],
+    values: [JSON.stringify(input), writes.map((w) => w.uuid)],
   });
   const rows: (NodeRow | null)[] = writes.map(() => null);
   let sent: OutboxRow[] = [];
