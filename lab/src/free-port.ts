@@ -20,6 +20,13 @@ export function freePort(): Promise<number> {
 
 const LOWEST_STABLE_PORT = 10_000;
 
+/**
+ * Ports stablePort() gave out in this process. A port picked for a service that has not bound it
+ * yet still looks free, so without this two services of one installation could get the same
+ * port (seen: a power worker's ops server took the API's, and every API request got its 404).
+ */
+const handedOut = new Set<number>();
+
 /** The kernel's ephemeral range (ports it hands to outgoing connections), e.g. 32768–60999. */
 async function ephemeralRange(): Promise<[number, number]> {
   const text = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '');
@@ -41,6 +48,7 @@ function canListen(port: number): Promise<boolean> {
  * ephemeral range, so an outgoing connection never takes it as its local port. For ports that
  * are bound again and again (a restarted service, a VM's forwarded agent port across power
  * cycles), where a port from freePort() can be taken in between and the rebind then fails.
+ * Never the same port twice in one process.
  */
 export async function stablePort(): Promise<number> {
   const [ephemeralLow, ephemeralHigh] = await ephemeralRange();
@@ -50,7 +58,10 @@ export async function stablePort(): Promise<number> {
       : [ephemeralHigh + 1, 65_535];
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port); // before the check, so that concurrent callers cannot pick it too
     if (await canListen(port)) return port;
+    handedOut.delete(port);
   }
   throw new Error(`no free loopback port between ${low} and ${high} after 200 tries`);
 }
