@@ -56,8 +56,9 @@ const handled = counter(
 
 /**
  * Runs a durable pull consumer: each message is validated, handled inside a span that continues
- * the publisher's trace, acknowledged (not waiting for the server) only after the handler succeeded, redelivered with backoff
- * when it failed, and handed to `onGiveUp` after the last allowed delivery, never dropped silently.
+ * the publisher's trace, acknowledged (without waiting for the server) only after the handler
+ * succeeded, redelivered with backoff when it failed, and handed to `onGiveUp` after the last
+ * allowed delivery, never dropped silently.
  */
 export async function startConsumer<S extends TSchema>(
   bus: Bus,

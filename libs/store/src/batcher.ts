@@ -93,5 +93,17 @@ export function batcherFor<K extends object, I, O>(
 }
 
 /** Orders inputs by node uuid (lowercase text sorts as PostgreSQL sorts uuids). */
-export const byNodeUuid = (a: { uuid: string }, b: { uuid: string }): number =>
+const byNodeUuid = (a: { uuid: string }, b: { uuid: string }): number =>
   a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0;
+
+/**
+ * For statements that lock and write node rows: one input per node, sorted by node so that every
+ * process locks rows in one order, a failed batch retried input by input.
+ */
+export const NODE_ROW_BATCHES: BatcherOptions<{ uuid: string }> = {
+  maxBatch: 200,
+  maxInFlight: 2,
+  key: (input) => input.uuid,
+  compare: byNodeUuid,
+  retrySingly: true,
+};

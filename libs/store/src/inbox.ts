@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from './db.js';
 import { prepared } from './prepared.js';
 import { handledMessages } from './schema.js';
@@ -25,21 +25,4 @@ export async function markHandled(
 
 export async function forgetHandledBefore(db: DbOrTx, cutoff: Date): Promise<void> {
   await db.delete(handledMessages).where(lt(handledMessages.handledAt, cutoff));
-}
-
-export async function isHandled(db: DbOrTx, consumer: string, messageId: string): Promise<boolean> {
-  const rows = await prepared(db, 'is_handled', (db, name) =>
-    db
-      .select({ id: handledMessages.messageId })
-      .from(handledMessages)
-      .where(
-        and(
-          eq(handledMessages.consumer, sql.placeholder('consumer')),
-          eq(handledMessages.messageId, sql.placeholder('id')),
-        ),
-      )
-      .limit(1)
-      .prepare(name),
-  ).execute({ consumer, id: messageId });
-  return rows.length === 1;
 }

@@ -23,3 +23,4 @@ export * from './history.js';
 export * from './nodes.js';
 export * from './testing.js';
 export * from './node-write.js';
+export { Batcher } from './batcher.js';

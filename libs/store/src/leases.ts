@@ -1,8 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './db.js';
-import { Batcher, batcherFor, byNodeUuid } from './batcher.js';
+import { Batcher, batcherFor, NODE_ROW_BATCHES } from './batcher.js';
 import { nodeFromColumns } from './node-write.js';
-import { prepared } from './prepared.js';
 import { nodes } from './schema.js';
 
 export type NodeRow = typeof nodes.$inferSelect;
@@ -59,14 +58,7 @@ export function acquireLease(
   const acquirer = batcherFor(
     acquirers,
     db,
-    () =>
-      new Batcher((requests: LeaseRequest[]) => acquireLeases(db, requests), {
-        maxBatch: 200,
-        maxInFlight: 2,
-        key: (r) => r.uuid,
-        compare: byNodeUuid,
-        retrySingly: true,
-      }),
+    () => new Batcher((requests: LeaseRequest[]) => acquireLeases(db, requests), NODE_ROW_BATCHES),
   );
   return acquirer.submit({
     uuid: nodeUuid.toLowerCase(),
@@ -94,21 +86,6 @@ export async function renewLeases(
   return new Set(rows.map((r) => r.uuid));
 }
 
-export async function releaseLease(db: DbOrTx, nodeUuid: string, owner: string): Promise<void> {
-  await prepared(db, 'release_lease', (db, name) =>
-    db
-      .update(nodes)
-      .set({ leaseOwner: null, leaseExpiresAt: null, leasePurpose: null })
-      .where(
-        and(
-          eq(nodes.uuid, sql.placeholder('uuid')),
-          eq(nodes.leaseOwner, sql.placeholder('owner')),
-        ),
-      )
-      .prepare(name),
-  ).execute({ uuid: nodeUuid, owner });
-}
-
 /** Releases several leases of `owner` in one statement (the conductor batches its releases). */
 export async function releaseLeases(db: Db, nodeUuids: string[], owner: string): Promise<void> {
   if (nodeUuids.length === 0) return;
@@ -127,7 +104,3 @@ export class LeaseLostError extends Error {
     this.name = 'LeaseLostError';
   }
 }
-
-/** Condition that fences a node write to the lease holder. */
-export const heldBy = (nodeUuid: string, owner: string) =>
-  and(eq(nodes.uuid, nodeUuid), eq(nodes.leaseOwner, owner));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { getTableColumns } from 'drizzle-orm';
-import { Batcher, batcherFor, byNodeUuid } from './batcher.js';
+import { Batcher, batcherFor, NODE_ROW_BATCHES } from './batcher.js';
 import type { Db } from './db.js';
 import type { NodeRow } from './leases.js';
 import { outboxCommitted, type OutboxMessage, type OutboxRow } from './outbox.js';
@@ -26,8 +26,6 @@ export interface NodeWrite {
   set: NodeColumns;
   /** Only while this conductor holds the node's lease (the fence of every conductor write). */
   leaseOwner?: string;
-  /** Releases the lease in the same statement (the task's last write). */
-  releaseLease?: boolean;
   /** Only while these columns still have these values (the API's optimistic check). */
   expect?: Partial<Pick<NodeRow, 'provisionState' | 'targetProvisionState' | 'targetPowerState'>>;
   history?: NodeWriteHistory[];
@@ -37,8 +35,15 @@ export interface NodeWrite {
 }
 
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const LEASE_KEYS = new Set(['leaseOwner', 'leaseExpiresAt', 'leasePurpose']);
-const FIXED_KEYS = new Set(['uuid', 'createdAt', 'updatedAt', ...LEASE_KEYS]);
+/** Set by the statement itself (updated_at) or only through the lease functions. */
+const FIXED_KEYS = new Set([
+  'uuid',
+  'createdAt',
+  'updatedAt',
+  'leaseOwner',
+  'leaseExpiresAt',
+  'leasePurpose',
+]);
 const COLUMN_OF = new Map(Object.keys(getTableColumns(nodes)).map((key) => [snake(key), key]));
 const SETTABLE = [...COLUMN_OF.values()].filter((key) => !FIXED_KEYS.has(key)).map(snake);
 
@@ -47,20 +52,17 @@ const SETTABLE = [...COLUMN_OF.values()].filter((key) => !FIXED_KEYS.has(key)).m
  * statement: one round trip to PostgreSQL instead of a transaction of five or six per write.
  * `$1` holds one object per write (its position `k`); `$2` repeats their node uuids so that
  * PostgreSQL finds the rows by primary key (given the join alone it planned a sequential scan of
- * every node per statement). Columns missing from a write's `set` keep
- * their values (jsonb_populate_record over the row being updated, re-read if a concurrent write
- * came first); a write whose row fails its fences writes nothing, and its `k` is not returned.
+ * every node per statement). Columns missing from a write's `set` keep their values
+ * (jsonb_populate_record over the row being updated, re-read if a concurrent write came first);
+ * a write whose row fails its fences writes nothing, and its `k` is not returned.
  */
 const WRITE_NODES = `
 WITH input AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(k int, uuid uuid, owner text, release boolean,
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(k int, uuid uuid, owner text,
     set jsonb, expect jsonb, history jsonb, outbox jsonb, consumer text, message_id text)
 ), updated AS (
-  UPDATE nodes n SET (${SETTABLE.join(', ')}, updated_at, lease_owner, lease_expires_at, lease_purpose) =
-    (SELECT ${SETTABLE.map((c) => `r.${c}`).join(', ')}, now(),
-       CASE WHEN i.release THEN NULL ELSE n.lease_owner END,
-       CASE WHEN i.release THEN NULL ELSE n.lease_expires_at END,
-       CASE WHEN i.release THEN NULL ELSE n.lease_purpose END
+  UPDATE nodes n SET (${SETTABLE.join(', ')}, updated_at) =
+    (SELECT ${SETTABLE.map((c) => `r.${c}`).join(', ')}, now()
      FROM jsonb_populate_record(n, i.set) r)
   FROM input i
   WHERE n.uuid = ANY($2::uuid[]) AND n.uuid = i.uuid
@@ -112,7 +114,6 @@ async function writeNodeRows(db: Db, writes: NodeWrite[]): Promise<(NodeRow | nu
     k,
     uuid: write.uuid,
     owner: write.leaseOwner ?? null,
-    release: write.releaseLease === true,
     set: toColumns(write.set),
     expect: toColumns(write.expect ?? {}),
     history: (write.history ?? []).map(toColumns),
@@ -150,19 +151,10 @@ const writers = new WeakMap<Db, Batcher<NodeWrite, NodeRow | null>>();
  */
 export async function writeNodeRow(db: Db, write: NodeWrite): Promise<NodeRow | null> {
   checkWrite(write);
-  // While a statement runs (two at most), the writes that arrive gather for the next; sorted by
-  // node, so that batches lock rows in one order; a failed batch is retried write by write.
   const writer = batcherFor(
     writers,
     db,
-    () =>
-      new Batcher((writes: NodeWrite[]) => writeNodeRows(db, writes), {
-        maxBatch: 200,
-        maxInFlight: 2,
-        key: (w) => w.uuid,
-        compare: byNodeUuid,
-        retrySingly: true,
-      }),
+    () => new Batcher((writes: NodeWrite[]) => writeNodeRows(db, writes), NODE_ROW_BATCHES),
   );
   return writer.submit(write);
 }

@@ -17,7 +17,7 @@ import {
   openDriverInfo,
   OutboxRelay,
   type OutboxRelayOptions,
-  releaseLease,
+  releaseLeases,
   renewLeases,
   sealDriverInfo,
   SecretBox,
@@ -97,7 +97,7 @@ describe('leases', () => {
     const taken = await acquireLease(database.db, uuid, 'c2', 60_000, 'takeover');
     expect(taken?.leaseOwner).toBe('c2');
     expect(await renewLeases(database.db, 'c1', [uuid], 60_000)).toEqual(new Set());
-    await releaseLease(database.db, uuid, 'c2');
+    await releaseLeases(database.db, [uuid], 'c2');
     expect(await acquireLease(database.db, uuid, 'c3', 60_000, 'test')).not.toBeNull();
   });
 
@@ -249,21 +249,15 @@ describe('one-statement node write', () => {
     expect(sent).toHaveLength(39);
   });
 
-  it('releases the lease in the same statement when asked', async () => {
+  it('leaves the lease to the lease functions: kept by a write, refused in `set`', async () => {
     const uuid = await insertNode();
     await acquireLease(database.db, uuid, 'c1', 60_000, 'test');
     const row = await writeNodeRow(database.db, {
       uuid,
       leaseOwner: 'c1',
-      releaseLease: true,
       set: { powerState: 'power off' },
     });
-    expect(row).toMatchObject({
-      powerState: 'power off',
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      leasePurpose: null,
-    });
+    expect(row).toMatchObject({ powerState: 'power off', leaseOwner: 'c1', leasePurpose: 'test' });
     await expect(
       writeNodeRow(database.db, { uuid, set: { leaseOwner: 'sneaky' } }),
     ).rejects.toThrow(/cannot set 'leaseOwner'/);

@@ -1,5 +1,12 @@
 import { RetryLater, siteToken } from '@ingot/bus';
-import { acquireLease, releaseLeases, renewLeases, type Db, type NodeRow } from '@ingot/store';
+import {
+  acquireLease,
+  Batcher,
+  releaseLeases,
+  renewLeases,
+  type Db,
+  type NodeRow,
+} from '@ingot/store';
 import { counter, type Logger } from '@ingot/telemetry';
 import { CONDUCTOR_INBOX } from './context.js';
 
@@ -45,9 +52,24 @@ export class NodeLeases {
   private readonly held = new Map<string, AbortController>();
   private readonly localQueue = new Map<string, Promise<unknown>>();
   private readonly renewTimer: NodeJS.Timeout;
-  /** Leases of finished tasks, released together by the next statement. */
-  private toRelease: { uuid: string; done: () => void }[] = [];
-  private releasing = false;
+  /**
+   * Releases of finished tasks: while one release statement runs, the tasks that end meanwhile
+   * gather for the next, so a busy conductor releases many leases per round trip.
+   */
+  private readonly releases = new Batcher<string, void>(
+    async (uuids) => {
+      try {
+        await releaseLeases(this.opts.db, uuids, this.opts.owner);
+      } catch (error) {
+        this.opts.logger.warn(
+          { err: String(error), nodes: uuids },
+          'could not release leases; they will expire',
+        );
+      }
+      return uuids.map(() => undefined);
+    },
+    { maxBatch: 500, maxInFlight: 1 },
+  );
 
   constructor(private readonly opts: LeaseOptions) {
     this.renewTimer = setInterval(() => void this.renew(), Math.max(200, opts.ttlMs / 3));
@@ -76,7 +98,7 @@ export class NodeLeases {
       } finally {
         this.held.delete(nodeUuid);
         // The next task on this node in this process waits for the release (serialised).
-        if (!controller.signal.aborted) await this.release(nodeUuid);
+        if (!controller.signal.aborted) await this.releases.submit(nodeUuid);
       }
     });
   }
@@ -88,35 +110,6 @@ export class NodeLeases {
   /** Stops renewing; leases still held expire on their own. */
   close(): void {
     clearInterval(this.renewTimer);
-  }
-
-  /**
-   * Queues a release; while one release statement runs, the releases of the tasks that end
-   * meanwhile gather for the next, so a busy conductor releases many leases per round trip.
-   */
-  private release(nodeUuid: string): Promise<void> {
-    return new Promise((done) => {
-      this.toRelease.push({ uuid: nodeUuid, done });
-      if (!this.releasing) void this.releaseQueued();
-    });
-  }
-
-  private async releaseQueued(): Promise<void> {
-    this.releasing = true;
-    while (this.toRelease.length > 0) {
-      const batch = this.toRelease.splice(0, 500);
-      const uuids = batch.map((b) => b.uuid);
-      try {
-        await releaseLeases(this.opts.db, uuids, this.opts.owner);
-      } catch (error) {
-        this.opts.logger.warn(
-          { err: String(error), nodes: uuids },
-          'could not release leases; they will expire',
-        );
-      }
-      for (const b of batch) b.done();
-    }
-    this.releasing = false;
   }
 
   private async acquire(

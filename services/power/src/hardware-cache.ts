@@ -32,9 +32,13 @@ export class HardwareCache {
 
   get(node: NodeRow): HardwareType {
     const fingerprint = driverFingerprint(node);
-    const cached = this.lookup(node.uuid, fingerprint) ?? this.entries.get(node.uuid);
-    if (cached?.fingerprint === fingerprint) return cached.hardware;
-    if (cached) void cached.hardware.close().catch(() => undefined);
+    const cached = this.lookup(node.uuid, fingerprint);
+    if (cached) return cached.hardware;
+    // Built from other settings (driver_info changed): closed and replaced.
+    void this.entries
+      .get(node.uuid)
+      ?.hardware.close()
+      .catch(() => undefined);
     const hardware = loadHardware({
       driver: node.driver as Parameters<typeof loadHardware>[0]['driver'],
       driverInfo: openDriverInfo(this.box, node.driverInfo, node.driverSecrets),
