@@ -23,7 +23,11 @@ const TUNING = {
 // .cpuprofile files in Chrome DevTools or speedscope for flame graphs; bench/profile-top.mjs
 // sums them up).
 const profileDir = process.env.BENCH_CPU_PROF_DIR;
-const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+// BENCH_NODE_ARGS: extra node/V8 options for every service (e.g. to try a heap setting).
+const nodeArgs = [
+  ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+];
 
 const [out, ...workloadArgs] = process.argv.slice(2);
 if (!out) {
@@ -72,6 +76,9 @@ try {
     'ingot',
     '--proc',
     `ingot=${pids}`,
+    ...(process.env.BENCH_PER_SERVICE
+      ? system.services.flatMap((s) => ['--proc', `${s.name}=${s.child.pid}`])
+      : []),
     ...(pg ? ['--proc', `postgres=${pg}`] : []),
     '--out',
     out,

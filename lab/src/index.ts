@@ -28,7 +28,7 @@ export { describeServer } from './server-profile.js';
 export type { DiskProfile, HardwareProfile, ServerIdentity } from './server-profile.js';
 export { labCertificate } from './tls-certificate.js';
 export type { TlsMaterial } from './tls-certificate.js';
-export { Installation } from './installation.js';
+export { Installation, SERVICE_NODE_OPTIONS } from './installation.js';
 export type { InstallationOptions, ServiceName, ServiceProcess } from './installation.js';
 export { freePort, stablePort } from './free-port.js';
 export { waitFor } from './wait-for.js';
