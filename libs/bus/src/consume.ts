@@ -45,7 +45,30 @@ export interface ConsumerOptions<S extends TSchema> {
 }
 
 export interface RunningConsumer {
-  stop(): Promise<void>;
+  /**
+   * Stops taking messages and waits up to `graceMs` (default DEFAULT_STOP_GRACE_MS) for those in
+   * hand. What is still unfinished then is handed back (nak without delay) so that another replica
+   * takes it at once; a handler that ends after that neither acknowledges nor retries it.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** How long a stopping service lets its work in hand finish (INGOT_STOP_GRACE_MS). */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
+
+/** Whether `work` settles within `ms` (it keeps running either way). */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const done = work.then(
+    () => true as const,
+    () => true as const,
+  );
+  try {
+    return await Promise.race([done, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const handled = counter(
@@ -76,12 +99,16 @@ export async function startConsumer<S extends TSchema>(
   const consumer = await bus.js.consumers.get(bus.subjects.commandStream, opts.durable);
   const messages = await consumer.consume({ max_messages: concurrency });
 
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Map<JsMsg, Promise<void>>();
+  /** Messages given back to the stream by stop(): their handlers' outcome no longer counts. */
+  const handedBack = new WeakSet<JsMsg>();
   const loop = (async () => {
     for await (const msg of messages) {
-      const task = handleOne(msg).finally(() => inFlight.delete(task));
-      inFlight.add(task);
-      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      inFlight.set(
+        msg,
+        handleOne(msg).finally(() => inFlight.delete(msg)),
+      );
+      if (inFlight.size >= concurrency) await Promise.race(inFlight.values());
     }
   })();
 
@@ -106,7 +133,12 @@ export async function startConsumer<S extends TSchema>(
       msg.term(error instanceof ValidationError ? error.message : 'unparsable');
       return;
     }
-    const keepAlive = setInterval(() => msg.working(), Math.max(1_000, ackWaitMs / 3));
+    const keepAlive = setInterval(
+      () => {
+        if (!handedBack.has(msg)) msg.working();
+      },
+      Math.max(1_000, ackWaitMs / 3),
+    );
     try {
       await withSpan(
         `${opts.what} ${String((message as { type?: string }).type ?? '')}`.trim(),
@@ -124,6 +156,7 @@ export async function startConsumer<S extends TSchema>(
         () => opts.handle(message, ctx),
       );
       clearInterval(keepAlive);
+      if (handedBack.has(msg)) return;
       // Fire and forget: an acknowledgement lost on the way only means a redelivery, which the
       // handlers' inbox, lease and state checks absorb; waiting for the server to confirm it
       // (ackAck) cost a request and a round trip per message. Closing the bus drains it.
@@ -131,7 +164,7 @@ export async function startConsumer<S extends TSchema>(
       handled.inc({ consumer: opts.durable, outcome: 'ok' });
     } catch (error) {
       clearInterval(keepAlive);
-      await settleFailure(msg, message, error, ctx);
+      if (!handedBack.has(msg)) await settleFailure(msg, message, error, ctx);
     }
   }
 
@@ -179,10 +212,23 @@ export async function startConsumer<S extends TSchema>(
   }
 
   return {
-    async stop() {
+    async stop(graceMs = DEFAULT_STOP_GRACE_MS) {
+      const deadline = Date.now() + graceMs;
       await messages.close();
-      await loop.catch(() => undefined);
-      await Promise.allSettled(inFlight);
+      // The loop ends with the iterator, unless it waits for a free slot among the handlers.
+      const rest = () => Math.max(0, deadline - Date.now());
+      await settlesWithin(loop, rest());
+      if (await settlesWithin(Promise.allSettled(inFlight.values()), rest())) return;
+      const unfinished = [...inFlight.keys()];
+      for (const msg of unfinished) {
+        handedBack.add(msg);
+        msg.nak();
+      }
+      opts.logger.warn(
+        { count: unfinished.length, grace_ms: graceMs },
+        `stopping: handed ${unfinished.length} unfinished ${opts.what}(s) back for another replica`,
+      );
+      handled.inc({ consumer: opts.durable, outcome: 'handed_back' }, unfinished.length);
     },
   };
 }

@@ -10,7 +10,7 @@ export class ReplyWaiter<R extends { command_id: string }> {
   readonly subject: string;
   private readonly waiting = new Map<
     string,
-    { answer: (reply: R) => void; timer: NodeJS.Timeout }
+    { answer: (reply: R) => void; fail: (error: Error) => void; timer: NodeJS.Timeout }
   >();
   private readonly sub: Subscription;
 
@@ -29,12 +29,19 @@ export class ReplyWaiter<R extends { command_id: string }> {
         this.waiting.delete(commandId);
         reject(onTimeout());
       }, timeoutMs);
+      const settle = () => {
+        clearTimeout(timer);
+        this.waiting.delete(commandId);
+      };
       this.waiting.set(commandId, {
         timer,
         answer: (reply) => {
-          clearTimeout(timer);
-          this.waiting.delete(commandId);
+          settle();
           resolve(reply);
+        },
+        fail: (error) => {
+          settle();
+          reject(error);
         },
       });
     });
@@ -48,7 +55,12 @@ export class ReplyWaiter<R extends { command_id: string }> {
     this.waiting.delete(commandId);
   }
 
-  close(): void {
+  /**
+   * Stops receiving replies. Every caller still waiting fails with `why` at once instead of at its
+   * timeout (a reply may take 30 minutes), so a stopping service is not held up by them.
+   */
+  close(why = 'this service is stopping'): void {
     this.sub.unsubscribe();
+    for (const entry of [...this.waiting.values()]) entry.fail(new Error(why));
   }
 }

@@ -101,8 +101,9 @@ export class Requester<R extends CommandReply> {
     return (await reply) as A;
   }
 
-  close(): void {
-    this.waiter.close();
+  /** Stops receiving answers; requests still waiting fail at once (see ReplyWaiter.close). */
+  close(why?: string): void {
+    this.waiter.close(why);
   }
 }
 

@@ -97,6 +97,37 @@ describe('bus', () => {
     expect(gaveUp).toEqual([['doomed', 'never ready', 3]]);
   });
 
+  it('a stopping consumer waits its grace period, then hands unfinished messages back to another replica at once', async () => {
+    const bus = await freshBus(cleanups);
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const outcomes: string[] = [];
+    const first = await consume(bus, {
+      // Far beyond the test: only a hand-back makes the message come again in time.
+      ackWaitMs: 60_000,
+      handle: async () => {
+        outcomes.push('first started');
+        await stuck;
+        outcomes.push('first finished late');
+      },
+    });
+    await bus.publish(bus.subjects.power('site1'), { id: 'slow', n: 1 });
+    await until(() => outcomes.length === 1);
+    const stopAt = Date.now();
+    await first.stop(300);
+    expect(Date.now() - stopAt).toBeLessThan(2_000);
+
+    const deliveries: number[] = [];
+    await consume(bus, { handle: async (_m, ctx) => void deliveries.push(ctx.deliveryCount) });
+    await until(() => deliveries.length === 1, 5_000);
+    expect(deliveries).toEqual([2]);
+    // The first handler ending after the hand-back neither acknowledges nor retries the message.
+    release();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(outcomes).toEqual(['first started', 'first finished late']);
+    expect(deliveries).toEqual([2]);
+  });
+
   it('an invalid message is dropped without reaching the handler', async () => {
     const bus = await freshBus(cleanups);
     const seen: unknown[] = [];

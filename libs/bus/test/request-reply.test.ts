@@ -55,7 +55,8 @@ async function responder(
     giveUpAnswer: (cmd, reason) => ({ command_id: cmd.id, ok: false, error: reason }),
     onExpired: extra.onExpired,
   });
-  cleanups.push(() => consumer.stop());
+  // A responder that never answers would otherwise hold the cleanup for the whole grace period.
+  cleanups.push(() => consumer.stop(200));
   return consumer;
 }
 
@@ -147,5 +148,23 @@ describe('request/reply over the bus', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(850);
     expect(elapsed).toBeLessThan(1_500);
+  });
+
+  it('closing the requester fails the requests still waiting at once, not at their timeout', async () => {
+    const bus = await freshBus(cleanups);
+    await responder(bus, () => new Promise<string>(() => undefined)); // never answers
+    const caller = requester(bus);
+    const pending = caller.request(
+      bus.subjects.power('site1'),
+      target,
+      { type: 'echo', payload: { text: 'x' } },
+      60_000,
+      timeout('x'),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const closedAt = Date.now();
+    caller.close('the caller is stopping');
+    await expect(pending).rejects.toThrow('the caller is stopping');
+    expect(Date.now() - closedAt).toBeLessThan(500);
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_STOP_GRACE_MS } from '@ingot/bus';
 import {
   createLogger,
   startOpsServer,
@@ -5,17 +6,27 @@ import {
   type HealthReport,
   type Logger,
 } from '@ingot/telemetry';
+import { intFromEnv } from './env.js';
 
 export interface StartedService {
-  stop(): Promise<void>;
+  /**
+   * Stops taking work, lets the work in hand finish within `graceMs`, hands back what did not
+   * (another replica takes it at once), and closes its connections.
+   */
+  stop(graceMs: number): Promise<void>;
   /** Served on /healthz of the ops port, for services without an HTTP server of their own. */
   health?(): Promise<HealthReport>;
 }
 
+/** What closing connections and flushing telemetry may take after the grace period. */
+const STOP_OVERRUN_MS = 5_000;
+
 /**
  * A service process's frame: OpenTelemetry, the JSON logger, the service itself, its ops
  * endpoint (/healthz, /metrics), and a graceful stop on SIGTERM or SIGINT (or, with
- * INGOT_STOP_WITH_STDIN=1, when stdin closes).
+ * INGOT_STOP_WITH_STDIN=1, when stdin closes) that is bounded: the service gets
+ * INGOT_STOP_GRACE_MS (default 10 s) for its work in hand, and the process exits at the latest a
+ * few seconds after that, whatever still hangs.
  */
 export async function runService(opts: {
   serviceName: string;
@@ -23,6 +34,7 @@ export async function runService(opts: {
   ops?: { port: number; host: string };
   start(logger: Logger): Promise<StartedService>;
 }): Promise<void> {
+  const graceMs = intFromEnv(process.env, 'INGOT_STOP_GRACE_MS', DEFAULT_STOP_GRACE_MS);
   const telemetry = await startTelemetry({ serviceName: opts.serviceName });
   const logger = createLogger(opts.logName);
   const service = await opts.start(logger);
@@ -41,9 +53,14 @@ export async function runService(opts: {
   const stop = (why: Record<string, unknown>) => {
     if (stopping) return;
     stopping = true;
-    logger.info(why, `stopping ${opts.logName}`);
+    logger.info({ ...why, grace_ms: graceMs }, `stopping ${opts.logName}`);
+    // The last resort: connections that will not close must not keep a stopped service alive.
+    setTimeout(() => {
+      logger.error({ grace_ms: graceMs }, `${opts.logName} did not stop in time; exiting`);
+      process.exit(1);
+    }, graceMs + STOP_OVERRUN_MS).unref();
     void (async () => {
-      await service.stop();
+      await service.stop(graceMs);
       await ops?.close();
       await telemetry.shutdown();
       process.exit(0);

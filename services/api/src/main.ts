@@ -1,3 +1,4 @@
+import { settlesWithin } from '@ingot/bus';
 import { runService, openInfrastructure } from '@ingot/service';
 import { secretBoxFromEnv } from '@ingot/store';
 import { buildApp } from './app.js';
@@ -24,8 +25,10 @@ await runService({
     });
     await app.listen({ host: config.host, port: config.port });
     return {
-      async stop() {
-        await app.close();
+      async stop(graceMs) {
+        // Requests in hand get the grace period (a BMC call may wait for its answer); then the
+        // connections are cut, and the client retries elsewhere.
+        if (!(await settlesWithin(app.close(), graceMs))) app.server.closeAllConnections();
         await infra.close();
       },
     };

@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import { eq } from 'drizzle-orm';
 import { ConductorCommandSchema } from '@ingot/contracts';
 import {
+  DEFAULT_STOP_GRACE_MS,
   Requester,
+  settlesWithin,
   siteToken,
   startConsumer,
   type CommandReply,
@@ -23,7 +25,8 @@ import { Sweeper } from './sweeper.js';
 
 export interface RunningConductor {
   ctx: ConductorContext;
-  stop(): Promise<void>;
+  /** Stops within about `graceMs` (see the steps in the implementation). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Starts a conductor of one site: consumes the site's conductor commands and sweeps its nodes. */
@@ -88,12 +91,17 @@ export async function startConductor(
 
   return {
     ctx,
-    async stop() {
-      await consumer.stop();
-      await sweeper.stop();
-      await powerSync.stop();
-      leases.close();
-      requester.close();
+    async stop(graceMs = DEFAULT_STOP_GRACE_MS) {
+      const deadline = Date.now() + graceMs;
+      // 1. No new work; the work in hand gets the grace period. Commands still unfinished then go
+      // back to the stream for another conductor (a step may wait 30 min for an image).
+      const background = Promise.all([sweeper.stop(), powerSync.stop()]);
+      await consumer.stop(graceMs);
+      await settlesWithin(background, Math.max(0, deadline - Date.now()));
+      // 2. The nodes still leased are released so that the other conductor's redelivered command
+      // or sweep takes them now; tasks still waiting for a BMC or image reply fail at once.
+      await leases.close();
+      requester.close('the conductor is stopping');
       await database.db
         .delete(conductors)
         .where(eq(conductors.id, config.id))

@@ -10,7 +10,7 @@ await runService({
   start: async (logger) => {
     const conductor = await startConductor(config, logger);
     return {
-      stop: () => conductor.stop(),
+      stop: (graceMs) => conductor.stop(graceMs),
       health: async () => ({
         ok: !conductor.ctx.bus.nc.isClosed(),
         details: { leases: conductor.ctx.leases.heldCount() },

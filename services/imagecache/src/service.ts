@@ -25,7 +25,8 @@ export interface RunningImageCache {
   /** The work queue this instance consumes. */
   subject: string;
   bus: Bus;
-  stop(): Promise<void>;
+  /** Stops within about `graceMs`: unfinished commands go back to the stream (RunningConsumer.stop). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** `<prefix>.cmd.<site>.imagecache`, the image caches' work queue of one site. */
@@ -118,8 +119,8 @@ export async function startImageCache(
     bmcUrl,
     subject,
     bus,
-    async stop() {
-      await consumer.stop();
+    async stop(graceMs?: number) {
+      await consumer.stop(graceMs);
       await http.close();
       await index.flush();
       await bus.close();

@@ -11,7 +11,7 @@ await runService({
   start: async (logger) => {
     const inspector = await startInspector(config, secretBoxFromEnv(), logger);
     return {
-      stop: () => inspector.stop(),
+      stop: (graceMs) => inspector.stop(graceMs),
       health: async () => ({ ok: !inspector.bus.nc.isClosed() }),
     };
   },

@@ -8,7 +8,8 @@ import { processInventory, reportUnprocessable } from './process-inventory.js';
 
 export interface RunningInspector {
   bus: Bus;
-  stop(): Promise<void>;
+  /** Stops within about `graceMs`: unfinished commands go back to the stream (RunningConsumer.stop). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Starts an inspector of one site: it consumes the site's inventories and relays its results. */
@@ -46,8 +47,8 @@ export async function startInspector(
   logger.info({ inspector: config.id, site: config.site || 'default' }, 'inspector started');
   return {
     bus,
-    async stop() {
-      await consumer.stop();
+    async stop(graceMs?: number) {
+      await consumer.stop(graceMs);
       await infra.close();
     },
   };

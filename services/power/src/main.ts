@@ -10,6 +10,9 @@ await runService({
   ops: { port: config.opsPort, host: config.opsHost },
   start: async (logger) => {
     const worker = await startPowerWorker(config, secretBoxFromEnv(), logger);
-    return { stop: () => worker.stop(), health: async () => ({ ok: !worker.bus.nc.isClosed() }) };
+    return {
+      stop: (graceMs) => worker.stop(graceMs),
+      health: async () => ({ ok: !worker.bus.nc.isClosed() }),
+    };
   },
 });

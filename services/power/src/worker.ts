@@ -31,7 +31,8 @@ const nodeCommands = counter(
 const AT_MOST_ONCE = new Set(['rebooting', 'soft rebooting']);
 
 export interface RunningPowerWorker {
-  stop(): Promise<void>;
+  /** Stops within about `graceMs`: unfinished commands go back to the stream (RunningConsumer.stop). */
+  stop(graceMs?: number): Promise<void>;
   bus: Bus;
 }
 
@@ -117,8 +118,8 @@ export async function startPowerWorker(
 
   return {
     bus,
-    async stop() {
-      await consumer.stop();
+    async stop(graceMs?: number) {
+      await consumer.stop(graceMs);
       await hardware.close();
       await infra.close();
     },
