@@ -3,8 +3,11 @@ import {
   Installation,
   ServerHost,
   startFleet,
+  startPrivateNats,
+  startPrivatePostgres,
   waitFor,
   type Fleet,
+  type PrivateServer,
   type ServiceName,
 } from '@ingot/lab';
 import { enroll, getNode, setProvision, waitForState } from './support/nodes.js';
@@ -45,13 +48,19 @@ interface Probe {
  * sweeps too. `killWhen` picks the moment to kill, which `moment` names.
  */
 interface DeployCase {
-  service: Exclude<ServiceName, 'inspector'>;
+  /** A service of the installation, or the NATS server or PostgreSQL cluster it runs on. */
+  service: Exclude<ServiceName, 'inspector'> | Infrastructure;
   moment: string;
   env: Record<string, string>;
   /** Slower BMC answers widen the moments `killWhen` waits for, so that a poll sees them. */
   bmcDelayMs?: number;
   killWhen: (servers: Probe[]) => boolean;
 }
+
+/** Run by the test itself (private-infra.ts) so that it can restart them; SIGKILLed like the services. */
+type Infrastructure = 'nats' | 'postgres';
+const isInfrastructure = (service: string): service is Infrastructure =>
+  service === 'nats' || service === 'postgres';
 
 const count = (servers: Probe[], state: string) => servers.filter((s) => s.state === state).length;
 const FAST_TAKEOVER = {
@@ -110,6 +119,28 @@ const DEPLOY_CASES: DeployCase[] = [
       servers.some((s) => s.state === 'deploying' && s.cdInserted && !s.powerOn) ||
       count(servers, 'wait call-back') >= SERVERS / 2,
   },
+  {
+    // Every service loses its bus connection: publishes (outbox relays, BMC and image commands,
+    // replies) fail or wait until it is back; JetStream keeps the streams on disk.
+    service: 'nats',
+    moment: 'as nodes deploy and agents call back',
+    env: { INGOT_ACK_WAIT_MS: '5000' },
+    bmcDelayMs: 250,
+    killWhen: (servers) =>
+      servers.some((s) => s.state === 'deploying' && s.agentBooted) ||
+      count(servers, 'wait call-back') >= 2,
+  },
+  {
+    // Every service loses its database connections, mid-transaction for some: nothing committed
+    // is lost, nothing half-written is kept, and the outbox drains once it is back.
+    service: 'postgres',
+    moment: 'as nodes deploy and agents call back',
+    env: { INGOT_ACK_WAIT_MS: '5000' },
+    bmcDelayMs: 250,
+    killWhen: (servers) =>
+      servers.some((s) => s.state === 'deploying' && s.agentBooted) ||
+      count(servers, 'wait call-back') >= 2,
+  },
 ];
 
 /** A lab of ten servers, each with the real agent, and an installation of its own. */
@@ -123,6 +154,7 @@ class Lab {
     readonly system: Installation,
     readonly fleet: Fleet,
     readonly hosts: ServerHost[],
+    private readonly infrastructure: Partial<Record<Infrastructure, PrivateServer>>,
   ) {
     hosts.forEach((host, i) => {
       const logs: string[] = [];
@@ -143,24 +175,36 @@ class Lab {
     });
   }
 
-  static async start(env: Record<string, string>, bmcDelayMs = 0): Promise<Lab> {
+  /** `own`: the NATS server or PostgreSQL cluster this lab runs on a server of its own. */
+  static async start(
+    env: Record<string, string>,
+    bmcDelayMs = 0,
+    own?: Infrastructure,
+  ): Promise<Lab> {
     const fleet = await startFleet({
       count: SERVERS,
       powerDelayMs: 100,
       responseDelayMs: bmcDelayMs,
     });
     let system: Installation | undefined;
+    const infrastructure: Partial<Record<Infrastructure, PrivateServer>> = {};
     try {
-      const created = await Installation.create({ ...BASE_ENV, ...env });
+      if (own === 'nats') infrastructure.nats = await startPrivateNats();
+      if (own === 'postgres') infrastructure.postgres = await startPrivatePostgres();
+      const created = await Installation.create({ ...BASE_ENV, ...env }, undefined, {
+        natsUrl: infrastructure.nats?.url,
+        databaseUrl: infrastructure.postgres?.url,
+      });
       system = created;
       await Promise.all(ALL_SERVICES.map((kind) => created.startService(kind)));
       const hosts = await Promise.all(
         fleet.servers.map((server) => ServerHost.create(server, { workDir: created.workDir })),
       );
-      return new Lab(system, fleet, hosts);
+      return new Lab(system, fleet, hosts, infrastructure);
     } catch (error) {
       await system?.stop();
       await fleet.stop();
+      for (const server of Object.values(infrastructure)) await server.stop();
       throw error;
     }
   }
@@ -169,6 +213,7 @@ class Lab {
     await Promise.all(this.hosts.map((h) => h.stop()));
     await this.system.stop();
     await this.fleet.stop();
+    for (const server of Object.values(this.infrastructure)) await server.stop();
   }
 
   /** Everything every agent run of server i printed, oldest run first. */
@@ -269,7 +314,11 @@ class Lab {
   }
 
   /** SIGKILLs the service, leaves it dead for a moment, and starts it again under its name. */
-  async killAndRestart(service: ServiceName): Promise<void> {
+  async killAndRestart(service: ServiceName | Infrastructure): Promise<void> {
+    if (isInfrastructure(service)) {
+      await this.infrastructure[service]!.restart('SIGKILL', DOWNTIME_MS);
+      return;
+    }
     await this.system.kill(service, 'SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, DOWNTIME_MS));
     await this.system.startService(service, {}, service);
@@ -305,7 +354,7 @@ describe('a service SIGKILLed and restarted mid-operation: every node still gets
   it.each(DEPLOY_CASES)(
     '$service SIGKILLed $moment: all 10 servers reach active, none stuck, none deployed twice',
     async ({ service, env, bmcDelayMs, killWhen }) => {
-      const lab = await Lab.start(env, bmcDelayMs);
+      const lab = await Lab.start(env, bmcDelayMs, isInfrastructure(service) ? service : undefined);
       try {
         const { system, fleet } = lab;
         const uuids = await Promise.all(fleet.servers.map((server) => enroll(system, server)));

@@ -69,3 +69,5 @@ export {
   VM_MACHINE_FACING_HOST,
 } from './vm/vm-lab.js';
 export type { AgentRamdisk } from './vm/vm-lab.js';
+export { startPrivateNats, startPrivatePostgres } from './private-infra.js';
+export type { PrivateServer } from './private-infra.js';

@@ -36,6 +36,10 @@ export interface InstallationOptions {
   machineFacingHost?: string;
   /** Options for the Node.js runtime of every service (the bench's `--cpu-prof`, which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
+  /** A NATS server other than NATS_URL's (a test's own, which it restarts: private-infra.ts). */
+  natsUrl?: string;
+  /** The PostgreSQL cluster to make the scratch database in, other than DATABASE_URL's. */
+  databaseUrl?: string;
 }
 
 export interface ServiceProcess {
@@ -67,6 +71,7 @@ export class Installation {
     readonly workDir: string,
     private readonly machineFacingHost = '127.0.0.1',
     private readonly nodeArgs: string[] = [],
+    readonly natsUrl: string = NATS_URL,
   ) {}
 
   get apiUrl(): string {
@@ -78,7 +83,7 @@ export class Installation {
     dbPrefix = 'ingot_t',
     options: InstallationOptions = {},
   ): Promise<Installation> {
-    const scratch = await createScratchDatabase(dbPrefix);
+    const scratch = await createScratchDatabase(dbPrefix, options.databaseUrl);
     const prefix = `t${randomBytes(5).toString('hex')}`;
     const workDir = await mkdtemp(join(tmpdir(), `ingot-${prefix}-`));
     const system = new Installation(
@@ -90,6 +95,7 @@ export class Installation {
       workDir,
       options.machineFacingHost,
       options.nodeArgs,
+      options.natsUrl,
     );
     system.dropDatabase = scratch.drop;
     return system;
@@ -125,7 +131,7 @@ export class Installation {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       DATABASE_URL: this.databaseUrl,
-      NATS_URL,
+      NATS_URL: this.natsUrl,
       INGOT_BUS_PREFIX: this.prefix,
       INGOT_SECRET_KEY: this.secretKey,
       INGOT_OPS_PORT: String(opsPort),
@@ -254,14 +260,14 @@ export class Installation {
     ]);
     for (const s of this.services) if (s.child.exitCode === null) s.child.kill('SIGKILL');
     await Promise.all(this.services.map((s) => s.exited));
-    await deleteStreams(this.prefix);
+    await deleteStreams(this.prefix, this.natsUrl);
     await this.dropDatabase();
     await rm(this.workDir, { recursive: true, force: true });
   }
 }
 
-async function deleteStreams(prefix: string): Promise<void> {
-  const nc = await connect({ servers: NATS_URL });
+async function deleteStreams(prefix: string, natsUrl = NATS_URL): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);
     const base = prefix.toUpperCase();
