@@ -107,7 +107,10 @@ export function driverRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     );
 
     async function loadDriver(name: string): Promise<{ spec: HardwareTypeSpec; hosts: string[] }> {
-      const spec = (HARDWARE_TYPES as Record<string, HardwareTypeSpec>)[name];
+      // Own keys only: 'constructor' or '__proto__' are no hardware types.
+      const spec = Object.hasOwn(HARDWARE_TYPES, name)
+        ? (HARDWARE_TYPES as Record<string, HardwareTypeSpec>)[name]
+        : undefined;
       const hosts = await liveHosts();
       if (!spec || hosts.length === 0)
         throw notFound(`Could not find the following driver(s) or hardware type(s): ${name}.`);
