@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +73,16 @@ export class Installation {
     private readonly machineFacingHost = '127.0.0.1',
     private readonly nodeArgs: string[] = [],
     readonly natsUrl: string = NATS_URL,
-  ) {}
+  ) {
+    this.registerSecret(secretKey);
+    this.registerSettingSecrets(env);
+  }
+
+  /** The values of settings named like secrets (not the paths of *_FILE settings). */
+  private registerSettingSecrets(env: Record<string, string>): void {
+    for (const [name, value] of Object.entries(env))
+      if (/TOKEN|PASSWORD|SECRET/.test(name) && !name.endsWith('_FILE')) this.registerSecret(value);
+  }
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.apiPort}`;
@@ -145,6 +155,7 @@ export class Installation {
       ...this.env,
       ...extraEnv,
     };
+    this.registerSettingSecrets(extraEnv);
     if (kind === 'api') env.INGOT_API_PORT = String(opsPort);
     if (kind === 'imagecache') {
       env.INGOT_IMAGECACHE_PORT = String(opsPort);
@@ -169,13 +180,15 @@ export class Installation {
     );
     const service: ServiceProcess = { name, kind, child, output, opsPort, exited };
     this.services.push(service);
-    const url = `http://127.0.0.1:${opsPort}/healthz`;
+    // An API given a certificate (INGOT_API_TLS_CERT_FILE) answers HTTPS only.
+    const scheme = kind === 'api' && env.INGOT_API_TLS_CERT_FILE ? 'https' : 'http';
+    const url = `${scheme}://127.0.0.1:${opsPort}/healthz`;
     await waitFor(
       `${name} to answer ${url}`,
       async () => {
         if (child.exitCode !== null)
           throw new Error(`${name} exited: ${output.join('').slice(-2000)}`);
-        return (await fetch(url)).ok;
+        return scheme === 'https' ? (await httpsStatus(url)) === 200 : (await fetch(url)).ok;
       },
       30_000,
       100,
@@ -243,6 +256,33 @@ export class Installation {
   }
 
   /**
+   * Secrets this installation was given: its secret key, tokens and passwords of its settings,
+   * and what tests register (BMC passwords at enrollment). stop() fails if any service wrote one.
+   */
+  private readonly secrets = new Set<string>();
+
+  /** Registers a secret that no service may ever write to its output. */
+  registerSecret(value: string | undefined): void {
+    // Short values would match by chance ('admin'); real secrets are longer.
+    if (value && value.length >= 8) this.secrets.add(value);
+  }
+
+  /** The services' output lines that hold a registered secret (the secret itself not repeated). */
+  leakedSecrets(): string[] {
+    const leaks: string[] = [];
+    for (const service of this.services) {
+      const output = service.output.join('');
+      for (const secret of this.secrets) {
+        const at = output.indexOf(secret);
+        if (at < 0) continue;
+        const line = output.slice(output.lastIndexOf('\n', at) + 1, output.indexOf('\n', at));
+        leaks.push(`${service.name}: ${line.split(secret).join('<SECRET>').slice(0, 300)}`);
+      }
+    }
+    return leaks;
+  }
+
+  /**
    * Removes what an installation left behind when its owner died before stopping it (its bus
    * streams, its database, its work directory); its services stop by themselves (stdin closes).
    */
@@ -263,7 +303,21 @@ export class Installation {
     await deleteStreams(this.prefix, this.natsUrl);
     await this.dropDatabase();
     await rm(this.workDir, { recursive: true, force: true });
+    const leaks = this.leakedSecrets();
+    if (leaks.length > 0)
+      throw new Error(`services wrote secrets to their output:\n  ${leaks.join('\n  ')}`);
   }
+}
+
+/** The status of a GET over HTTPS, without checking the certificate: only readiness is asked. */
+function httpsStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(url, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+  });
 }
 
 async function deleteStreams(prefix: string, natsUrl = NATS_URL): Promise<void> {

@@ -20,6 +20,9 @@ export async function enroll(
   server: LabServer,
   extra: Record<string, unknown> = {},
 ): Promise<string> {
+  // No service may ever write the BMC's password (checked when the installation stops).
+  for (const key of ['redfish_password', 'ipmi_password'])
+    system.registerSecret(server.driverInfo[key] as string | undefined);
   const res = await system.api('POST', '/v1/nodes', {
     name: server.name,
     driver: 'redfish',
