@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, Installation, startFleet, waitFor, type Fleet } from '@ingot/lab';
-import { NodeStore, type AgentColumns } from './support/db.js';
+import { agentTokenHash, NodeStore, type AgentColumns } from './support/db.js';
 import { FakeAgent } from './support/fake-agent.js';
 import { enroll, getNode, setProvision, waitForState } from './support/nodes.js';
 
@@ -85,7 +85,10 @@ describe('the agent endpoints refuse what they must and change nothing when they
     expect(manageable.status).toBe(404);
     expect(faultOf(manageable)).toBe('Node could not be found.');
     // No token was handed out for it either.
-    expect((await store.agentColumns(other)).agent_token).toBeNull();
+    expect(await store.agentColumns(other)).toMatchObject({
+      agent_token_hash: null,
+      agent_token_sealed: null,
+    });
   });
 
   it('continue_inspection for a node that is not inspecting: 404, nothing stored or sent', async () => {
@@ -100,33 +103,130 @@ describe('the agent endpoints refuse what they must and change nothing when they
     expect((await getNode(system, other)).provision_state).toBe('manageable');
   });
 
-  it('while inspecting, lookup and continue_inspection answer with the token masked; the inventory gives the node its ports, after which lookup by MAC is refused again', async () => {
+  it("in 'inspect wait' the pregenerated token is in the database only as a hash and sealed, and lookup masks it", async () => {
     await setProvision(system, node, 'inspect');
     await waitFor('inspect wait', async () => {
       const n = await getNode(system, node);
       return n.provision_state === 'inspect wait';
     });
     const row = await store.agentColumns(node);
-    expect(row.agent_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(row.agent_token_pregenerated).toBe(true);
+    expect(row.agent_token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.agent_token_sealed).toMatch(/^v1:/);
+    token = (await store.agentToken(node))!; // checked against the hash
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await store.tablesHolding(token)).toEqual([]);
 
     const found = await lookup(`?node_uuid=${node}`);
     expect(found.status).toBe(200);
     expect(found.body.node.uuid).toBe(node);
     expect(found.body.config).toMatchObject({ agent_token: '******', agent_token_required: true });
-    expect(found.text).not.toContain(row.agent_token);
+    expect(found.text).not.toContain(token);
+  });
 
-    const posted = await system.api(
+  it('garbage inspection data gets 400 naming the fields, even with the token: the node keeps waiting and nothing is queued', async () => {
+    const good = inventoryFor(macs());
+    const cases: [string, unknown, RegExp][] = [
+      [
+        'a CPU count of 0 and no memory',
+        {
+          ...good,
+          agent_token: token,
+          inventory: {
+            ...good.inventory,
+            cpu: { count: 0, architecture: 'x86_64' },
+            memory: undefined,
+          },
+        },
+        /^Inventory from the agent is malformed: (?=.*inventory\.cpu\.count must be an integer >= 1)(?=.*inventory\.memory is required)/,
+      ],
+      [
+        'no interfaces (Ironic requires one with a MAC)',
+        { ...good, agent_token: token, inventory: { ...good.inventory, interfaces: [] } },
+        /inventory\.interfaces must list at least 1 entry/,
+      ],
+      [
+        'a MAC that is none',
+        {
+          ...good,
+          agent_token: token,
+          inventory: { ...good.inventory, interfaces: [{ name: 'eth0', mac_address: 'zz' }] },
+        },
+        /inventory\.interfaces\[0\]\.mac_address 'zz' is not a MAC address/,
+      ],
+      [
+        'plugin data of the wrong shape',
+        { ...good, agent_token: token, root_disk: { name: '/dev/sda' } },
+        /root_disk\.size is required/,
+      ],
+      ['no inventory at all', { agent_token: token, logs: '' }, /inventory is required/],
+    ];
+    for (const [what, body, message] of cases) {
+      const res = await system.api('POST', `/v1/continue_inspection?node_uuid=${node}`, body);
+      expect(res.status, what).toBe(400);
+      expect(faultOf(res), what).toMatch(message);
+      expect(res.text, what).not.toContain(token);
+    }
+    // The inspector-era callback refuses it the same way.
+    const legacy = await system.api('POST', '/v1/continue', cases[0]![1]);
+    expect(legacy.status).toBe(400);
+    // The data is judged before the node is looked for (Ironic's order): 400, not 404.
+    const unknown = await system.api(
       'POST',
-      `/v1/continue_inspection?node_uuid=${node}`,
-      inventoryFor(macs()),
+      `/v1/continue_inspection?node_uuid=${randomUUID()}`,
+      cases[0]![1],
     );
+    expect(unknown.status).toBe(400);
+
+    const n = await getNode(system, node);
+    expect(n).toMatchObject({ provision_state: 'inspect wait', last_error: null });
+    expect(await store.outboxCount(node, 'inspection.process')).toBe(0);
+    expect((await system.api('GET', `/v1/nodes/${node}/inventory`)).status).toBe(404);
+  });
+
+  it('inspection data without the pregenerated token, or with a wrong one, gets 401 and is not queued', async () => {
+    const wrongSameLength = `${token[0] === 'A' ? 'B' : 'A'}${token.slice(1)}`;
+    for (const [what, extra] of [
+      ['no token', {}],
+      ['a null token', { agent_token: null }],
+      ['an empty token', { agent_token: '' }],
+      ['a wrong token', { agent_token: wrongSameLength }],
+      ['the mask lookup shows', { agent_token: '******' }],
+    ] as const) {
+      for (const path of ['/v1/continue_inspection', '/v1/continue'].map(
+        (p) => `${p}?node_uuid=${node}`,
+      )) {
+        const res = await system.api('POST', path, { ...inventoryFor(macs()), ...extra });
+        expect(res.status, `${what} to ${path}`).toBe(401);
+        expect(faultOf(res), what).toBe('Invalid or missing agent token received.');
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await getNode(system, node)).provision_state).toBe('inspect wait');
+    expect(await store.outboxCount(node, 'inspection.process')).toBe(0);
+  });
+
+  it('valid data with the token gets 202 with the token masked; the inventory gives the node its ports, the token is wiped, and lookup by MAC is refused again', async () => {
+    const posted = await system.api('POST', `/v1/continue_inspection?node_uuid=${node}`, {
+      ...inventoryFor(macs()),
+      agent_token: token,
+    });
     expect(posted.status, posted.text).toBe(202);
     expect(posted.body.config.agent_token).toBe('******');
-    expect(posted.text).not.toContain(row.agent_token);
+    expect(posted.text).not.toContain(token);
     const inspected = await waitForState(system, node, 'manageable');
     expect(inspected.properties).toMatchObject({ cpus: 4, memory_mb: 8192, cpu_arch: 'x86_64' });
-    expect((await store.agentColumns(node)).agent_token).toBeNull(); // wiped with the ramdisk
+    expect(inspected.last_error).toBeNull();
+    // The token proved the data; it is kept nowhere, not as plugin data either.
+    const stored = await system.api('GET', `/v1/nodes/${node}/inventory`);
+    expect(stored.body.plugin_data).not.toHaveProperty('agent_token');
+    expect(await store.tablesHolding(token)).toEqual([]);
+    // Wiped with the ramdisk.
+    expect(await store.agentColumns(node)).toMatchObject({
+      agent_token_hash: null,
+      agent_token_sealed: null,
+      agent_token_pregenerated: false,
+    });
 
     // The node has a port now, but 'manageable' is no state to look a node up in.
     expect((await lookup(`?addresses=${macs()[0]}`)).status).toBe(404);
@@ -140,8 +240,10 @@ describe('the agent endpoints refuse what they must and change nothing when they
     });
     const row = await store.agentColumns(node);
     expect(row).toMatchObject({ agent_token_pregenerated: true, agent_url: null });
-    token = row.agent_token!;
+    const previous = token;
+    token = (await store.agentToken(node))!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(token).not.toBe(previous); // every ramdisk boot gets its own
 
     for (const query of [
       `?node_uuid=${node}`,
@@ -155,7 +257,8 @@ describe('the agent endpoints refuse what they must and change nothing when they
       expect(res.text).not.toContain(token);
     }
     // Looking up did not replace the pregenerated token.
-    expect((await store.agentColumns(node)).agent_token).toBe(token);
+    expect((await store.agentColumns(node)).agent_token_hash).toBe(row.agent_token_hash);
+    expect(await store.agentToken(node)).toBe(token);
   });
 
   it('a heartbeat without the token, with a wrong one, or with the token of another node is refused with 401 and changes nothing', async () => {
@@ -214,7 +317,7 @@ describe('the agent endpoints refuse what they must and change nothing when they
     expect(row).toMatchObject({
       agent_url: agent.url,
       agent_version: '10.0.0',
-      agent_token: token,
+      agent_token_hash: agentTokenHash(token),
     });
     expect(row.agent_last_heartbeat).toBeInstanceOf(Date);
     expect(await store.outboxCount(node, 'node.heartbeat')).toBe(1);
@@ -222,7 +325,9 @@ describe('the agent endpoints refuse what they must and change nothing when they
     await waitFor('the conductor to start the clean step on the agent', async () =>
       agent.calls.some((c) => c.name === 'clean.execute_clean_step'),
     );
+    // The conductor opened the sealed token: the agent got the very one it heartbeated with.
     expect(agent.calls.every((c) => c.token === token)).toBe(true);
+    expect(await store.tablesHolding(token)).toEqual([]);
     expect(agent.calls.map((c) => c.name).filter(Boolean)).toEqual([
       'clean.get_clean_steps',
       'clean.execute_clean_step',
@@ -256,5 +361,25 @@ describe('the agent endpoints refuse what they must and change nothing when they
     expect(again.status).toBe(202);
     const lookedUp = await lookup(`?node_uuid=${node}`);
     expect(lookedUp.body.config.agent_token).toBe('******');
+  });
+
+  it('a token handed out at lookup (no pregenerated one: iPXE) is shown once and stored only as a hash and sealed', async () => {
+    // As a node that boots over iPXE waits: in 'clean wait' with no token yet.
+    await store.abandonIn(other, 'clean wait', 'available');
+    const first = await lookup(`?node_uuid=${other}`);
+    expect(first.status, first.text).toBe(200);
+    const issued = first.body.config.agent_token as string;
+    expect(issued).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await store.agentColumns(other)).toMatchObject({
+      agent_token_hash: agentTokenHash(issued),
+      agent_token_pregenerated: false,
+    });
+    expect(await store.agentToken(other)).toBe(issued);
+    expect(await store.tablesHolding(issued)).toEqual([]);
+    // Once only.
+    const again = await lookup(`?node_uuid=${other}`);
+    expect(again.status).toBe(200);
+    expect(again.body.config.agent_token).toBe('******');
+    expect(await store.agentToken(other)).toBe(issued);
   });
 });

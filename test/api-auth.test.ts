@@ -177,11 +177,17 @@ describe('API authentication (bearer tokens) and Ironic-style RBAC', () => {
     // The agent token check, not the API's: Ironic's "Invalid or missing agent token".
     expect(heartbeat.status).toBe(401);
     expect(faultOf(heartbeat.body)).toMatch(/agent token/);
+    // Whole inspection data for a MAC no node has: Ironic's 404.
     const inspection = await system.api(
       'POST',
       '/v1/continue_inspection',
       {
-        inventory: { interfaces: [{ mac_address: '52:54:00:aa:bb:cd' }] },
+        inventory: {
+          cpu: { count: 1, architecture: 'x86_64' },
+          memory: { physical_mb: 1024 },
+          disks: [],
+          interfaces: [{ mac_address: '52:54:00:aa:bb:cd' }],
+        },
       },
       LATEST,
     );

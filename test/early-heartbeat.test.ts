@@ -43,7 +43,7 @@ describe('heartbeats that come when the conductor cannot act on them yet', () =>
     await setProvision(system, node, 'provide');
 
     // The new token is written before the ISO is built and the server powered on.
-    const booting = await waitFor(
+    await waitFor(
       "the conductor to boot the agent for cleaning (a fresh token, still 'cleaning')",
       async () => {
         const row = await store.agentColumns(node);
@@ -52,10 +52,11 @@ describe('heartbeats that come when the conductor cannot act on them yet', () =>
       20_000,
       20,
     );
+    const bootToken = (await store.agentToken(node))!; // as the conductor put it on the ISO
     const early = await system.api('POST', `/v1/heartbeat/${node}`, {
       callback_url: agent.url,
       agent_version: '10.0.0',
-      agent_token: booting.agent_token,
+      agent_token: bootToken,
     });
     expect(early.status, early.text).toBe(202);
     const pinned = await store.agentColumns(node);
@@ -71,7 +72,7 @@ describe('heartbeats that come when the conductor cannot act on them yet', () =>
       'clean.get_clean_steps',
       'clean.execute_clean_step',
     ]);
-    expect(agent.calls.every((c) => c.token === booting.agent_token)).toBe(true);
+    expect(agent.calls.every((c) => c.token === bootToken)).toBe(true);
     // Driven by the pinned URL, not by a heartbeat command: the API queued none.
     expect(await store.outboxCount(node, 'node.heartbeat')).toBe(0);
     const after = await getNode(system, node);
@@ -81,7 +82,7 @@ describe('heartbeats that come when the conductor cannot act on them yet', () =>
       event: string;
     }[];
     expect(history.map((h) => h.event)).toContain('clean step erase_devices_metadata started');
-    token = booting.agent_token!;
+    token = bootToken;
   });
 
   it('a heartbeat that finds its node busy (leased for 3 s) is acted on once the node is free, not dropped', async () => {

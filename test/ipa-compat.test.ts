@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, waitFor, Installation, type Fleet } from '@ingot/lab';
 import { isPublicRoute } from '../services/api/src/auth/policy.js';
-import { NodeStore } from './support/db.js';
+import { agentTokenHash, NodeStore } from './support/db.js';
 import { enroll, getNode, setProvision, waitForState } from './support/nodes.js';
 
 /**
@@ -121,7 +121,12 @@ describe('a stock ironic-python-agent speaks to Ingot', () => {
 
   beforeAll(async () => {
     fleet = await startFleet({ count: 2 });
-    system = await Installation.start({ LOG_LEVEL: 'info' });
+    // Both nodes boot from virtual media with a pregenerated token, which stock IPA does not send
+    // with its inspection data: accepted without one, as Ironic does.
+    system = await Installation.start({
+      LOG_LEVEL: 'info',
+      INGOT_INSPECTION_TOKEN_REQUIRED: 'false',
+    });
     store = await NodeStore.open(system);
     [viaInspector, viaIronic] = await Promise.all(
       fleet.servers.map((server) => enroll(system, server)),
@@ -199,7 +204,17 @@ describe('a stock ironic-python-agent speaks to Ingot', () => {
   });
 
   it("IPA 9.1.1's inventory posted to ironic-inspector's /v1/continue without a Content-Type: 200 {uuid}, and the node ends manageable with its properties", async () => {
-    const body = JSON.stringify(ipaInspectionData(fleet.servers[0]!.macs, 2 * 1024 * 1024));
+    const data = ipaInspectionData(fleet.servers[0]!.macs, 2 * 1024 * 1024);
+    // A token that is sent is still checked: only a missing one is let through.
+    const wrong = await raw(
+      'POST',
+      '/v1/continue',
+      REQUESTS,
+      JSON.stringify({ ...data, agent_token: 'x'.repeat(43) }),
+    );
+    expect(wrong.status).toBe(401);
+    expect(await store.outboxCount(viaInspector, 'inspection.process')).toBe(0);
+    const body = JSON.stringify(data);
     expect(body.length).toBeGreaterThan(1024 * 1024);
     const res = await raw('POST', '/v1/continue', REQUESTS, body);
     expect(res.status, res.text).toBe(200);
@@ -227,7 +242,7 @@ describe('a stock ironic-python-agent speaks to Ingot', () => {
 
   it('lookup and heartbeat exactly as ironic_api_client sends them, then /v1/continue_inspection at 1.1 without a Content-Type: 202 {uuid}', async () => {
     await inspectWait(viaIronic);
-    const { agent_token: token } = await store.agentColumns(viaIronic);
+    const token = (await store.agentToken(viaIronic))!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // pregenerated, on the boot ISO
     const macs = fleet.servers[1]!.macs;
 
@@ -272,7 +287,7 @@ describe('a stock ironic-python-agent speaks to Ingot', () => {
     expect(await store.agentColumns(viaIronic)).toMatchObject({
       agent_url: 'https://127.0.0.1:9999',
       agent_version: '9.1.1',
-      agent_token: token,
+      agent_token_hash: agentTokenHash(token),
     });
     const badStatus = await heartbeat({
       callback_url: 'https://127.0.0.1:9999',

@@ -59,7 +59,13 @@ describe('deploy/kubernetes (kustomize) on a real API server', () => {
       expect(container.livenessProbe.httpGet.path).toBe('/healthz');
       expect(container.envFrom).toEqual([{ configMapRef: { name: 'ingot-config' } }]);
     }
-    for (const name of ['ingot-api', 'ingot-power', 'ingot-inspector', 'ingot-k8s-adapter']) {
+    for (const name of [
+      'ingot-api',
+      'ingot-conductor',
+      'ingot-power',
+      'ingot-inspector',
+      'ingot-k8s-adapter',
+    ]) {
       const deployment = deployments(objects).find((d) => d.metadata.name === name)!;
       expect(envOf(deployment).INGOT_SECRET_KEY.valueFrom.secretKeyRef, name).toEqual({
         name: 'ingot-secrets',

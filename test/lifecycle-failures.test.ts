@@ -143,7 +143,8 @@ describe.concurrent('failures during the lifecycle, side by side with a healthy 
     expect.soft(bmc.power, `server ${i} powered off`).toBe('Off');
     expect.soft(node.power_state, `node ${i} power_state`).toBe('power off');
     expect.soft(bmc.media.Cd.inserted, `server ${i} virtual CD ejected`).toBe(false);
-    expect.soft(columns.agent_token, `node ${i} agent token wiped`).toBeNull();
+    expect.soft(columns.agent_token_hash, `node ${i} agent token wiped`).toBeNull();
+    expect.soft(columns.agent_token_sealed, `node ${i} sealed agent token wiped`).toBeNull();
     expect.soft(columns.agent_url, `node ${i} agent URL wiped`).toBeNull();
   }
 
@@ -299,35 +300,50 @@ describe.concurrent('failures during the lifecycle, side by side with a healthy 
     expect(recovered.last_error).toBeNull();
   });
 
-  it("a malformed inventory: 'inspect failed' with the inspector's reason; manage recovers", async ({
+  it('a malformed inventory: 400 naming the fields and the node keeps waiting; the same ramdisk then sends data that holds up and the node is inspected', async ({
     expect,
   }) => {
     const i = MALFORMED_INVENTORY; // no host: the test plays the agent
     await setProvision(system, uuids[i]!, 'inspect');
     await seen(i, ['inspect wait']);
+    const token = (await store.agentToken(uuids[i]!))!; // the one on the node's boot ISO
+    const inventory = {
+      interfaces: [{ name: 'eth0', mac_address: server(i).macs[0] }],
+      cpu: { count: 0, architecture: 'x86_64' },
+      disks: [],
+    };
     const res = await system.api('POST', `/v1/continue_inspection?node_uuid=${uuids[i]}`, {
-      inventory: {
-        interfaces: [{ name: 'eth0', mac_address: server(i).macs[0] }],
-        cpu: { count: 0, architecture: 'x86_64' },
-        disks: [],
-      },
+      inventory,
+      agent_token: token,
     });
-    // Accepted: the API only finds the node; the inspector judges the data.
-    expect(res.status, res.text).toBe(202);
-    expect(res.body.config.agent_token).toBe('******');
-
-    const failed = await reach(i, 'inspect failed', 20_000);
-    expect(failed.target_provision_state).toBe('manageable'); // kept, as in Ironic
-    expect(failed.last_error).toMatch(/^Inventory from the agent is malformed: /);
-    expect(failed.last_error).toMatch(/inventory\.cpu\.count/);
-    expect(failed.last_error).toMatch(/inventory\.memory/);
-    // Nothing of the bad data was kept.
+    // Refused before anything is queued: the node is not failed for what its ramdisk sent.
+    expect(res.status, res.text).toBe(400);
+    const fault = JSON.parse(res.body.error_message).faultstring as string;
+    expect(fault).toMatch(/^Inventory from the agent is malformed: /);
+    expect(fault).toMatch(/inventory\.cpu\.count/);
+    expect(fault).toMatch(/inventory\.memory/);
+    // Long enough for anything queued to have reached the inspector and the conductor.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const waiting = await getNode(system, uuids[i]!);
+    expect(waiting.provision_state).toBe('inspect wait');
+    expect(waiting.last_error).toBeNull();
+    expect(waiting.properties).not.toHaveProperty('cpus');
+    expect(await store.outboxCount(uuids[i]!, 'inspection.process')).toBe(0);
     expect((await system.api('GET', `/v1/nodes/${uuids[i]}/inventory`)).status).toBe(404);
-    expect(failed.properties).not.toHaveProperty('cpus');
-    await expectTornDown(expect, i);
 
-    await setProvision(system, uuids[i]!, 'manage');
-    const recovered = await reach(i, 'manageable');
-    expect(recovered.last_error).toBeNull();
+    const retried = await system.api('POST', `/v1/continue_inspection?node_uuid=${uuids[i]}`, {
+      inventory: {
+        ...inventory,
+        cpu: { count: 2, architecture: 'x86_64' },
+        memory: { physical_mb: 2048 },
+      },
+      agent_token: token,
+    });
+    expect(retried.status, retried.text).toBe(202);
+    expect(retried.body.config.agent_token).toBe('******');
+    const inspected = await reach(i, 'manageable', 20_000);
+    expect(inspected.last_error).toBeNull();
+    expect(inspected.properties).toMatchObject({ cpus: 2, memory_mb: 2048, cpu_arch: 'x86_64' });
+    await expectTornDown(expect, i);
   });
 });

@@ -8,7 +8,12 @@ describe("out-of-band inspection (inspect_interface 'redfish'): the BMC describe
 
   beforeAll(async () => {
     fleet = await startFleet({ count: 2, powerDelayMs: 50 });
-    system = await Installation.start({ LOG_LEVEL: 'info' });
+    // A BMC out of reach is retried for a few seconds here (5 min by default) before it fails.
+    system = await Installation.start({
+      LOG_LEVEL: 'info',
+      INGOT_TRANSIENT_RETRY_WINDOW_S: '3',
+      INGOT_TRANSIENT_RETRY_DELAY_MS: '1000',
+    });
   }, 120_000);
   afterAll(async () => {
     await system?.stop();
@@ -67,6 +72,7 @@ describe("out-of-band inspection (inspect_interface 'redfish'): the BMC describe
     await setProvision(system, uuid, 'inspect');
     const failed = await waitForFailedState(system, uuid, 'inspect failed', 60_000);
     expect(failed.last_error).toMatch(/unreachable|refused|connect/i);
+    expect(failed.last_error).toMatch(/still failing after \d+ tries over \d+ s/);
     await server.bmc.setFault('none');
   });
 });

@@ -156,6 +156,20 @@ describe('lookup and heartbeats', () => {
     ).toBe(200);
   });
 
+  it('sends its pregenerated token with the inventory, which Ingot requires from a virtual-media boot', async () => {
+    const { ironic, lab } = await setUp({ lookupToken: '******', heartbeatTimeout: 1 });
+    await run(lab, {
+      agent_token: PREGENERATED,
+      inspection_callback_url: `${ironic.url}/v1/continue_inspection`,
+    });
+    expect(ironic.inspections).toHaveLength(1);
+    expect(ironic.inspections[0]!.body.agent_token).toBe(PREGENERATED);
+    // Without one configured (iPXE), the body carries none.
+    const other = await setUp();
+    await run(other.lab, { inspection_callback_url: `${other.ironic.url}/v1/continue_inspection` });
+    expect(other.ironic.inspections[0]!.body).not.toHaveProperty('agent_token');
+  });
+
   it('carries on to the lookup when continue_inspection masks the token', async () => {
     const { ironic, lab } = await setUp({ inspectionToken: '******' });
     const agent = await run(lab, {

@@ -103,6 +103,16 @@ export class ServerHost extends EventEmitter<HostEvents> {
     return this.agentOutput.join('');
   }
 
+  /**
+   * The agent dies (a crash, the OOM killer) and the server stays on: its heartbeats stop and its
+   * API goes away. The next boot of the ramdisk starts a new agent. False when none was running.
+   */
+  async crashAgent(): Promise<boolean> {
+    const running = this.agent !== undefined && this.agent.exitCode === null;
+    await this.killAgent();
+    return running;
+  }
+
   async stop(): Promise<void> {
     this.server.bmc.off('power', this.onPower);
     this.generation++;

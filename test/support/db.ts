@@ -1,10 +1,15 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Installation } from '@ingot/lab';
+import { SecretBox } from '@ingot/store';
 
 /** The agent columns of a node row, which the API never shows (the token above all). */
 export interface AgentColumns {
   provision_state: string;
-  agent_token: string | null;
+  /** SHA-256 (hex) of the agent token: what the API checks agents against. */
+  agent_token_hash: string | null;
+  /** The token sealed with the installation's key, for the conductor. */
+  agent_token_sealed: string | null;
   agent_token_pregenerated: boolean;
   agent_url: string | null;
   agent_version: string | null;
@@ -13,23 +18,56 @@ export interface AgentColumns {
 
 /** A connection to an installation's database, for facts the API hides on purpose. */
 export class NodeStore {
-  private constructor(private readonly client: pg.Client) {}
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly box: SecretBox,
+  ) {}
 
   static async open(system: Installation): Promise<NodeStore> {
     const client = new pg.Client({ connectionString: system.databaseUrl });
     await client.connect();
-    return new NodeStore(client);
+    return new NodeStore(client, new SecretBox(system.secretKey));
   }
 
   async agentColumns(uuid: string): Promise<AgentColumns> {
     const { rows } = await this.client.query<AgentColumns>(
-      `SELECT provision_state, agent_token, agent_token_pregenerated, agent_url, agent_version,
-              agent_last_heartbeat
+      `SELECT provision_state, agent_token_hash, agent_token_sealed, agent_token_pregenerated,
+              agent_url, agent_version, agent_last_heartbeat
          FROM nodes WHERE uuid = $1`,
       [uuid],
     );
     if (!rows[0]) throw new Error(`no node ${uuid} in the database`);
     return rows[0];
+  }
+
+  /**
+   * The node's agent token in clear, as the conductor opens it (with the installation's key) and
+   * put it on the boot ISO; null when the node has none. Checks that it matches the stored hash.
+   */
+  async agentToken(uuid: string): Promise<string | null> {
+    const row = await this.agentColumns(uuid);
+    if (!row.agent_token_sealed) return null;
+    const token = this.box.open(row.agent_token_sealed);
+    if (agentTokenHash(token) !== row.agent_token_hash)
+      throw new Error(`node ${uuid}: the sealed agent token does not match the stored hash`);
+    return token;
+  }
+
+  /** The tables of the database with `secret` anywhere in a row (for a token: none may). */
+  async tablesHolding(secret: string): Promise<string[]> {
+    const { rows: tables } = await this.client.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    );
+    const holding: string[] = [];
+    for (const { name } of tables) {
+      const { rows } = await this.client.query<{ found: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM "${name}" t WHERE strpos(to_jsonb(t)::text, $1) > 0) AS found`,
+        [secret],
+      );
+      if (rows[0]!.found) holding.push(name);
+    }
+    return holding;
   }
 
   /** Holds the node's lease for `ms` as another conductor would (it lapses by itself). */
@@ -79,3 +117,7 @@ export class NodeStore {
     return this.client.end();
   }
 }
+
+/** How the API stores an agent token for checks (libs/store/src/agent-token.ts). */
+export const agentTokenHash = (token: string): string =>
+  createHash('sha256').update(token).digest('hex');

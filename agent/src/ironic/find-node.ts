@@ -29,7 +29,7 @@ export async function findNode(
   let nodeUuid = config.node_uuid;
   let token = config.agent_token;
   if (config.inspection_callback_url) {
-    const body = inspectionBody(inventory, defaultRootDisk(env.disks));
+    const body = inspectionBody(inventory, defaultRootDisk(env.disks), config.agent_token);
     const outcome = await runInspection(client, config.inspection_callback_url, body, {
       log,
       retryDelayS: config.lookup_interval_s,

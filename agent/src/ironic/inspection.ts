@@ -17,13 +17,18 @@ export interface InspectionOutcome {
 
 const ATTEMPTS = 5;
 
-/** IPA's body: the inventory plus plugin data (root disk, boot interface, collectors used). */
+/**
+ * IPA's body: the inventory plus plugin data (root disk, boot interface, collectors used), and
+ * the pregenerated token when the agent has one (Ingot requires it from a virtual-media boot).
+ */
 export function inspectionBody(
   inventory: Inventory,
   rootDisk: Disk | null,
+  token?: string,
 ): ContinueInspectionBody {
   return {
     inventory,
+    ...(token ? { agent_token: token } : {}),
     root_disk: rootDisk,
     boot_interface: inventory.boot.pxe_interface,
     configuration: {

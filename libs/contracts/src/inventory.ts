@@ -151,11 +151,17 @@ export type Inventory = Static<typeof InventorySchema>;
 
 /**
  * Body of POST /v1/continue_inspection: the inventory plus plugin data from IPA's collectors.
- * Everything besides `inventory` is kept as plugin data.
+ * The API checks it whole before accepting it; everything besides `inventory` and `agent_token`
+ * is kept as plugin data.
  */
 export const ContinueInspectionBodySchema = Type.Object(
   {
     inventory: InventorySchema,
+    /**
+     * An Ingot extension: the pregenerated token of a virtual-media boot, which proves the data
+     * comes from the ramdisk Ingot booted. Never stored. Stock IPA sends none.
+     */
+    agent_token: OptionalText,
     /** The disk IPA would pick without hints; Ingot recomputes it with the node's hints. */
     root_disk: Type.Optional(Nullable(InventoryDiskSchema)),
     /** BOOTIF from the kernel command line, usually in pxelinux form: 01-aa-bb-cc-dd-ee-ff. */
@@ -181,25 +187,3 @@ export const ContinueInspectionBodySchema = Type.Object(
   open,
 );
 export type ContinueInspectionBody = Static<typeof ContinueInspectionBodySchema>;
-
-/**
- * What the API itself checks before answering 202 (Ironic's DATA_VALIDATOR): enough to find the
- * node. The inspector then validates the whole body and fails inspection with a readable
- * last_error, which an operator sees, instead of a 400 that only the ramdisk sees.
- */
-export const ContinueInspectionLookupSchema = Type.Object(
-  {
-    inventory: Type.Object(
-      {
-        interfaces: Type.Array(Type.Object({ mac_address: Type.String() }, open), {
-          minItems: 1,
-        }),
-        bmc_address: OptionalText,
-        bmc_v6address: OptionalText,
-      },
-      open,
-    ),
-  },
-  open,
-);
-export type ContinueInspectionLookup = Static<typeof ContinueInspectionLookupSchema>;

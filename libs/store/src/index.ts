@@ -16,6 +16,7 @@ export * from './config.js';
 export * from './migrate.js';
 export * from './secret-box.js';
 export * from './driver-secrets.js';
+export * from './agent-token.js';
 export * from './outbox.js';
 export * from './leases.js';
 export * from './inbox.js';

@@ -74,21 +74,39 @@ export const nodes = pgTable(
     leaseExpiresAt: timestamp({ withTimezone: true, mode: 'date' }),
     leasePurpose: text(),
     /**
-     * The one-time agent token of the current ramdisk operation (Ironic's agent_secret_token).
-     * Never returned by the API; wiped when the operation ends.
+     * The one-time agent token of the current ramdisk operation (Ironic's agent_secret_token),
+     * never in clear (see agent-token.ts): its SHA-256, which agents' requests are checked
+     * against, and the token sealed with INGOT_SECRET_KEY for the conductor, which sends it to the
+     * agent's command API. Never returned by the API; wiped when the operation ends.
      */
-    agentToken: text(),
+    agentTokenHash: text(),
+    agentTokenSealed: text(),
     agentTokenPregenerated: boolean().notNull().default(false),
     /** The agent's callback_url, pinned by its first heartbeat. */
     agentUrl: text(),
     agentVersion: text(),
     agentLastHeartbeat: timestamp({ withTimezone: true, mode: 'date' }),
+    /**
+     * When the agent of the current ramdisk boot last looked itself up (GET /v1/lookup). The
+     * conductor clears it, and agent_last_heartbeat, as it boots the ramdisk: either set means
+     * this boot's agent made contact.
+     */
+    agentContactAt: timestamp({ withTimezone: true, mode: 'date' }),
+    /**
+     * When a conductor's sweeper next looks at the node on its own: in a wait state, to check on
+     * its agent (boot timeout, heartbeats); in an in-progress state, to run its step again after a
+     * transient failure. Null when nothing is scheduled.
+     */
+    wakeAt: timestamp({ withTimezone: true, mode: 'date' }),
     createdAt: now(),
     updatedAt: timestamp({ withTimezone: true, mode: 'date' }),
   },
   (t) => [
     index('nodes_site_state_idx').on(t.conductorGroup, t.provisionState),
     index('nodes_deadline_idx').on(t.deadlineAt),
+    index('nodes_wake_idx')
+      .on(t.wakeAt)
+      .where(sql`${sql.identifier('wake_at')} IS NOT NULL`),
   ],
 );
 

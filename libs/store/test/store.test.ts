@@ -4,6 +4,8 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import pg from 'pg';
 import {
   acquireLease,
+  agentTokenColumns,
+  agentTokenMatches,
   handledMessages,
   nodeHistory,
   createScratchDatabase,
@@ -11,7 +13,9 @@ import {
   isDatabaseUnavailable,
   markHandled,
   migrateDatabase,
+  newAgentToken,
   nodes,
+  openAgentToken,
   openDatabase,
   outbox,
   openDriverInfo,
@@ -83,6 +87,32 @@ describe('driver secrets', () => {
         sealed.driverSecrets,
       ),
     ).toThrow(/sealed with key/);
+  });
+});
+
+describe('agent tokens', () => {
+  it('are stored as a SHA-256 and sealed, never in clear, and checked against the hash', async () => {
+    const token = newAgentToken();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const columns = agentTokenColumns(box, token);
+    expect(columns.agentTokenHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(columns)).not.toContain(token);
+    const uuid = await insertNode({ ...columns, agentTokenPregenerated: true });
+    const [row] = await database.db.select().from(nodes).where(eq(nodes.uuid, uuid));
+    expect(JSON.stringify(row)).not.toContain(token);
+
+    expect(agentTokenMatches(row!.agentTokenHash, token)).toBe(true);
+    const wrong = `${token[0] === 'A' ? 'B' : 'A'}${token.slice(1)}`;
+    for (const given of [wrong, token.slice(1), '', null, undefined, 42, '******']) {
+      expect(agentTokenMatches(row!.agentTokenHash, given), String(given)).toBe(false);
+    }
+    // A node with no token matches nothing.
+    expect(agentTokenMatches(null, token)).toBe(false);
+    expect(openAgentToken(box, row!)).toBe(token);
+    expect(() => openAgentToken(new SecretBox('another-key-long-enough'), row!)).toThrow(
+      /sealed with key/,
+    );
+    expect(openAgentToken(box, { agentTokenSealed: null })).toBeNull();
   });
 });
 

@@ -23,6 +23,8 @@ import { registerTracing } from './tracing-hook.js';
 /** The REST API as a Fastify instance, without listening: main.ts listens, tests inject. */
 export interface AppOptions {
   heartbeatTimeoutS: number;
+  /** Inspection data must carry a pregenerated agent token (default true). */
+  inspectionTokenRequired?: boolean;
   /** How long a request that needs the BMC (boot device) waits for its answer. */
   bmcWaitMs?: number;
 }
@@ -104,6 +106,11 @@ export async function buildApp(
   await app.register(portgroupRoutes(deps));
   await app.register(driverRoutes(deps));
   await app.register(inspectionRuleRoutes(deps));
-  await app.register(agentRoutes(deps, { heartbeatTimeoutS: options.heartbeatTimeoutS }));
+  await app.register(
+    agentRoutes(deps, {
+      heartbeatTimeoutS: options.heartbeatTimeoutS,
+      inspectionTokenRequired: options.inspectionTokenRequired ?? true,
+    }),
+  );
   return app;
 }

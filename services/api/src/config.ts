@@ -1,4 +1,5 @@
 import { busOptionsFromEnv, type BusOptions } from '@ingot/bus';
+import { boolFromEnv } from '@ingot/service';
 import { databaseUrlFromEnv } from '@ingot/store';
 import { authConfigFromEnv, type AuthConfig } from './auth/config.js';
 
@@ -9,6 +10,11 @@ export interface ApiConfig {
   bus: BusOptions;
   /** Agents heartbeat at 30–60 % of this (Ironic's [api]ramdisk_heartbeat_timeout). */
   heartbeatTimeoutS: number;
+  /**
+   * Whether inspection data for a node booted with a pregenerated token (virtual media) must carry
+   * it. Ironic takes inspection data without a token, and stock IPA sends none.
+   */
+  inspectionTokenRequired: boolean;
   /** How long boot device requests wait for the site's power worker or conductor. */
   bmcWaitMs: number;
   /** INGOT_AUTH_STRATEGY, INGOT_AUTH_TOKENS_FILE, INGOT_ADMIN_TOKEN (see auth/config.ts). */
@@ -27,6 +33,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     databaseUrl: databaseUrlFromEnv(env),
     bus: { ...busOptionsFromEnv(env), name: 'ingot-api' },
     heartbeatTimeoutS: Number(env.INGOT_AGENT_HEARTBEAT_TIMEOUT_S ?? 300),
+    inspectionTokenRequired: boolFromEnv(env, 'INGOT_INSPECTION_TOKEN_REQUIRED', true),
     bmcWaitMs: Number(env.INGOT_API_BMC_WAIT_MS ?? 60_000),
     auth: authConfigFromEnv(env),
   };

@@ -21,6 +21,7 @@ await runService({
     });
     const app = await buildApp({ db: infra.database.db, bus: infra.bus, secrets }, logger, {
       heartbeatTimeoutS: config.heartbeatTimeoutS,
+      inspectionTokenRequired: config.inspectionTokenRequired,
       bmcWaitMs: config.bmcWaitMs,
     });
     await app.listen({ host: config.host, port: config.port });

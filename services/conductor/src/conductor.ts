@@ -11,7 +11,7 @@ import {
   type RunningConsumer,
 } from '@ingot/bus';
 import { openInfrastructure } from '@ingot/service';
-import { conductors } from '@ingot/store';
+import { conductors, type SecretBox } from '@ingot/store';
 import type { Logger } from '@ingot/telemetry';
 import { BmcCaller } from './bmc-caller.js';
 import { ImageCaller } from './image-caller.js';
@@ -32,6 +32,7 @@ export interface RunningConductor {
 /** Starts a conductor of one site: consumes the site's conductor commands and sweeps its nodes. */
 export async function startConductor(
   config: ConductorConfig,
+  secrets: SecretBox,
   logger: Logger,
 ): Promise<RunningConductor> {
   const infra = await openInfrastructure({
@@ -68,6 +69,7 @@ export async function startConductor(
     leases,
     bmc: new BmcCaller(requester, bus, config.bmcReplyTimeoutMs),
     images: new ImageCaller(requester, bus, config.imageReplyTimeoutMs),
+    secrets,
     logger,
   };
   const sweeper = new Sweeper(ctx);

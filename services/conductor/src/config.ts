@@ -29,6 +29,26 @@ export interface ConductorConfig {
   inspectWaitTimeoutMs: number;
   cleanWaitTimeoutMs: number;
   deployWaitTimeoutMs: number;
+  /**
+   * How long a ramdisk boot may go without any contact from its agent (a lookup or a heartbeat)
+   * before it is booted again; INGOT_BOOT_TIMEOUT_S.
+   */
+  bootTimeoutMs: number;
+  /** Ramdisk boots one operation may use (the first and its retries) before it fails. */
+  bootAttempts: number;
+  /**
+   * The heartbeat timeout the API gives agents (INGOT_AGENT_HEARTBEAT_TIMEOUT_S, the same
+   * setting): they heartbeat at 30–60 % of it. An agent heard of before and silent for this long
+   * plus the grace is dead, unless its own API still answers.
+   */
+  agentHeartbeatTimeoutMs: number;
+  agentHeartbeatGraceMs: number;
+  /**
+   * A step that failed because a BMC, a power worker or the image cache could not be reached is
+   * run again after a pause (first pause, doubling up to a minute) until this window since its
+   * first such failure has passed; then it fails.
+   */
+  transientRetry: { windowMs: number; firstDelayMs: number };
   /** Automated cleaning on provide and undeploy: metadata (default, as Metal3), full, disabled. */
   automatedClean: 'metadata' | 'full' | 'disabled';
   allowMd5: boolean;
@@ -56,6 +76,14 @@ export function conductorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Co
     inspectWaitTimeoutMs: intFromEnv(env, 'INGOT_INSPECT_WAIT_TIMEOUT_MS', 1_800_000),
     cleanWaitTimeoutMs: intFromEnv(env, 'INGOT_CLEAN_WAIT_TIMEOUT_MS', 1_800_000),
     deployWaitTimeoutMs: intFromEnv(env, 'INGOT_DEPLOY_WAIT_TIMEOUT_MS', 1_800_000),
+    bootTimeoutMs: intFromEnv(env, 'INGOT_BOOT_TIMEOUT_S', 600, 1) * 1000,
+    bootAttempts: intFromEnv(env, 'INGOT_BOOT_ATTEMPTS', 3, 1),
+    agentHeartbeatTimeoutMs: intFromEnv(env, 'INGOT_AGENT_HEARTBEAT_TIMEOUT_S', 300, 1) * 1000,
+    agentHeartbeatGraceMs: intFromEnv(env, 'INGOT_AGENT_HEARTBEAT_GRACE_S', 60) * 1000,
+    transientRetry: {
+      windowMs: intFromEnv(env, 'INGOT_TRANSIENT_RETRY_WINDOW_S', 300) * 1000,
+      firstDelayMs: intFromEnv(env, 'INGOT_TRANSIENT_RETRY_DELAY_MS', 5_000, 1),
+    },
     automatedClean: cleanMode(env.INGOT_AUTOMATED_CLEAN),
     allowMd5: boolFromEnv(env, 'INGOT_ALLOW_MD5'),
     powerSync: {

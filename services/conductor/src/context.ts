@@ -1,5 +1,5 @@
 import type { Bus } from '@ingot/bus';
-import type { Db } from '@ingot/store';
+import type { Db, SecretBox } from '@ingot/store';
 import type { Logger } from '@ingot/telemetry';
 import type { BmcCaller } from './bmc-caller.js';
 import type { ImageCaller } from './image-caller.js';
@@ -14,6 +14,8 @@ export interface ConductorContext {
   leases: NodeLeases;
   bmc: BmcCaller;
   images: ImageCaller;
+  /** Seals and opens agent tokens (INGOT_SECRET_KEY), which the database holds only sealed. */
+  secrets: SecretBox;
   logger: Logger;
 }
 

@@ -1,4 +1,5 @@
 import { runService } from '@ingot/service';
+import { secretBoxFromEnv } from '@ingot/store';
 import { conductorConfigFromEnv } from './config.js';
 import { startConductor } from './conductor.js';
 
@@ -8,7 +9,7 @@ await runService({
   logName: 'conductor',
   ops: { port: config.opsPort, host: config.opsHost },
   start: async (logger) => {
-    const conductor = await startConductor(config, logger);
+    const conductor = await startConductor(config, secretBoxFromEnv(), logger);
     return {
       stop: (graceMs) => conductor.stop(graceMs),
       health: async () => ({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PowerState, ProvisionState } from '@ingot/contracts';
 import type { Subjects } from '@ingot/bus';
+import { isWaitState } from '@ingot/lifecycle';
 import { traceHeaders } from '@ingot/bus';
 import {
   LeaseLostError,
@@ -56,6 +57,8 @@ export function provisionTransition(
     lastError?: string | null;
     requestId?: string;
     deadlineAt?: Date | null;
+    /** The history row's severity when it is not an error (e.g. WARNING for a retry). */
+    severity?: string;
   },
 ): NodeChange {
   const lastError = args.lastError === undefined ? node.lastError : args.lastError;
@@ -67,12 +70,17 @@ export function provisionTransition(
       provisionUpdatedAt: at,
       lastError,
       deadlineAt: args.deadlineAt ?? null,
+      // The sweeper's next look belongs to the state that scheduled it: a wait state keeps the
+      // agent check its boot armed; any other state starts with nothing scheduled.
+      ...(isWaitState(args.to) ? {} : { wakeAt: null }),
     },
     history: [
       {
         eventType: 'provisioning',
         severity:
-          lastError && args.lastError !== undefined && args.lastError !== null ? 'ERROR' : 'INFO',
+          lastError && args.lastError !== undefined && args.lastError !== null
+            ? 'ERROR'
+            : (args.severity ?? 'INFO'),
         event: lastError && args.lastError ? `${args.event}: ${lastError}` : args.event,
         fromState: node.provisionState,
         toState: args.to,

@@ -15,6 +15,8 @@ export interface TransitionOptions {
   deadlineInMs?: number;
   /** Extra columns written in the same transaction. */
   set?: NodeChange['set'];
+  /** The history row's severity unless last_error is set (ERROR then); INFO by default. */
+  severity?: string;
 }
 
 /** Applies a lifecycle event to a leased node: checked by the state machine, written with its history and event. */
@@ -36,6 +38,7 @@ export async function transitionNode(
     lastError: opts.lastError,
     requestId: opts.requestId,
     deadlineAt: opts.deadlineInMs ? new Date(Date.now() + opts.deadlineInMs) : null,
+    severity: opts.severity,
   });
   change.set = { ...change.set, ...opts.set };
   return writeNode(ctx.db, leased, opts.requestId, change);

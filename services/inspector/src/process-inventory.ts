@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
 import jsonPatch from 'fast-json-patch';
 import type { InspectionProcessCommand, Inventory } from '@ingot/contracts';
 import { traceHeaders, type Subjects } from '@ingot/bus';
-import { chooseRootDevice } from '@ingot/inventory';
+import { chooseRootDevice, validateInventory } from '@ingot/inventory';
 import { applyRules } from '@ingot/rules';
 import {
   enqueueOutbox,
@@ -21,7 +21,6 @@ import {
 import type { AddPorts } from './ports.js';
 import { portsFromInventory } from './ports.js';
 import { propertiesFromInventory } from './properties.js';
-import { validateInventory } from './validate-inventory.js';
 
 const INSPECTOR_INBOX = 'inspector';
 const INSPECTING = new Set(['inspect wait', 'inspecting']);

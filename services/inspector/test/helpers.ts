@@ -1,5 +1,5 @@
 import type { Inventory } from '@ingot/contracts';
-import { validateInventory } from '../src/index.js';
+import { validateInventory } from '@ingot/inventory';
 import { ipaInventory } from '../../../libs/inventory/test/fixtures/ipa-inventory.js';
 
 /** The fixture inventory, validated and typed, after `change` edits the raw copy. */

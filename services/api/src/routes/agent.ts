@@ -1,10 +1,21 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { validateContinueInspectionBody } from '@ingot/inventory';
 import { LOOKUP_ALLOWED_STATES } from '@ingot/lifecycle';
-import { enqueueOutbox, findNode, nodes, ports, type NodeRow } from '@ingot/store';
+import {
+  agentTokenColumns,
+  agentTokenMatches,
+  enqueueOutbox,
+  findNode,
+  newAgentToken,
+  nodes,
+  ports,
+  writeNodeRow,
+  type NodeRow,
+} from '@ingot/store';
 import { traceHeaders } from '@ingot/bus';
 import { requireEndpoint, V } from '../api-version.js';
 import type { ApiDeps } from '../deps.js';
@@ -13,6 +24,7 @@ import { conductorCommand } from '../node-commands.js';
 import { parseUntypedBodiesAsJson } from './untyped-json.js';
 
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+const BAD_TOKEN = 'Invalid or missing agent token received.';
 /** States whose heartbeats move an operation on; in others a heartbeat only proves the agent alive. */
 const DRIVEN_BY_HEARTBEAT = new Set(['clean wait', 'wait call-back']);
 const INSPECTION_STATES = new Set(['inspect wait', 'inspecting']);
@@ -40,14 +52,12 @@ const HeartbeatBody = Type.Object(
   { additionalProperties: true },
 );
 const InspectionQuery = Type.Object({ node_uuid: Type.Optional(Type.String()) });
-const ContinueInspectionBody = Type.Object(
-  { inventory: Type.Record(Type.String(), Type.Unknown()) },
-  { additionalProperties: true },
-);
 
 export interface AgentApiOptions {
   /** Sent to agents in the lookup answer; they heartbeat at 30–60 % of it. */
   heartbeatTimeoutS: number;
+  /** Inspection data for a node with a pregenerated token must carry it (see acceptInspection). */
+  inspectionTokenRequired: boolean;
 }
 
 /**
@@ -74,14 +84,17 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
       },
     });
 
-    /** Hands out the token once; later callers (or a pregenerated token) get Ironic's mask. */
+    /**
+     * Hands out the token once; later callers (or a pregenerated token) get Ironic's mask. Only
+     * its hash and a sealed copy are stored, so this answer is the one place it is seen in clear.
+     */
     async function issueToken(node: NodeRow): Promise<string> {
-      if (node.agentToken) return '******';
-      const token = randomBytes(32).toString('base64url');
+      if (node.agentTokenHash) return '******';
+      const token = newAgentToken();
       const updated = await deps.db
         .update(nodes)
-        .set({ agentToken: token, agentTokenPregenerated: false })
-        .where(and(eq(nodes.uuid, node.uuid), isNull(nodes.agentToken)))
+        .set({ ...agentTokenColumns(deps.secrets, token), agentTokenPregenerated: false })
+        .where(and(eq(nodes.uuid, node.uuid), isNull(nodes.agentTokenHash)))
         .returning({ uuid: nodes.uuid });
       return updated.length === 1 ? token : '******';
     }
@@ -110,6 +123,9 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
       // The same 404 for "unknown" and "not now", as Ironic does, so a probe learns nothing.
       if (!node || !LOOKUP_ALLOWED_STATES.has(node.provisionState))
         throw notFound('Node could not be found.');
+      // The agent of this boot made contact: the conductor tells by this a ramdisk that never came
+      // up from an agent that came up and died (one statement; the conductor clears it at a boot).
+      await writeNodeRow(deps.db, { uuid: node.uuid, set: { agentContactAt: new Date() } });
       return lookupBody(node, await issueToken(node));
     });
 
@@ -121,8 +137,8 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
         const node = await findNode(deps.db, request.params.node_ident);
         if (!node) throw notFound(`Node ${request.params.node_ident} could not be found.`);
         const body = request.body;
-        if (!tokenMatches(node.agentToken, body.agent_token)) {
-          throw new ApiError(401, 'Invalid or missing agent token received.');
+        if (!agentTokenMatches(node.agentTokenHash, body.agent_token)) {
+          throw new ApiError(401, BAD_TOKEN);
         }
         if (!body.agent_version) {
           throw badRequest('Field agent_version is required: the agent is too old, update it');
@@ -149,7 +165,7 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
             .where(
               and(
                 eq(nodes.uuid, node.uuid),
-                eq(nodes.agentToken, node.agentToken!),
+                eq(nodes.agentTokenHash, node.agentTokenHash!),
                 node.agentUrl ? eq(nodes.agentUrl, node.agentUrl) : isNull(nodes.agentUrl),
               ),
             )
@@ -174,34 +190,48 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
     );
 
     /**
-     * Queues the inspection data for the inspector and returns the node it belongs to. The node
-     * is found by node_uuid (an Ingot extension at every version) or by the inventory's MACs.
+     * Checks the inspection data, then queues it for the inspector and returns the node it
+     * belongs to. The node is found by node_uuid (an Ingot extension at every version) or by the
+     * inventory's MACs. Refusals come in Ironic's order: malformed data (400) before the node is
+     * looked for, as Ironic's DATA_VALIDATOR runs first; then one 404 for "unknown" and "not
+     * inspecting"; the token last, as only a known node has one to compare.
      */
     async function acceptInspection(
-      request: Pick<FastifyRequest, 'id' | 'log'> & {
+      request: Pick<FastifyRequest, 'id' | 'log' | 'body'> & {
         query: Static<typeof InspectionQuery>;
-        body: Static<typeof ContinueInspectionBody> & Record<string, unknown>;
       },
     ): Promise<NodeRow> {
-      // Ironic keeps the ramdisk logs apart from plugin_data; Ingot does not store them at all,
-      // and they would not fit in a bus message.
-      const { inventory, logs, ...pluginData } = request.body;
-      const interfaces = (inventory.interfaces ?? []) as { mac_address?: unknown }[];
-      const macs = Array.isArray(interfaces)
-        ? interfaces
-            .map((i) => String(i?.mac_address ?? '').toLowerCase())
-            .filter((m) => MAC.test(m))
-        : [];
-      if (!request.query.node_uuid && macs.length === 0) {
-        throw badRequest(
-          'inventory.interfaces must hold at least one interface with a valid mac_address',
+      // What the inspector would fail the node for is refused here instead: the node keeps
+      // waiting for its ramdisk to send better data (or for its deadline).
+      const valid = validateContinueInspectionBody(request.body);
+      if (!valid.ok) {
+        request.log.warn(
+          { node_uuid: request.query.node_uuid, problems: valid.message },
+          'inspection data refused',
         );
+        throw badRequest(valid.message);
       }
+      // Ironic keeps the ramdisk logs apart from plugin_data; Ingot does not store them at all,
+      // and they would not fit in a bus message. The token is compared, never stored.
+      const { inventory, logs, agent_token: token, ...pluginData } = valid.body;
+      const macs = inventory.interfaces.map((i) => i.mac_address.toLowerCase());
       const node = request.query.node_uuid
         ? await findNode(deps.db, request.query.node_uuid)
         : await nodeByAddresses(macs);
       if (!node || !INSPECTION_STATES.has(node.provisionState))
         throw notFound('Node could not be found.');
+      // A virtual-media boot put the token on the ISO, so only that ramdisk can prove its data is
+      // this node's. Stock IPA sends no token with its inspection data: with
+      // INGOT_INSPECTION_TOKEN_REQUIRED=false a missing one is let through, as Ironic does, but a
+      // token that is sent must still be the right one.
+      const tokenNeeded = opts.inspectionTokenRequired || token != null;
+      if (
+        node.agentTokenPregenerated &&
+        tokenNeeded &&
+        !agentTokenMatches(node.agentTokenHash, token)
+      ) {
+        throw new ApiError(401, BAD_TOKEN);
+      }
       if (typeof logs === 'string') {
         request.log.info(
           { node_uuid: node.uuid, bytes: logs.length },
@@ -230,7 +260,8 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
 
     const inspectionRoutes: FastifyPluginAsyncTypebox = async (inspection) => {
       parseUntypedBodiesAsJson(inspection);
-      const schema = { querystring: InspectionQuery, body: ContinueInspectionBody };
+      // The body is checked by acceptInspection, with the inspector's schema and wording.
+      const schema = { querystring: InspectionQuery };
 
       inspection.post(
         '/v1/continue_inspection',
@@ -261,13 +292,6 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
     };
     await app.register(inspectionRoutes);
   };
-}
-
-function tokenMatches(expected: string | null, given: string | null | undefined): boolean {
-  if (!expected || !given) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Config drives carry user data, which may hold secrets: never shown back. */

@@ -6,6 +6,8 @@ import { provisionTransition, writeNode } from '../node-writer.js';
 import { REQUESTED_CLEAN_STEPS } from '../operations/clean.js';
 import { failOperation } from '../operations/fail.js';
 import { OPERATIONS } from '../operations/index.js';
+import { RAMDISK_BOOT } from '../operations/ramdisk-boot.js';
+import { STEP_RETRY } from '../operations/retry.js';
 
 /**
  * A provision verb accepted by the API. Redelivery-safe: a node already in the operation's
@@ -53,10 +55,13 @@ export async function handleProvisionCommand(
         });
         return;
       }
-      // A new operation starts from a clean slate: no steps left over from an earlier one.
+      // A new operation starts from a clean slate: no steps, ramdisk boots or retries left over
+      // from an earlier one.
       const {
         steps: _steps,
         [REQUESTED_CLEAN_STEPS]: _requested,
+        [RAMDISK_BOOT]: _boot,
+        [STEP_RETRY]: _retry,
         ...internal
       } = node.driverInternalInfo as Record<string, unknown>;
       const change = provisionTransition(ctx.bus.subjects, node, {

@@ -3,7 +3,8 @@ import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { continueCleaning } from './clean.js';
 import { continueDeploy } from './deploy.js';
-import { failOperation, isOperationError } from './fail.js';
+import { isOperationError } from './fail.js';
+import { failOrRetryLater } from './retry.js';
 
 /** The states in which the operation moves on the agent's heartbeats. */
 const advances = {
@@ -35,7 +36,8 @@ export async function advanceWithAgent(
       return;
     }
     if (!isOperationError(error)) throw error;
-    await failOperation(ctx, leased, error.message, { requestId });
+    // Past the wait (the agent finished), booting the instance may meet a BMC out of reach.
+    await failOrRetryLater(ctx, leased, error, requestId);
   }
 }
 

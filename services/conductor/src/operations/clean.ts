@@ -110,7 +110,7 @@ export async function continueCleaning(
 }
 
 async function planCleaning(ctx: ConductorContext, leased: LeasedNode): Promise<StepProgress> {
-  const reply = await agentOf(leased).run(
+  const reply = await agentOf(ctx, leased).run(
     'clean.get_clean_steps',
     { node: { uuid: leased.node.uuid }, ports: [] },
     true,

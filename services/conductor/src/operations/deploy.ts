@@ -91,7 +91,7 @@ export async function continueDeploy(
   const progress = stepProgressOf(leased);
   if (progress?.operation !== 'deploy') return;
   if (progress.version === undefined) {
-    const steps = await agentOf(leased).run(
+    const steps = await agentOf(ctx, leased).run(
       'deploy.get_deploy_steps',
       { node: { uuid: leased.node.uuid }, ports: [] },
       true,

@@ -6,8 +6,9 @@ import { thenHeardAgent } from './agent-wait.js';
 import { runCleaning } from './clean.js';
 import { runDeleting } from './delete.js';
 import { runDeploying } from './deploy.js';
-import { failOperation, isOperationError } from './fail.js';
+import { isOperationError } from './fail.js';
 import { runInspecting } from './inspect.js';
+import { failOrRetryLater, stepWentThrough } from './retry.js';
 import { runVerify } from './verify.js';
 
 export type OperationRunner = (
@@ -16,7 +17,11 @@ export type OperationRunner = (
   requestId?: string,
 ) => Promise<void>;
 
-/** Runs a step; a failure a person can act on ends the operation in its failed state with that reason. */
+/**
+ * Runs a step; a failure a person can act on ends the operation in its failed state with that
+ * reason, unless it is one that may be over soon (a BMC, power worker or image cache out of reach),
+ * which schedules the step again (see failOrRetryLater).
+ */
 const guarded =
   (runner: OperationRunner): OperationRunner =>
   async (ctx, leased, requestId) => {
@@ -24,8 +29,10 @@ const guarded =
       await runner(ctx, leased, requestId);
     } catch (error) {
       if (!isOperationError(error)) throw error;
-      await failOperation(ctx, leased, error.message, { requestId });
+      await failOrRetryLater(ctx, leased, error, requestId);
+      return;
     }
+    await stepWentThrough(ctx, leased, requestId);
   };
 
 /**

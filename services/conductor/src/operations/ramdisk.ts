@@ -1,17 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { ports } from '@ingot/store';
+import { agentTokenColumns, newAgentToken, NO_AGENT_TOKEN, ports } from '@ingot/store';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { updateNode } from '../transition-node.js';
 import { BmcCallError } from '../bmc-caller.js';
 import { bootsFake, bootsOverNetwork } from '../driver-composition.js';
 import { StepError } from './fail.js';
+import {
+  firstAgentCheckAt,
+  forgetEarlierAgents,
+  nextRamdiskBoot,
+  RAMDISK_BOOT,
+  withoutRamdiskBoot,
+} from './ramdisk-boot.js';
 
 export type RamdiskPurpose = 'inspect' | 'clean' | 'deploy';
-
-/** Ironic's token: secrets.token_urlsafe() = 43 URL-safe characters. */
-const newAgentToken = (): string => randomBytes(32).toString('base64url');
 
 /**
  * Boots the node into the agent ramdisk: from virtual media (a per-node boot ISO carrying the agent's
@@ -29,6 +32,7 @@ export async function bootRamdisk(
   const device = bootsOverNetwork(leased.node)
     ? await prepareNetworkBoot(ctx, leased, purpose, requestId)
     : await prepareVirtualMediaBoot(ctx, leased, purpose, requestId);
+  await updateNode(ctx, leased, forgetEarlierAgents(leased.node));
   const node = leased.node;
   await ctx.bmc.call(
     node,
@@ -43,15 +47,26 @@ export async function bootRamdisk(
   const { power_state } = await ctx.bmc.call(node, 'bmc.get_power', {}, requestId);
   const target = power_state === 'power on' ? 'rebooting' : 'power on';
   const reply = await ctx.bmc.call(node, 'bmc.set_power', { target }, requestId);
+  // Counted once the server was told to boot: the sweeper checks on this boot's agent from now.
+  const boot = nextRamdiskBoot(
+    leased.node,
+    purpose,
+    device === 'pxe' ? 'network' : 'virtual media',
+    new Date(),
+  );
   await updateNode(
     ctx,
     leased,
     // The URL stays: it was cleared with the token before the boot, so only the agent just
     // booted (with the new token) can have pinned it, maybe already.
-    { powerState: reply.power_state ?? 'power on' },
+    {
+      powerState: reply.power_state ?? 'power on',
+      driverInternalInfo: { ...leased.node.driverInternalInfo, [RAMDISK_BOOT]: boot },
+      wakeAt: firstAgentCheckAt(ctx.config, new Date(boot.at)),
+    },
     {
       eventType: 'deploy',
-      event: `booting the agent ramdisk ${device === 'pxe' ? 'over the network (iPXE)' : 'from virtual media'} for ${purpose}`,
+      event: `booting the agent ramdisk ${device === 'pxe' ? 'over the network (iPXE)' : 'from virtual media'} for ${purpose} (boot ${boot.attempt} of at most ${ctx.config.bootAttempts})`,
     },
     requestId,
   );
@@ -77,9 +92,10 @@ async function prepareVirtualMediaBoot(
   // first heartbeat, and it gets a token of its own on the new ISO. The agent of an earlier boot
   // (this step may be a resumed one) is killed by the reboot below, and its token dies with it,
   // so a heartbeat it sent just before cannot pin its URL for the new agent.
+  const token = newAgentToken();
   await updateNode(ctx, leased, {
     agentUrl: null,
-    agentToken: newAgentToken(),
+    ...agentTokenColumns(ctx.secrets, token),
     agentTokenPregenerated: true,
   });
   const node = leased.node;
@@ -90,7 +106,7 @@ async function prepareVirtualMediaBoot(
       agent_config: {
         api_url: apiUrlOf(ctx),
         node_uuid: node.uuid,
-        agent_token: node.agentToken,
+        agent_token: token,
         // Parsed by the agent like /proc/cmdline: the base ISO's kernel line is the same for all.
         ...(kernelAppendOf(node) ? { kernel_params: kernelAppendOf(node) } : {}),
         ...(purpose === 'inspect'
@@ -114,11 +130,7 @@ async function prepareNetworkBoot(
   purpose: RamdiskPurpose,
   requestId?: string,
 ): Promise<'pxe'> {
-  await updateNode(ctx, leased, {
-    agentUrl: null,
-    agentToken: null,
-    agentTokenPregenerated: false,
-  });
+  await updateNode(ctx, leased, { agentUrl: null, ...NO_AGENT_TOKEN });
   const node = leased.node;
   const macs = await bootMacsOf(ctx, node.uuid);
   if (macs.length === 0) {
@@ -174,15 +186,17 @@ export async function tearDownRamdisk(
   }
   if (bootsOverNetwork(node)) await clearNetworkBoot(ctx, leased, opts.requestId);
   else if (!bootsFake(node)) await ejectBootMedia(ctx, leased, opts.requestId);
-  const { steps: _steps, ...internal } = leased.node.driverInternalInfo as Record<string, unknown>;
+  // No ramdisk left to watch: its boot record and the sweeper's check on its agent go too.
+  const info = withoutRamdiskBoot(leased.node.driverInternalInfo as Record<string, unknown>);
+  const { steps: _steps, ...internal } = info;
   await updateNode(ctx, leased, {
     powerState,
-    agentToken: null,
-    agentTokenPregenerated: false,
+    ...NO_AGENT_TOKEN,
     agentUrl: null,
     // A caller that still has writes to make keeps the step record until its final transition,
     // so a conductor dying in between resumes from "done" instead of starting over.
-    driverInternalInfo: opts.keepSteps ? leased.node.driverInternalInfo : internal,
+    driverInternalInfo: opts.keepSteps ? info : internal,
+    wakeAt: null,
   });
 }
 

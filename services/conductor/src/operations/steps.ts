@@ -1,3 +1,4 @@
+import { openAgentToken } from '@ingot/store';
 import type { ConductorContext } from '../context.js';
 import { AgentClient, AgentError, type AgentCommand } from '../agent-client.js';
 import type { LeasedNode } from '../node-lease.js';
@@ -40,11 +41,13 @@ export async function saveProgress(
   await updateNode(ctx, leased, { driverInternalInfo: withProgress(leased, steps) });
 }
 
-export function agentOf(leased: LeasedNode): AgentClient {
-  const { agentUrl, agentToken } = leased.node;
-  if (!agentUrl || !agentToken)
+/** A client of the node's agent, with the token opened from its sealed copy (see agent-token.ts). */
+export function agentOf(ctx: ConductorContext, leased: LeasedNode): AgentClient {
+  const { agentUrl } = leased.node;
+  const token = openAgentToken(ctx.secrets, leased.node);
+  if (!agentUrl || !token)
     throw new AgentError('the agent has not heartbeated with its callback URL yet');
-  return new AgentClient(agentUrl, agentToken);
+  return new AgentClient(agentUrl, token);
 }
 
 export type StepOutcome = 'running' | 'complete';
@@ -64,7 +67,7 @@ export async function advanceSteps(
     requestId?: string;
   },
 ): Promise<StepOutcome> {
-  const agent = agentOf(leased);
+  const agent = agentOf(ctx, leased);
   const kind = progress.operation === 'clean' ? 'cleaning' : 'deploy';
   if (progress.command) {
     const command = await findCommand(agent, progress.command.id, leased.node.agentUrl ?? '');

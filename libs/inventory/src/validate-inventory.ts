@@ -4,9 +4,12 @@ import {
   type ContinueInspectionBody,
   type Inventory,
 } from '@ingot/contracts';
-import { describeSchemaErrors } from '@ingot/inventory';
+import { describeSchemaErrors } from './describe-errors.js';
 
-/** The start of last_error when the agent's data cannot be used. */
+/**
+ * The start of the message when the agent's data cannot be used: the API's 400 to the agent, and
+ * the node's last_error should the inspector ever be handed such data.
+ */
 export const MALFORMED_INVENTORY = 'Inventory from the agent is malformed';
 
 /**
@@ -21,7 +24,10 @@ export function validateInventory(
   return { ok: true, inventory: raw as Inventory };
 }
 
-/** Checks the whole continue_inspection body: the inventory and the plugin data beside it. */
+/**
+ * Checks the whole continue_inspection body: the inventory and the plugin data beside it. The API
+ * refuses with this message what the inspector would otherwise fail the node for.
+ */
 export function validateContinueInspectionBody(
   raw: unknown,
 ): { ok: true; body: ContinueInspectionBody } | { ok: false; message: string } {

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ContinueInspectionLookupSchema, validationErrors } from '@ingot/contracts';
 import { validateContinueInspectionBody, validateInventory } from '../src/index.js';
-import {
-  continueInspectionBody,
-  ipaInventory,
-} from '../../../libs/inventory/test/fixtures/ipa-inventory.js';
+import { continueInspectionBody, ipaInventory } from './fixtures/ipa-inventory.js';
 
 const PREFIX = 'Inventory from the agent is malformed: ';
 
@@ -167,6 +163,16 @@ describe('validateContinueInspectionBody', () => {
     });
   });
 
+  it('refuses what is not a body at all', () => {
+    for (const raw of [undefined, null, [], 'inventory']) {
+      expect(validateContinueInspectionBody(raw).ok, JSON.stringify(raw)).toBe(false);
+    }
+    expect(validateContinueInspectionBody([])).toEqual({
+      ok: false,
+      message: PREFIX + 'body must be an object',
+    });
+  });
+
   it('requires the inventory', () => {
     expect(validateContinueInspectionBody({ logs: '' })).toEqual({
       ok: false,
@@ -174,11 +180,16 @@ describe('validateContinueInspectionBody', () => {
     });
   });
 
-  it('leaves the API a looser check: enough to find the node', () => {
+  it('accepts the agent token beside the data, and nothing but a string or null as one', () => {
     const body: any = continueInspectionBody();
-    delete body.inventory.cpu;
-    expect(validationErrors(ContinueInspectionLookupSchema, body)).toEqual([]);
-    body.inventory.interfaces = [];
-    expect(validationErrors(ContinueInspectionLookupSchema, body)).not.toEqual([]);
+    body.agent_token = 't'.repeat(43);
+    expect(validateContinueInspectionBody(body).ok).toBe(true);
+    body.agent_token = null;
+    expect(validateContinueInspectionBody(body).ok).toBe(true);
+    body.agent_token = 42;
+    expect(validateContinueInspectionBody(body)).toEqual({
+      ok: false,
+      message: PREFIX + 'agent_token must be a string or null',
+    });
   });
 });
