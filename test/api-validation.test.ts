@@ -56,6 +56,21 @@ describe('API input checking and secrets', () => {
     },
   );
 
+  it.each([
+    '/v1/nodes?provison_state=active',
+    '/v1/nodes/detail?bogus=1',
+    '/v1/ports?nodes=x',
+    '/v1/portgroups?colour=red',
+    '/v1/drivers?typ=dynamic',
+    '/v1/inspection_rules?phas=main',
+    '/v1/lookup?addresses=52:54:00:00:00:01&extra=1',
+  ])('a query parameter the route does not know gets 400 naming it: %s', async (path) => {
+    const res = await system.api('GET', path);
+    expect(res.status, res.text).toBe(400);
+    const name = path.split('&').at(-1)!.split('?').at(-1)!.split('=')[0]!;
+    expect(faultOf(res.body)).toContain(`field '${name}' is not allowed`);
+  });
+
   it('malformed JSON, bad verbs and bad power targets get 400; unknown nodes 404; duplicate names 409', async () => {
     const malformed = await fetch(`${system.apiUrl}/v1/nodes`, {
       method: 'POST',

@@ -27,6 +27,8 @@ export interface AppOptions {
   inspectionTokenRequired?: boolean;
   /** How long a request that needs the BMC (boot device) waits for its answer. */
   bmcWaitMs?: number;
+  /** Serve HTTPS with this certificate chain and key (PEM). */
+  https?: { cert: string; key: string };
 }
 
 export async function buildApp(
@@ -48,6 +50,8 @@ export async function buildApp(
     },
     // python-ironicclient asks for /v1/nodes/?fields=... (trailing slash), as Ironic allows.
     routerOptions: { ignoreTrailingSlash: true },
+    // Typed as the HTTP server's instance: the routes and hooks do not depend on which it is.
+    ...((options.https ? { https: options.https } : {}) as object),
   }).withTypeProvider<TypeBoxTypeProvider>();
   registerTracing(app);
   registerAuth(app, deps);
@@ -77,6 +81,13 @@ export async function buildApp(
       const problem = unstorableInput(value);
       if (problem) throw badRequest(`Invalid request ${part}: ${problem}`);
     }
+  });
+  // Every query parameter of every route is one its schema names: a misspelt filter
+  // (`?provison_state=`) gets a 400 naming it instead of a silently unfiltered list.
+  app.addHook('onRoute', (route) => {
+    const query = route.schema?.querystring as { type?: string; additionalProperties?: unknown };
+    if (query?.type === 'object' && query.additionalProperties === undefined)
+      route.schema!.querystring = { ...query, additionalProperties: false };
   });
   app.setErrorHandler(handleError);
   // python-ironicclient sends DELETE with an empty application/octet-stream body; Ironic takes it.

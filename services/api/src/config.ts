@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { busOptionsFromEnv, type BusOptions } from '@ingot/bus';
 import { boolFromEnv } from '@ingot/service';
 import { databaseUrlFromEnv } from '@ingot/store';
@@ -19,6 +20,29 @@ export interface ApiConfig {
   bmcWaitMs: number;
   /** INGOT_AUTH_STRATEGY, INGOT_AUTH_TOKENS_FILE, INGOT_ADMIN_TOKEN (see auth/config.ts). */
   auth: AuthConfig;
+  /** HTTPS: the certificate chain and key (PEM), from INGOT_API_TLS_CERT_FILE / _KEY_FILE. */
+  tls?: { cert: string; key: string };
+}
+
+/** Both files or neither; read at start, so that a wrong path stops the API with its name. */
+function tlsFromEnv(env: NodeJS.ProcessEnv): ApiConfig['tls'] {
+  const certFile = env.INGOT_API_TLS_CERT_FILE?.trim();
+  const keyFile = env.INGOT_API_TLS_KEY_FILE?.trim();
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    throw new Error('INGOT_API_TLS_CERT_FILE and INGOT_API_TLS_KEY_FILE go together: set both');
+  }
+  const read = (name: string, path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`${name} ${path} cannot be read: ${(error as Error).message}`);
+    }
+  };
+  return {
+    cert: read('INGOT_API_TLS_CERT_FILE', certFile),
+    key: read('INGOT_API_TLS_KEY_FILE', keyFile),
+  };
 }
 
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -36,5 +60,6 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     inspectionTokenRequired: boolFromEnv(env, 'INGOT_INSPECTION_TOKEN_REQUIRED', true),
     bmcWaitMs: Number(env.INGOT_API_BMC_WAIT_MS ?? 60_000),
     auth: authConfigFromEnv(env),
+    tls: tlsFromEnv(env),
   };
 }

@@ -23,6 +23,7 @@ await runService({
       heartbeatTimeoutS: config.heartbeatTimeoutS,
       inspectionTokenRequired: config.inspectionTokenRequired,
       bmcWaitMs: config.bmcWaitMs,
+      https: config.tls,
     });
     await app.listen({ host: config.host, port: config.port });
     return {

@@ -14,6 +14,7 @@ import {
   type PolicyName,
   type Principal,
 } from './policy.js';
+import { HtpasswdUsers } from './htpasswd.js';
 import { TokenStore } from './tokens.js';
 
 declare module 'fastify' {
@@ -49,25 +50,22 @@ export function registerAuth(
     return;
   }
 
-  const tokens = TokenStore.fromConfig(config);
-  if (tokens.size === 0) {
-    throw new Error(
-      `INGOT_AUTH_TOKENS_FILE ${config.tokensFile} lists no token: none could be accepted`,
-    );
-  }
-  app.log.info({ tokens: tokens.size }, 'API authentication: bearer tokens');
+  const identify = identifier(app, config);
   /** The node a project-scoped request acts on, for the checks that need the body. */
   const targets = new WeakMap<FastifyRequest, NodeTarget>();
 
   app.addHook('onRequest', async (request, reply) => {
-    const token = presentedToken(request);
-    request.principal = token ? (tokens.lookup(token) ?? null) : null;
+    const { principal, presented } = await identify.principal(request);
+    request.principal = principal;
     const pattern = request.routeOptions.url;
     if (pattern !== undefined && isPublicRoute(request.method, pattern)) return;
     const p = request.principal;
     if (!p) {
-      reply.header('www-authenticate', 'Bearer realm="ingot"');
-      request.log.info({ auth: token ? 'unknown token' : 'no token' }, 'request refused: 401');
+      reply.header('www-authenticate', identify.challenge);
+      request.log.info(
+        { auth: presented ? 'unknown credentials' : 'no credentials' },
+        'request refused: 401',
+      );
       throw new ApiError(401, 'The request you have made requires authentication.');
     }
     if (pattern === undefined) return; // no such route: the not-found handler answers
@@ -119,6 +117,35 @@ export function registerAuth(
       body.owner = p.projectId;
     }
   });
+}
+
+/** How the configured strategy finds the principal of a request, and how a 401 asks for one. */
+function identifier(app: FastifyInstance, config: AuthConfig) {
+  if (config.strategy === 'http_basic') {
+    const users = HtpasswdUsers.fromFile(config.htpasswdFile!);
+    app.log.info({ users: users.size }, 'API authentication: http_basic (htpasswd)');
+    return {
+      challenge: 'Basic realm="Baremetal API"',
+      async principal(request: FastifyRequest) {
+        const header = request.headers.authorization;
+        return { principal: (await users.authenticate(header)) ?? null, presented: !!header };
+      },
+    };
+  }
+  const tokens = TokenStore.fromConfig(config);
+  if (tokens.size === 0) {
+    throw new Error(
+      `INGOT_AUTH_TOKENS_FILE ${config.tokensFile} lists no token: none could be accepted`,
+    );
+  }
+  app.log.info({ tokens: tokens.size }, 'API authentication: bearer tokens');
+  return {
+    challenge: 'Bearer realm="ingot"',
+    async principal(request: FastifyRequest) {
+      const token = presentedToken(request);
+      return { principal: token ? (tokens.lookup(token) ?? null) : null, presented: !!token };
+    },
+  };
 }
 
 /** The token of `Authorization: Bearer <token>`, else of keystone's `X-Auth-Token: <token>`. */

@@ -1,0 +1,124 @@
+// The real `baremetal` CLI against an API that serves HTTPS only and authenticates with Ironic's
+// http_basic strategy (htpasswd, bcrypt), as Metal3's baremetal-operator talks to Ironic.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Installation, labCertificate } from '@ingot/lab';
+
+const API_VERSION = '1.78';
+const USER = 'metal3';
+const PASSWORD = 'an operator password';
+
+interface CliResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+describe('the baremetal CLI over HTTPS with http_basic', () => {
+  let system: Installation;
+  let dir: string;
+  let caFile: string;
+  let endpoint: string;
+
+  /** `baremetal <args>` with the given auth settings only (no cloud config, no proxy). */
+  const run = (args: string[], auth: Record<string, string>) =>
+    new Promise<CliResult>((resolve) => {
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !/^(OS_|https?_proxy$|all_proxy$)/i.test(k)),
+      );
+      execFile(
+        'baremetal',
+        ['--os-baremetal-api-version', API_VERSION, ...args],
+        {
+          env: {
+            ...env,
+            OS_ENDPOINT: endpoint,
+            NO_PROXY: '127.0.0.1',
+            no_proxy: '127.0.0.1',
+            ...auth,
+          },
+          timeout: 60_000,
+        },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+          resolve({ stdout, stderr, code });
+        },
+      );
+    });
+  const operator = () => ({
+    OS_AUTH_TYPE: 'http_basic',
+    OS_USERNAME: USER,
+    OS_PASSWORD: PASSWORD,
+    OS_CACERT: caFile,
+  });
+  const bm = async (...args: string[]) => {
+    const res = await run(args, operator());
+    if (res.code !== 0)
+      throw new Error(`baremetal ${args.join(' ')} exited ${res.code}\n${res.stderr}${res.stdout}`);
+    return res.stdout;
+  };
+  // The CLI's `-f json` output is loosely typed by nature.
+  const bmJson = async (...args: string[]): Promise<any> =>
+    JSON.parse(await bm(...args, '-f', 'json'));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ingot-cli-https-'));
+    const tls = await labCertificate();
+    caFile = join(dir, 'api.crt');
+    await writeFile(caFile, tls.cert);
+    await writeFile(join(dir, 'api.key'), tls.key, { mode: 0o600 });
+    // What `htpasswd -nbB` writes: $2y$ and cost 5.
+    const digest = bcrypt.hashSync(PASSWORD, 5).replace(/^\$2[ab]\$/, '$2y$');
+    await writeFile(join(dir, 'users'), `${USER}:${digest}\n`);
+    system = await Installation.start({
+      INGOT_AUTH_STRATEGY: 'http_basic',
+      INGOT_AUTH_HTPASSWD_FILE: join(dir, 'users'),
+      INGOT_API_TLS_CERT_FILE: caFile,
+      INGOT_API_TLS_KEY_FILE: join(dir, 'api.key'),
+      INGOT_AUTOMATED_CLEAN: 'disabled',
+    });
+    endpoint = system.apiUrl.replace(/^http:/, 'https:');
+  }, 60_000);
+  afterAll(async () => {
+    await system?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('takes a node through its lifecycle', async () => {
+    const created = await bmJson('node', 'create', '--driver', 'fake-hardware', '--name', 'tls-1');
+    expect(created).toMatchObject({ name: 'tls-1', provision_state: 'enroll' });
+    // Links the API writes point at the scheme the client used.
+    expect(JSON.stringify(created.links ?? created)).not.toContain('http://');
+    await bm('node', 'manage', 'tls-1', '--wait', '60');
+    await bm('node', 'provide', 'tls-1', '--wait', '60');
+    await bm('node', 'deploy', 'tls-1', '--wait', '60');
+    const shown = await bmJson('node', 'show', 'tls-1');
+    expect(shown).toMatchObject({ provision_state: 'active', power_state: 'power on' });
+    await bm('node', 'power', 'off', 'tls-1', '--power-timeout', '60');
+    expect((await bmJson('node', 'show', 'tls-1')).power_state).toBe('power off');
+    const listed = await bmJson('node', 'list');
+    expect(listed.map((n: Record<string, unknown>) => n.Name)).toEqual(['tls-1']);
+    await bm('node', 'undeploy', 'tls-1', '--wait', '60');
+    await bm('node', 'delete', 'tls-1');
+    expect(await bmJson('node', 'list')).toEqual([]);
+  }, 120_000);
+
+  it('refuses a wrong password, no credentials, and a client that does not trust the certificate', async () => {
+    const wrong = await run(['node', 'list'], { ...operator(), OS_PASSWORD: 'not it' });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/401|[Uu]nauthori[sz]ed|requires authentication/);
+    const anonymous = await run(['node', 'list'], { OS_AUTH_TYPE: 'none', OS_CACERT: caFile });
+    expect(anonymous.code).not.toBe(0);
+    expect(anonymous.stderr).toMatch(/401|[Uu]nauthori[sz]ed|requires authentication/);
+    const untrusting = await run(['node', 'list'], { ...operator(), OS_CACERT: '' });
+    expect(untrusting.code).not.toBe(0);
+    expect(untrusting.stderr).toMatch(/SSL|certificate/i);
+    // Plain HTTP is not served on the API's port.
+    const plain = await run(['node', 'list'], { ...operator(), OS_ENDPOINT: system.apiUrl });
+    expect(plain.code).not.toBe(0);
+  });
+});
