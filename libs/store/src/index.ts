@@ -15,6 +15,7 @@ export * from './database-errors.js';
 export * from './config.js';
 export * from './migrate.js';
 export * from './secret-box.js';
+export * from './reseal.js';
 export * from './driver-secrets.js';
 export * from './agent-token.js';
 export * from './outbox.js';
