@@ -28,6 +28,10 @@ export function openDatabase(
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // Nor a client checked out for a transaction, which the pool stops listening to while it is
+  // out: PostgreSQL restarting mid-transaction emitted an 'error' nobody handled, and the
+  // service died (found by test/chaos.test.ts). The transaction's query fails with it anyway.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzle({ client: pool, schema, casing: 'snake_case' });
   trackOutboxCommits(db);
   return { db, pool, url, close: () => pool.end() };
