@@ -144,11 +144,23 @@ describe('boot timeouts, dead agents and transient failures end a wait before it
       throw new Error(`${e.message}${await diagnose(i)}`);
     });
   const deploy = async (i: number) => {
-    const res = await system.api('PATCH', `/v1/nodes/${uuids[i]}`, [
-      { op: 'add', path: '/instance_info/image_source', value: `${origin.url}/images/test.qcow2` },
-      { op: 'add', path: '/instance_info/image_checksum', value: image.qcow2Sha256 },
-      { op: 'add', path: '/instance_info/image_disk_format', value: 'qcow2' },
-    ]);
+    const patch = () =>
+      system.api('PATCH', `/v1/nodes/${uuids[i]}`, [
+        {
+          op: 'add',
+          path: '/instance_info/image_source',
+          value: `${origin.url}/images/test.qcow2`,
+        },
+        { op: 'add', path: '/instance_info/image_checksum', value: image.qcow2Sha256 },
+        { op: 'add', path: '/instance_info/image_disk_format', value: 'qcow2' },
+      ]);
+    // The conductor releases its lease just after the node shows 'available': a request in that
+    // moment gets 409 (NodeLocked), which clients retry, as ironicclient does.
+    let res = await patch();
+    for (let tries = 0; res.status === 409 && tries < 20; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      res = await patch();
+    }
     expect(res.status, res.text).toBe(200);
     await setProvision(system, uuids[i]!, 'active');
   };

