@@ -46,6 +46,11 @@ export const sha256 = (data: Buffer): string => createHash('sha256').update(data
 /** An HTTP origin on loopback serving files, counting the requests for each path. */
 export class ImageOrigin {
   readonly hits = new Map<string, number>();
+  /** Paths whose requests wait (as behind a slow link) until released with a status. */
+  private readonly gates = new Map<
+    string,
+    { opened: Promise<number>; open(status: number): void }
+  >();
   private constructor(
     private readonly server: Server,
     readonly url: string,
@@ -60,15 +65,31 @@ export class ImageOrigin {
     server.on('request', async (req, res) => {
       const path = req.url ?? '';
       origin.hits.set(path, (origin.hits.get(path) ?? 0) + 1);
+      const gate = origin.gates.get(path);
+      const status = gate ? await gate.opened : 200;
       const file = files[path];
       if (!file) return void res.writeHead(404).end();
+      if (status !== 200) return void res.writeHead(status).end();
       res.writeHead(200, { 'content-length': (await stat(file)).size });
       createReadStream(file).pipe(res);
     });
     return origin;
   }
 
+  /**
+   * Requests for `path` get no answer until `open` is called: then the file (status 200) or that
+   * status with no body, for them and every later request.
+   */
+  hold(path: string): { open(status?: number): void } {
+    let open!: (status: number) => void;
+    const opened = new Promise<number>((resolve) => (open = resolve));
+    this.gates.set(path, { opened, open });
+    return { open: (status = 200) => open(status) };
+  }
+
   close(): Promise<void> {
+    for (const gate of this.gates.values()) gate.open(503);
+    this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }

@@ -254,6 +254,16 @@ export const ImagePrepareSchema = message(
     disk_format: Type.Optional(StringEnum(IMAGE_DISK_FORMATS)),
     /** md5 is refused unless the operator allowed it explicitly. */
     allow_md5: Type.Optional(Type.Boolean()),
+    /**
+     * Answer within this many ms: the image, or an `in_progress` error while its download goes on
+     * (the requester asks again later instead of waiting, and holds nothing meanwhile).
+     */
+    wait_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+    /**
+     * When the requester started waiting for this image (epoch ms): a download of it that failed
+     * since then, while nobody was waiting on it, is the answer.
+     */
+    waiting_since: Type.Optional(Type.Integer({ minimum: 0 })),
   }),
 );
 export const BootIsoSchema = message(
@@ -301,6 +311,8 @@ export const IMAGE_ERROR_KINDS = [
   'capacity',
   'iso',
   'pxe',
+  /** Not a failure: the image is still being fetched (an image.prepare with wait_ms). */
+  'in_progress',
 ] as const;
 export type ImageErrorKind = (typeof IMAGE_ERROR_KINDS)[number];
 

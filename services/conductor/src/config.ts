@@ -23,8 +23,13 @@ export interface ConductorConfig {
   opsHost: string;
   /** The API URL a ramdisk agent calls back (lookup, heartbeat, inspection). */
   agentApiUrl: string;
-  /** How long to wait for the image cache (a first download of a large image takes a while). */
+  /** How long to wait for the image cache to build a boot ISO or PXE config (not a download). */
   imageReplyTimeoutMs: number;
+  /**
+   * An image download: the image cache answers within answerWithinMs, "in progress" if need be,
+   * and is asked again later, with no lease held between; after timeoutMs the deploy fails.
+   */
+  imagePrepare: { answerWithinMs: number; timeoutMs: number };
   /** Deadlines of the wait states: no agent news for this long moves the node to its failed state. */
   inspectWaitTimeoutMs: number;
   cleanWaitTimeoutMs: number;
@@ -72,7 +77,11 @@ export function conductorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Co
     opsPort: intFromEnv(env, 'INGOT_OPS_PORT', 9102),
     opsHost: env.INGOT_OPS_HOST ?? '127.0.0.1',
     agentApiUrl: env.INGOT_AGENT_API_URL ?? 'http://127.0.0.1:6385',
-    imageReplyTimeoutMs: intFromEnv(env, 'INGOT_IMAGE_REPLY_TIMEOUT_MS', 1_800_000),
+    imageReplyTimeoutMs: intFromEnv(env, 'INGOT_IMAGE_REPLY_TIMEOUT_MS', 300_000),
+    imagePrepare: {
+      answerWithinMs: intFromEnv(env, 'INGOT_IMAGE_PREPARE_ANSWER_MS', 5_000),
+      timeoutMs: intFromEnv(env, 'INGOT_IMAGE_PREPARE_TIMEOUT_S', 1_800, 1) * 1000,
+    },
     inspectWaitTimeoutMs: intFromEnv(env, 'INGOT_INSPECT_WAIT_TIMEOUT_MS', 1_800_000),
     cleanWaitTimeoutMs: intFromEnv(env, 'INGOT_CLEAN_WAIT_TIMEOUT_MS', 1_800_000),
     deployWaitTimeoutMs: intFromEnv(env, 'INGOT_DEPLOY_WAIT_TIMEOUT_MS', 1_800_000),

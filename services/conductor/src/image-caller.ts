@@ -27,16 +27,17 @@ export class ImageCaller {
     type: T,
     payload: Command<T>['payload'],
     requestId: string | undefined,
+    timeoutMs = this.timeoutMs,
   ): Promise<Extract<ImageCacheReply, { ok: true }>> {
     const site = node.conductorGroup || 'default';
     const answer = await this.requester.request<ImageCacheReply>(
       this.bus.subjects.imagecache(node.conductorGroup),
       { site: node.conductorGroup, node_uuid: node.uuid, request_id: requestId },
       { type, payload },
-      this.timeoutMs,
+      timeoutMs,
       () =>
         new ImageCallError(
-          `no image cache of site "${site}" answered ${type} within ${Math.round(this.timeoutMs / 1000)} s`,
+          `no image cache of site "${site}" answered ${type} within ${Math.round(timeoutMs / 1000)} s`,
           'timeout',
         ),
     );

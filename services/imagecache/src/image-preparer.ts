@@ -27,6 +27,29 @@ export interface PreparerOptions {
 }
 
 const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
+/** How long a failed fetch is told to the requesters that poll for it (they poll every ≤ 30 s). */
+const FAILURE_MEMORY_MS = 10 * 60_000;
+
+/** `result`, or an `in_progress` ImageError once `waitMs` have passed (the fetch goes on). */
+async function answerWithin<T>(
+  result: Promise<T>,
+  waitMs: number | undefined,
+  source: string,
+): Promise<T> {
+  if (waitMs === undefined) return result;
+  let timer: NodeJS.Timeout | undefined;
+  const stillFetching = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new ImageError('in_progress', `still fetching ${displayUrl(source)}`)),
+      waitMs,
+    );
+  });
+  try {
+    return await Promise.race([result, stillFetching]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Turns an image_source + checksum into a verified raw image in the cache. Concurrent requests
@@ -34,6 +57,8 @@ const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
  */
 export class ImagePreparer {
   private readonly flights = new SingleFlight<PreparedImage>();
+  /** Fetches that failed lately, by key, for requesters polling with waiting_since. */
+  private readonly failures = new Map<string, { error: unknown; at: number }>();
   private readonly tmpDir: string;
 
   private constructor(
@@ -57,6 +82,11 @@ export class ImagePreparer {
     return preparer;
   }
 
+  /**
+   * The image of `payload`, from the cache or fetched now. With `wait_ms`, a fetch that takes
+   * longer goes on after an `in_progress` answer; the requester asks again (`waiting_since`) and
+   * then joins it, or is answered from the cache, or hears how it failed.
+   */
   async prepare(payload: PreparePayload): Promise<PreparedImage> {
     const digest = expectedDigest(payload, this.opts.allowMd5);
     const key = `${payload.image_source}\n${digest.algo}:${digest.hex}`;
@@ -66,13 +96,32 @@ export class ImagePreparer {
       this.reserve(cached.sha256);
       return { sha256: cached.sha256, size: cached.size };
     }
+    const failed = this.failures.get(key);
+    if (failed && payload.waiting_since !== undefined && failed.at >= payload.waiting_since)
+      throw failed.error;
     const flight = this.flights.run(key, () =>
-      this.fetchAndStore(key, payload.image_source, digest),
+      this.fetchAndStore(key, payload.image_source, digest).then(
+        (image) => {
+          this.failures.delete(key);
+          return image;
+        },
+        (error: unknown) => {
+          this.rememberFailure(key, error);
+          throw error;
+        },
+      ),
     );
     if (flight.joined) cacheHits.inc({ how: 'joined' });
-    const image = await flight.result;
+    const image = await answerWithin(flight.result, payload.wait_ms, payload.image_source);
     this.reserve(image.sha256);
     return image;
+  }
+
+  /** Kept for the requesters that were told "in progress" and will ask again. */
+  private rememberFailure(key: string, error: unknown): void {
+    const now = Date.now();
+    for (const [k, f] of this.failures) if (now - f.at > FAILURE_MEMORY_MS) this.failures.delete(k);
+    this.failures.set(key, { error, at: now });
   }
 
   private reserve(sha256: string): void {

@@ -78,7 +78,7 @@ export async function startImageCache(
       bmcUrl: () => bmcUrl,
     });
     commands.inc({ type: cmd.type, outcome: reply.ok ? 'ok' : reply.error.kind });
-    if (!reply.ok)
+    if (!reply.ok && reply.error.kind !== 'in_progress')
       logger.info(
         { node: cmd.node_uuid, type: cmd.type, kind: reply.error.kind, err: reply.error.message },
         'image cache command failed',

@@ -7,6 +7,7 @@ import { REQUESTED_CLEAN_STEPS } from '../operations/clean.js';
 import { failOperation } from '../operations/fail.js';
 import { OPERATIONS } from '../operations/index.js';
 import { RAMDISK_BOOT } from '../operations/ramdisk-boot.js';
+import { IMAGE_WAIT } from '../operations/image-wait.js';
 import { STEP_RETRY } from '../operations/retry.js';
 
 /**
@@ -62,6 +63,7 @@ export async function handleProvisionCommand(
         [REQUESTED_CLEAN_STEPS]: _requested,
         [RAMDISK_BOOT]: _boot,
         [STEP_RETRY]: _retry,
+        [IMAGE_WAIT]: _imageWait,
         ...internal
       } = node.driverInternalInfo as Record<string, unknown>;
       const change = provisionTransition(ctx.bus.subjects, node, {

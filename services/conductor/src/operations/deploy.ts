@@ -2,8 +2,9 @@ import { buildConfigDrive } from '@ingot/media';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { deploysFake } from '../driver-composition.js';
-import { transitionNode } from '../transition-node.js';
+import { transitionNode, updateNode } from '../transition-node.js';
 import { fakeDeploy } from './fake.js';
+import { prepareImage, withoutImageWait } from './image-wait.js';
 import { bootRamdisk, tearDownRamdisk } from './ramdisk.js';
 import { deploySourceOf } from './instance-info.js';
 import { rootDeviceFor } from './root-device.js';
@@ -34,9 +35,9 @@ export async function runDeploying(
 
   const node = leased.node;
   const source = deploySourceOf(node.instanceInfo, node.properties);
-  const image = await ctx.images.call(
-    node,
-    'image.prepare',
+  const prepared = await prepareImage(
+    ctx,
+    leased,
     {
       image_source: source.imageSource,
       checksum: source.checksum,
@@ -46,6 +47,8 @@ export async function runDeploying(
     },
     requestId,
   );
+  if (!prepared) return; // still being fetched: asked again at wake_at, by any conductor
+  const { image, waitedMs } = prepared;
   const rootDevice = await rootDeviceFor(ctx, node, source.rootDeviceHints);
   const progress: StepProgress = {
     operation: 'deploy',
@@ -71,12 +74,14 @@ export async function runDeploying(
       },
     ],
   };
-  await saveProgress(ctx, leased, progress);
+  await updateNode(ctx, leased, {
+    driverInternalInfo: { ...withoutImageWait(leased.node.driverInternalInfo), steps: progress },
+  });
   // A rebuild: the instance booted securely, the agent boots with secure boot off.
   if (leased.node.secureBoot === true) await disableSecureBoot(ctx, leased, requestId);
   await bootRamdisk(ctx, leased, 'deploy', requestId);
   await transitionNode(ctx, leased, 'wait', {
-    note: `image ${image.sha256.slice(0, 12)} ready; waiting for the agent`,
+    note: `image ${image.sha256.slice(0, 12)} ready${waitedMs > 0 ? ` after ${Math.round(waitedMs / 1000)} s` : ''}; waiting for the agent`,
     deadlineInMs: ctx.config.deployWaitTimeoutMs,
     requestId,
   });
