@@ -427,14 +427,14 @@ describe('boot timeouts, dead agents and transient failures end a wait before it
       expect(server(i).bmc.state.media.Cd.inserted).toBe(false);
     });
 
-    it('a BMC out of reach for a few seconds while the boot is prepared: the step is retried with backoff and the node reaches active', async ({
+    it('a BMC answering 503 for a few seconds while the boot is prepared: the step is retried with backoff and the node reaches active', async ({
       expect,
     }) => {
       const i = BMC_AWAY;
       await makeAvailable(i);
-      // Refused from the start: inserting the boot ISO fails, then again at each retry until the
-      // BMC is back.
-      await server(i).bmc.setFault('refuse');
+      // Its web server restarting from the start (HTTP 503): inserting the boot ISO fails, then
+      // again at each retry until the BMC is back. (BMC_GONE below is off the network instead.)
+      await server(i).bmc.setFault('busy');
       const started = Date.now();
       await deploy(i);
       await waitFor(
@@ -455,7 +455,7 @@ describe('boot timeouts, dead agents and transient failures end a wait before it
       expect(retries.length, why).toBeGreaterThanOrEqual(2);
       for (const retry of retries)
         expect(retry.event).toMatch(
-          /^'deploying' failed on something that may be back soon \(.*BMC at .* is unreachable.*\); trying again at \S+Z \(failure \d+; retried until \S+Z\)$/,
+          /^'deploying' failed on something that may be back soon \(.*BMC at .* is unavailable \(HTTP 503 .*\); trying again at \S+Z \(failure \d+; retried until \S+Z\)$/,
         );
       expect(log.map((h) => h.event)).toContain(
         `'deploying' went through after ${retries.length} transient failures`,

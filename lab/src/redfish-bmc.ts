@@ -51,9 +51,10 @@ export interface RedfishBmcOptions {
 /**
  * - none: answers normally;
  * - refuse: stops listening, so connections are refused (a BMC that is off the network);
- * - hang: accepts connections and never answers (a wedged BMC).
+ * - hang: accepts connections and never answers (a wedged BMC);
+ * - busy: answers everything with HTTP 503 (a BMC whose web server is restarting).
  */
-export type BmcFault = 'none' | 'refuse' | 'hang';
+export type BmcFault = 'none' | 'refuse' | 'hang' | 'busy';
 
 /** What a test can observe of a BMC. */
 export interface BmcState {
@@ -210,6 +211,17 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     this.requestCount++;
     if (this.currentFault === 'hang') return;
+    if (this.currentFault === 'busy') {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '2' });
+      return void res.end(
+        JSON.stringify({
+          error: {
+            code: 'Base.1.8.ServiceTemporarilyUnavailable',
+            message: 'The service is temporarily unavailable. Retry in 2 seconds.',
+          },
+        }),
+      );
+    }
     if (this.responseDelayMs <= 0) return void this.respond(req, res);
     const timer = setTimeout(() => {
       this.delays.delete(timer);

@@ -59,6 +59,20 @@ describe('unreachable and dead BMCs', () => {
     expect(error.message).toBe(`BMC at 127.0.0.1:${port} is unreachable: connection refused`);
   });
 
+  it('reports a BMC answering 503 (its web server restarting) as kind unreachable, with its message', async () => {
+    const bmc = await startBmc();
+    await bmc.setFault('busy');
+    const hardware = redfish(driverInfoFor(bmc));
+    const error = await bmcError(() => hardware.power.getPowerState(), 'unreachable');
+    expect(error.message).toMatch(
+      new RegExp(
+        `^BMC at 127\\.0\\.0\\.1:${bmc.port} is unavailable \\(HTTP 503 to GET /redfish/v1/\\S*\\): The service is temporarily unavailable\\. Retry in 2 seconds\\.$`,
+      ),
+    );
+    await bmc.setFault('none');
+    expect(await hardware.power.getPowerState()).toBe('power off');
+  });
+
   it('reports a BMC that never answers as kind timeout within redfish_timeout_ms', async () => {
     const bmc = await startBmc();
     await bmc.setFault('hang');

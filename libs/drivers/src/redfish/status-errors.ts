@@ -35,6 +35,15 @@ export function statusError(
     });
   }
   const detail = redfishMessage(answer.json);
+  // Restarting web servers and the proxies in front of some BMCs answer these for a while: the
+  // BMC is away, not refusing, so the caller may try again (as sushy retries server-side errors).
+  if (status === 502 || status === 503 || status === 504) {
+    return new BmcError(
+      'unreachable',
+      `BMC at ${bmc} is unavailable (HTTP ${status} to ${what})${detail ? `: ${detail}` : ''}`,
+      { status },
+    );
+  }
   return new BmcError(
     'protocol',
     `BMC at ${bmc} answered ${what} with HTTP ${status}${detail ? `: ${detail}` : ''}`,
