@@ -33,7 +33,7 @@ const MAX_SWEEP_TASKS = 200;
  * Periodic work of every conductor of a site; leases make it safe to run on all of them at once:
  * - nodes left in an in-progress state by a dead conductor are resumed from their persisted step
  *   (or failed, for states whose step cannot be resumed, as Ironic does), and so are nodes whose
- *   step was put off after a transient failure once its time (wake_at) has come;
+ *   step was put off (a transient failure, an image still being fetched) once wake_at has come;
  * - nodes waiting for their agent whose check is due (wake_at) have it checked: a ramdisk that
  *   never made contact, or an agent that went silent, is booted again or failed (agent-watch.ts);
  * - nodes whose wait deadline passed go to their failed state with a last_error saying so;
@@ -129,7 +129,7 @@ export class Sweeper {
             this.ctx.logger.info(
               { node: uuid, state },
               leased.node.wakeAt
-                ? 'running a step put off after a transient failure'
+                ? 'running a step put off until now (after a transient failure, or to ask for an image again)'
                 : 'resuming a node left by another conductor',
             );
             return runner(this.ctx, leased);
