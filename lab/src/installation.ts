@@ -88,6 +88,22 @@ export class Installation {
     return `http://127.0.0.1:${this.apiPort}`;
   }
 
+  /**
+   * The base URLs of the API replicas running now, the first ('api', on apiPort) first: what a
+   * load balancer in front of them would list. A replica is an API started under another name
+   * (`startService('api', {}, 'api-2')`), on a port of its own.
+   */
+  get apiUrls(): string[] {
+    return this.services
+      .filter((s) => s.kind === 'api' && s.child.exitCode === null && !s.child.killed)
+      .map((s) => `http://127.0.0.1:${s.opsPort}`);
+  }
+
+  /** The base URL of the API replica of that name (its port picked now if it has not started). */
+  async apiUrlOf(name: string): Promise<string> {
+    return `http://127.0.0.1:${await this.servicePort(name)}`;
+  }
+
   static async create(
     env: Record<string, string> = {},
     dbPrefix = 'ingot_t',
@@ -137,7 +153,8 @@ export class Installation {
     extraEnv: Record<string, string> = {},
     name: string = kind,
   ): Promise<ServiceProcess> {
-    const opsPort = kind === 'api' ? this.apiPort : await this.servicePort(name);
+    // The API named 'api' listens on apiPort; another API replica gets a port of its own.
+    const opsPort = await this.servicePort(name);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       DATABASE_URL: this.databaseUrl,
@@ -229,8 +246,10 @@ export class Installation {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    /** Another API replica's base URL (apiUrls, apiUrlOf). */
+    baseUrl: string = this.apiUrl,
   ) {
-    const response = await fetch(`${this.apiUrl}${path}`, {
+    const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),

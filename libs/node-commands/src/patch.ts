@@ -10,7 +10,7 @@ import {
   ShardSchema,
   ValidationError,
 } from '@ingot/contracts';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { isStable } from '@ingot/lifecycle';
 import { nodes, resealDriverInfo, type NodeRow, type SecretBox } from '@ingot/store';
 import type { CommandDeps } from './deps.js';
@@ -207,29 +207,35 @@ export function patchNode(
 
 /**
  * Patches a node (Ironic's PATCH /v1/nodes/{id}) unless a conductor holds it, and returns the
- * row as written; a node that moved meanwhile is a conflict to retry.
+ * row as written; a node that moved to another state since `node` was read is a conflict to retry.
+ * The patch applies to the row locked for the write, not to `node`: two patches at once (two
+ * clients, two API replicas) each keep the other's change, and so does a conductor's write.
  */
 export async function updateNode(
   deps: Pick<CommandDeps, 'db' | 'secrets'>,
   node: NodeRow,
   patch: NodePatch,
 ): Promise<NodeRow> {
-  if (node.leaseOwner && node.leaseExpiresAt && node.leaseExpiresAt > new Date()) {
-    throw conflict(
-      `Node ${node.uuid} is locked by ${node.leaseOwner}; retry when the current operation ends.`,
-    );
-  }
-  const changes = patchNode(node, patch, deps.secrets);
-  const [row] = await deps.db
-    .update(nodes)
-    .set(changes)
-    .where(and(eq(nodes.uuid, node.uuid), eq(nodes.provisionState, node.provisionState)))
-    .returning()
-    .catch((error: unknown) => {
-      if (isUniqueViolation(error))
-        throw conflict(`A node named '${changes.name}' already exists.`);
-      throw error;
-    });
-  if (!row) throw conflict(`Node ${node.uuid} changed while the patch was applied; retry`);
-  return row;
+  return deps.db.transaction(async (tx) => {
+    const [locked] = await tx.select().from(nodes).where(eq(nodes.uuid, node.uuid)).for('update');
+    if (!locked || locked.provisionState !== node.provisionState)
+      throw conflict(`Node ${node.uuid} changed while the patch was applied; retry`);
+    if (locked.leaseOwner && locked.leaseExpiresAt && locked.leaseExpiresAt > new Date()) {
+      throw conflict(
+        `Node ${node.uuid} is locked by ${locked.leaseOwner}; retry when the current operation ends.`,
+      );
+    }
+    const changes = patchNode(locked, patch, deps.secrets);
+    const [row] = await tx
+      .update(nodes)
+      .set(changes)
+      .where(eq(nodes.uuid, node.uuid))
+      .returning()
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error))
+          throw conflict(`A node named '${changes.name}' already exists.`);
+        throw error;
+      });
+    return row!;
+  });
 }
