@@ -1,22 +1,16 @@
 // The real `baremetal` CLI against an API that serves HTTPS only and authenticates with Ironic's
 // http_basic strategy (htpasswd, bcrypt), as Metal3's baremetal-operator talks to Ironic.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, labCertificate } from '@ingot/lab';
+import { runBaremetal } from './support/baremetal-cli.js';
 
 const API_VERSION = '1.78';
 const USER = 'metal3';
 const PASSWORD = 'an operator password';
-
-interface CliResult {
-  stdout: string;
-  stderr: string;
-  code: number;
-}
 
 describe('the baremetal CLI over HTTPS with http_basic', () => {
   let system: Installation;
@@ -24,31 +18,9 @@ describe('the baremetal CLI over HTTPS with http_basic', () => {
   let caFile: string;
   let endpoint: string;
 
-  /** `baremetal <args>` with the given auth settings only (no cloud config, no proxy). */
+  /** `baremetal <args>` with the given auth settings only. */
   const run = (args: string[], auth: Record<string, string>) =>
-    new Promise<CliResult>((resolve) => {
-      const env = Object.fromEntries(
-        Object.entries(process.env).filter(([k]) => !/^(OS_|https?_proxy$|all_proxy$)/i.test(k)),
-      );
-      execFile(
-        'baremetal',
-        ['--os-baremetal-api-version', API_VERSION, ...args],
-        {
-          env: {
-            ...env,
-            OS_ENDPOINT: endpoint,
-            NO_PROXY: '127.0.0.1',
-            no_proxy: '127.0.0.1',
-            ...auth,
-          },
-          timeout: 60_000,
-        },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-          resolve({ stdout, stderr, code });
-        },
-      );
-    });
+    runBaremetal(endpoint, args, { apiVersion: API_VERSION, settings: auth, timeoutMs: 60_000 });
   const operator = () => ({
     OS_AUTH_TYPE: 'http_basic',
     OS_USERNAME: USER,

@@ -1,7 +1,6 @@
 // Drives Ingot with the real `baremetal` CLI (python-ironicclient from Debian, installed by
 // scripts/ensure-infra.sh): every command is checked by its effect, read back through the API or
 // the CLI's JSON output and on the lab server's BMC and disk, not only by its exit code.
-import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,6 +16,7 @@ import {
   type LabServer,
   type TestImage,
 } from '@ingot/lab';
+import { runBaremetal } from './support/baremetal-cli.js';
 import { getNode, waitForState } from './support/nodes.js';
 import { expectDeployedDisk } from './support/deployed-disk.js';
 
@@ -26,12 +26,6 @@ const API_VERSION = '1.78';
 const V = { 'X-OpenStack-Ironic-API-Version': API_VERSION };
 /** Not valid JSON, so the CLI (which JSON-decodes `key=value` values) keeps it a string. */
 const BMC_PASSWORD = 'cli-bmc-Secret';
-
-interface CliResult {
-  stdout: string;
-  stderr: string;
-  code: number;
-}
 
 describe('the real baremetal CLI drives Ingot', () => {
   let system: Installation;
@@ -44,30 +38,12 @@ describe('the real baremetal CLI drives Ingot', () => {
   let uuid: string;
   let portUuid: string;
 
-  /** Runs `baremetal <args>` against the installation only: no auth, no cloud config, no proxy. */
+  /** Runs `baremetal <args>` against the installation only, without auth. */
   const run = (args: string[], timeoutMs = 120_000) =>
-    new Promise<CliResult>((resolve) => {
-      const env = Object.fromEntries(
-        Object.entries(process.env).filter(([k]) => !/^(OS_|https?_proxy$|all_proxy$)/i.test(k)),
-      );
-      execFile(
-        'baremetal',
-        ['--os-baremetal-api-version', API_VERSION, ...args],
-        {
-          env: {
-            ...env,
-            OS_ENDPOINT: system.apiUrl,
-            OS_AUTH_TYPE: 'none',
-            NO_PROXY: '127.0.0.1,localhost',
-            no_proxy: '127.0.0.1,localhost',
-          },
-          timeout: timeoutMs,
-        },
-        (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-          resolve({ stdout, stderr, code });
-        },
-      );
+    runBaremetal(system.apiUrl, args, {
+      apiVersion: API_VERSION,
+      settings: { OS_AUTH_TYPE: 'none' },
+      timeoutMs,
     });
   /** Runs a command that must succeed, and returns its output. */
   const bm = async (...args: string[]) => {
