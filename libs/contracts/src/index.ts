@@ -9,3 +9,4 @@ export * from './hardware-types.js';
 export * from './ports.js';
 export * from './agent-api.js';
 export * from './node-view.js';
+export * from './raid.js';

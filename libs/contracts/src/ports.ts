@@ -6,6 +6,15 @@ const Uuid = Type.String({
   pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
 });
 
+/**
+ * A boolean field as Ironic types it (types.boolean): python-ironicclient's `port set
+ * --pxe-disabled` sends the string "False". The API reads the string strictly (node-commands'
+ * booleanFieldOf) and stores a real boolean.
+ */
+const BooleanLike = Type.Union([Type.Boolean(), Type.String()], {
+  description: 'true or false; the strings "true", "False", "yes", "off", "1", "0"... also',
+});
+
 /** A MAC address as Ironic accepts it (any case, ':' or '-' separated); stored lower case. */
 export const PortAddressSchema = Type.String({
   pattern: '^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$',
@@ -43,10 +52,10 @@ export const PortCreateSchema = Type.Object(
     name: Type.Optional(Nullable(PortNameSchema)),
     portgroup_uuid: Type.Optional(Nullable(Uuid)),
     local_link_connection: Type.Optional(Nullable(LocalLinkConnectionSchema)),
-    pxe_enabled: Type.Optional(Nullable(Type.Boolean())),
+    pxe_enabled: Type.Optional(Nullable(BooleanLike)),
     physical_network: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
     extra: Type.Optional(Nullable(JsonObject)),
-    is_smartnic: Type.Optional(Nullable(Type.Boolean())),
+    is_smartnic: Type.Optional(Nullable(BooleanLike)),
   },
   { additionalProperties: false },
 );
@@ -79,7 +88,7 @@ export const PortgroupCreateSchema = Type.Object(
     uuid: Type.Optional(Uuid),
     mode: Type.Optional(Nullable(Type.String({ enum: [...PORTGROUP_MODES] }))),
     properties: Type.Optional(Nullable(JsonObject)),
-    standalone_ports_supported: Type.Optional(Nullable(Type.Boolean())),
+    standalone_ports_supported: Type.Optional(Nullable(BooleanLike)),
     extra: Type.Optional(Nullable(JsonObject)),
   },
   { additionalProperties: false },

@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './deps.js';
 export * from './hardware.js';
 export * from './automated-clean.js';
+export * from './boolean-field.js';
 export * from './driver-info.js';
 export * from './provision.js';
 export * from './create.js';

@@ -15,6 +15,7 @@ import { inspectionRuleRoutes } from './routes/inspection-rules.js';
 import { nodeManagementRoutes } from './routes/node-management.js';
 import { nodeTraitRoutes } from './routes/node-traits.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { optionalInterfaceRoutes } from './routes/optional-interfaces.js';
 import { portgroupRoutes } from './routes/portgroups.js';
 import { portRoutes } from './routes/ports.js';
 import { rootRoutes } from './routes/root.js';
@@ -117,6 +118,7 @@ export async function buildApp(
   await app.register(portgroupRoutes(deps));
   await app.register(driverRoutes(deps));
   await app.register(inspectionRuleRoutes(deps));
+  await app.register(optionalInterfaceRoutes(deps));
   await app.register(
     agentRoutes(deps, {
       heartbeatTimeoutS: options.heartbeatTimeoutS,

@@ -35,3 +35,4 @@ export const deleteNode = answering(commands.deleteNode);
 export const createPort = answering(commands.createPort);
 export const patchNode = answering(commands.patchNode);
 export const checkInterfaces = answering(commands.checkInterfaces);
+export const booleanFieldOf = answering(commands.booleanFieldOf);

@@ -82,6 +82,7 @@ const SYSTEM_ADMIN_OR_OWNER_ADMIN = anyOf(SYSTEM_ADMIN, owner('admin'));
 const SYSTEM_MEMBER_OR_OWNER_ADMIN = anyOf(SYSTEM_MEMBER, owner('admin'));
 const SYSTEM_MEMBER_OR_OWNER_MEMBER = anyOf(SYSTEM_MEMBER, owner('member'));
 const SYSTEM_OR_OWNER_READER = anyOf(SYSTEM_READER, owner('reader'));
+const SYSTEM_MEMBER_OR_OWNER_LESSEE_ADMIN = anyOf(SYSTEM_MEMBER, owner('admin'), lessee('admin'));
 const API_READER = anyScope('reader');
 
 /**
@@ -161,6 +162,13 @@ export const POLICIES = {
   'baremetal:portgroup:create': SYSTEM_ADMIN_OR_OWNER_ADMIN,
   'baremetal:portgroup:update': SYSTEM_MEMBER_OR_OWNER_ADMIN,
   'baremetal:portgroup:delete': SYSTEM_ADMIN_OR_OWNER_ADMIN,
+  // Volume connectors and targets: records of nodes, listed project-filtered below list_all.
+  'baremetal:volume:list_all': SYSTEM_READER,
+  'baremetal:volume:list': API_READER,
+  'baremetal:volume:get': SYSTEM_OR_PROJECT_READER,
+  'baremetal:volume:create': SYSTEM_MEMBER_OR_OWNER_LESSEE_ADMIN,
+  'baremetal:volume:update': SYSTEM_OR_OWNER_MEMBER_AND_LESSEE_ADMIN,
+  'baremetal:volume:delete': SYSTEM_MEMBER_OR_OWNER_LESSEE_ADMIN,
   // Fleet-wide resources: system scope only.
   'baremetal:driver:get': SYSTEM_READER,
   'baremetal:driver:get_properties': SYSTEM_READER,
@@ -255,6 +263,15 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   route('GET', '/v1/nodes/{}/history', 'baremetal:node:history:get'),
   route('GET', '/v1/nodes/{}/history/{}', 'baremetal:node:history:get'),
   route('GET', '/v1/nodes/{}/inventory', 'baremetal:node:inventory:get'),
+  route('GET', '/v1/nodes/{}/vendor_passthru/methods', 'baremetal:node:vendor_passthru'),
+  route('GET', '/v1/nodes/{}/volume', 'baremetal:volume:get'),
+  route(
+    'GET',
+    '/v1/nodes/{}/volume/connectors',
+    'baremetal:volume:list_all',
+    'baremetal:volume:list',
+  ),
+  route('GET', '/v1/nodes/{}/volume/targets', 'baremetal:volume:list_all', 'baremetal:volume:list'),
   route('POST', '/v1/nodes/{}/vmedia', 'baremetal:node:vmedia:attach'),
   route('DELETE', '/v1/nodes/{}/vmedia', 'baremetal:node:vmedia:detach'),
   route('GET', '/v1/nodes/{}/ports', 'baremetal:port:get'),
@@ -283,9 +300,18 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
     '/v1/drivers/{}/raid/logical_disk_properties',
     'baremetal:driver:get_raid_logical_disk_properties',
   ),
+  route('GET', '/v1/drivers/{}/vendor_passthru/methods', 'baremetal:driver:vendor_passthru'),
   route('GET', '/v1/conductors', 'baremetal:conductor:get'),
   route('GET', '/v1/conductors/{}', 'baremetal:conductor:get'),
   route('GET', '/v1/shards', 'baremetal:shards:get'),
+  route('GET', '/v1/volume', 'baremetal:volume:get'),
+  ...(['connectors', 'targets'] as const).flatMap((records) => [
+    route('GET', `/v1/volume/${records}`, 'baremetal:volume:list_all', 'baremetal:volume:list'),
+    route('GET', `/v1/volume/${records}/{}`, 'baremetal:volume:get'),
+    route('POST', `/v1/volume/${records}`, 'baremetal:volume:create'),
+    route('PATCH', `/v1/volume/${records}/{}`, 'baremetal:volume:update'),
+    route('DELETE', `/v1/volume/${records}/{}`, 'baremetal:volume:delete'),
+  ]),
   route('GET', '/v1/chassis', 'baremetal:chassis:get'),
   route('GET', '/v1/chassis/detail', 'baremetal:chassis:get'),
   route('GET', '/v1/chassis/{}', 'baremetal:chassis:get'),

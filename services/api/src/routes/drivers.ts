@@ -25,7 +25,35 @@ const INTERFACE_VERSIONS: Partial<Record<DriverInterface, number>> = {
   firmware: 86,
 };
 
-const DriverName = Type.Object({ driver_name: Type.String({ minLength: 1, maxLength: 255 }) });
+/** The conductors alive now; every Ingot conductor serves every hardware type. */
+async function liveHosts(deps: ApiDeps): Promise<string[]> {
+  const since = new Date(Date.now() - CONDUCTOR_HEARTBEAT_TIMEOUT_MS);
+  const rows = await deps.db
+    .select({ id: conductors.id })
+    .from(conductors)
+    .where(and(eq(conductors.service, 'conductor'), gt(conductors.heartbeatAt, since)))
+    .orderBy(asc(conductors.id));
+  return rows.map((r) => r.id);
+}
+
+/** A hardware type with the conductors serving it; none alive is Ironic's DriverNotFound (404). */
+export async function loadDriver(
+  deps: ApiDeps,
+  name: string,
+): Promise<{ spec: HardwareTypeSpec; hosts: string[] }> {
+  // Own keys only: 'constructor' or '__proto__' are no hardware types.
+  const spec = Object.hasOwn(HARDWARE_TYPES, name)
+    ? (HARDWARE_TYPES as Record<string, HardwareTypeSpec>)[name]
+    : undefined;
+  const hosts = await liveHosts(deps);
+  if (!spec || hosts.length === 0)
+    throw notFound(`Could not find the following driver(s) or hardware type(s): ${name}.`);
+  return { spec, hosts };
+}
+
+export const DriverName = Type.Object({
+  driver_name: Type.String({ minLength: 1, maxLength: 255 }),
+});
 const HostnameParam = Type.Object({ hostname: Type.String({ minLength: 1, maxLength: 255 }) });
 
 /**
@@ -44,16 +72,6 @@ export function driverRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     }
     const isAlive = (heartbeatAt: Date) =>
       Date.now() - heartbeatAt.getTime() <= CONDUCTOR_HEARTBEAT_TIMEOUT_MS;
-
-    async function liveHosts(): Promise<string[]> {
-      const since = new Date(Date.now() - CONDUCTOR_HEARTBEAT_TIMEOUT_MS);
-      const rows = await deps.db
-        .select({ id: conductors.id })
-        .from(conductors)
-        .where(and(eq(conductors.service, 'conductor'), gt(conductors.heartbeatAt, since)))
-        .orderBy(asc(conductors.id));
-      return rows.map((r) => r.id);
-    }
 
     function driverView(
       request: FastifyRequest,
@@ -95,7 +113,7 @@ export function driverRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         if (detail !== undefined) requireVersion(request, V.DYNAMIC_DRIVERS, "the 'detail' flag");
         if (type !== undefined && type !== 'classic' && type !== 'dynamic')
           throw badRequest('"type" filter must be one of "classic" or "dynamic", if specified.');
-        const hosts = await liveHosts();
+        const hosts = await liveHosts(deps);
         // Ironic lists the drivers some live conductor has; Ingot has no classic drivers.
         const specs = hosts.length === 0 || type === 'classic' ? [] : Object.values(HARDWARE_TYPES);
         return {
@@ -106,26 +124,15 @@ export function driverRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       },
     );
 
-    async function loadDriver(name: string): Promise<{ spec: HardwareTypeSpec; hosts: string[] }> {
-      // Own keys only: 'constructor' or '__proto__' are no hardware types.
-      const spec = Object.hasOwn(HARDWARE_TYPES, name)
-        ? (HARDWARE_TYPES as Record<string, HardwareTypeSpec>)[name]
-        : undefined;
-      const hosts = await liveHosts();
-      if (!spec || hosts.length === 0)
-        throw notFound(`Could not find the following driver(s) or hardware type(s): ${name}.`);
-      return { spec, hosts };
-    }
-
     app.get('/v1/drivers/:driver_name', { schema: { params: DriverName } }, async (request) => {
-      const { spec, hosts } = await loadDriver(request.params.driver_name);
+      const { spec, hosts } = await loadDriver(deps, request.params.driver_name);
       return driverView(request, spec, hosts, true);
     });
 
     app.get(
       '/v1/drivers/:driver_name/properties',
       { schema: { params: DriverName } },
-      async (request) => (await loadDriver(request.params.driver_name)).spec.properties,
+      async (request) => (await loadDriver(deps, request.params.driver_name)).spec.properties,
     );
 
     function conductorView(

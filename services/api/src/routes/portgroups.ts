@@ -10,6 +10,7 @@ import type { ApiDeps } from '../deps.js';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors.js';
 import { CREATION_ORDER, PageQueryFields, type SortColumn } from '../listing.js';
 import { NodePatchSchema as JsonPatchSchema } from '../node-patch.js';
+import { PORTGROUP_BOOLEAN_FIELDS, readBooleans } from '../port-booleans.js';
 import { listPage, type Collection } from '../resource-page.js';
 import {
   checkResourceFields,
@@ -140,7 +141,7 @@ export function portgroupRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       { schema: { body: PortgroupCreateSchema } },
       async (request, reply) => {
         requireEndpoint(request, V.PORTGROUPS);
-        const body = request.body;
+        const body = readBooleans(request.body, PORTGROUP_BOOLEAN_FIELDS);
         checkResourceFields(
           request,
           PORTGROUP_FIELD_VERSIONS,
@@ -190,7 +191,7 @@ export function portgroupRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
           if (op.op !== 'remove' && op.op !== 'test') touched.add(field);
         }
         checkResourceFields(request, PORTGROUP_FIELD_VERSIONS, touched, 'portgroup');
-        const next = applyPatch(
+        const patched = applyPatch(
           {
             address: group.address,
             name: group.name,
@@ -202,6 +203,7 @@ export function portgroupRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
           },
           request.body,
         );
+        const next = readBooleans(patched, PORTGROUP_BOOLEAN_FIELDS);
         try {
           parse(PortgroupCreateSchema, stripNulls(next), 'portgroup');
         } catch (error) {

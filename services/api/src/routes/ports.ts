@@ -13,6 +13,7 @@ import { badRequest, notFound } from '../errors.js';
 import { CREATION_ORDER, PageQueryFields, type SortColumn } from '../listing.js';
 import { NodePatchSchema as JsonPatchSchema } from '../node-patch.js';
 import { createPort } from '../node-commands.js';
+import { PORT_BOOLEAN_FIELDS, readBooleans } from '../port-booleans.js';
 import { listPage, type Collection } from '../resource-page.js';
 import {
   checkResourceFields,
@@ -194,7 +195,7 @@ export function portRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     );
 
     app.post('/v1/ports', { schema: { body: PortCreateSchema } }, async (request, reply) => {
-      const body = request.body;
+      const body = readBooleans(request.body, PORT_BOOLEAN_FIELDS);
       checkResourceFields(
         request,
         PORT_FIELD_VERSIONS,
@@ -247,7 +248,7 @@ export function portRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
           extra: port.extra,
           is_smartnic: port.isSmartnic,
         };
-        const next = applyPatch(current, request.body);
+        const next = readBooleans(applyPatch(current, request.body), PORT_BOOLEAN_FIELDS);
         try {
           parse(PortCreateSchema, stripNulls(next), 'port');
         } catch (error) {

@@ -86,6 +86,7 @@ export function rootRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         ports: resource(request, 'ports'),
         drivers: resource(request, 'drivers'),
         ...(minor >= V.PORTGROUPS ? { portgroups: resource(request, 'portgroups') } : {}),
+        ...(minor >= V.VOLUME ? { volume: resource(request, 'volume') } : {}),
         ...(minor >= V.LOOKUP_HEARTBEAT
           ? { lookup: resource(request, 'lookup'), heartbeat: resource(request, 'heartbeat') }
           : {}),

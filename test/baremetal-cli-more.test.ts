@@ -1,0 +1,152 @@
+// Drives the Ironic endpoints around the node lifecycle (ports' boolean flags, VIFs, BIOS, RAID,
+// vendor passthru, console, volume) with the real `baremetal` CLI (python-ironicclient), each
+// checked by its effect read back through the API or by the CLI's exact output.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RAID_LOGICAL_DISK_PROPERTIES } from '@ingot/contracts';
+import { Installation } from '@ingot/lab';
+import { runBaremetal } from './support/baremetal-cli.js';
+
+/** ironicclient 5.x negotiates 1.78 (its maximum); a fixed version keeps the test independent of the client's release. */
+const API_VERSION = '1.78';
+const V = { 'X-OpenStack-Ironic-API-Version': API_VERSION };
+
+describe('the real baremetal CLI on ports, VIFs and the optional interfaces', () => {
+  let system: Installation;
+  let uuid: string;
+  let ports: string[];
+
+  const run = (args: string[]) =>
+    runBaremetal(system.apiUrl, args, {
+      apiVersion: API_VERSION,
+      settings: { OS_AUTH_TYPE: 'none' },
+    });
+  /** Runs a command that must succeed, and returns its output. */
+  const bm = async (...args: string[]) => {
+    const res = await run(args);
+    if (res.code !== 0)
+      throw new Error(`baremetal ${args.join(' ')} exited ${res.code}\n${res.stderr}${res.stdout}`);
+    return res.stdout;
+  };
+  // The CLI's `-f json` output is loosely typed by nature.
+  const bmJson = async (...args: string[]): Promise<any> =>
+    JSON.parse(await bm(...args, '-f', 'json'));
+  const apiPort = async (port: string) =>
+    (await system.api('GET', `/v1/ports/${port}`, undefined, V)).body;
+
+  beforeAll(async () => {
+    system = await Installation.start();
+    uuid = (await bmJson('node', 'create', '--driver', 'fake-hardware', '--name', 'cli-more')).uuid;
+    ports = [];
+    for (const address of ['52:54:00:cc:00:01', '52:54:00:cc:00:02'])
+      ports.push((await bmJson('port', 'create', '--node', uuid, address)).uuid);
+  }, 120_000);
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('port set --pxe-disabled and --is-smartnic store booleans; --pxe-enabled turns PXE back on', async () => {
+    const [port] = ports;
+    await bm('port', 'set', port!, '--pxe-disabled');
+    expect(await apiPort(port!)).toMatchObject({ pxe_enabled: false, is_smartnic: false });
+    await bm('port', 'set', port!, '--is-smartnic');
+    expect(await apiPort(port!)).toMatchObject({ pxe_enabled: false, is_smartnic: true });
+    const shown = await bmJson('port', 'show', port!, '--fields', 'pxe_enabled', 'is_smartnic');
+    expect(shown).toEqual({ pxe_enabled: false, is_smartnic: true });
+
+    // Back to a plain PXE port, so that the VIF test below has two usable ports.
+    await bm('port', 'set', port!, '--pxe-enabled');
+    await system.api('PATCH', `/v1/ports/${port}`, [
+      { op: 'replace', path: '/is_smartnic', value: false },
+    ]);
+    expect(await apiPort(port!)).toMatchObject({ pxe_enabled: true, is_smartnic: false });
+  });
+
+  it('node vif attach / list / detach record the VIF on a port', async () => {
+    await bm('node', 'vif', 'attach', 'cli-more', 'vif-one');
+    expect((await apiPort(ports[0]!)).internal_info).toEqual({ tenant_vif_port_id: 'vif-one' });
+    await bm('node', 'vif', 'attach', 'cli-more', 'vif-two', '--port-uuid', ports[1]!);
+    expect((await apiPort(ports[1]!)).internal_info).toEqual({ tenant_vif_port_id: 'vif-two' });
+
+    expect(await bmJson('node', 'vif', 'list', 'cli-more')).toEqual([
+      { ID: 'vif-one' },
+      { ID: 'vif-two' },
+    ]);
+
+    const full = await run(['node', 'vif', 'attach', 'cli-more', 'vif-three']);
+    expect(full.code).not.toBe(0);
+    expect(full.stderr).toContain(
+      'Unable to attach VIF vif-three, not enough free physical ports.',
+    );
+
+    await bm('node', 'vif', 'detach', 'cli-more', 'vif-one');
+    expect((await apiPort(ports[0]!)).internal_info).toEqual({});
+    expect(await bmJson('node', 'vif', 'list', 'cli-more')).toEqual([{ ID: 'vif-two' }]);
+    const gone = await run(['node', 'vif', 'detach', 'cli-more', 'vif-one']);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toContain(
+      `Unable to detach VIF vif-one from node ${uuid} because it is not attached to it.`,
+    );
+  });
+
+  it('node bios setting list is empty; a setting is not found', async () => {
+    expect(await bmJson('node', 'bios', 'setting', 'list', 'cli-more')).toEqual([]);
+    expect(await bmJson('node', 'bios', 'setting', 'list', 'cli-more', '--long')).toEqual([]);
+    const one = await run(['node', 'bios', 'setting', 'show', 'cli-more', 'BootMode']);
+    expect(one.code).not.toBe(0);
+    expect(one.stderr).toContain(`Node ${uuid} doesn't have a BIOS setting 'BootMode'`);
+  });
+
+  it('driver raid property list shows the logical disk properties', async () => {
+    const listed = await bmJson('driver', 'raid', 'property', 'list', 'redfish');
+    expect(listed).toEqual(
+      Object.entries(RAID_LOGICAL_DISK_PROPERTIES)
+        // Python's sorted(): by code point.
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([Property, Description]) => ({ Property, Description })),
+    );
+  });
+
+  it('node set --target-raid-config: {} is accepted, a real configuration refused by no-raid', async () => {
+    await bm('node', 'set', 'cli-more', '--target-raid-config', '{}');
+    const refused = await run([
+      ...['node', 'set', 'cli-more', '--target-raid-config'],
+      '{"logical_disks": [{"size_gb": 100, "raid_level": "1"}]}',
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      'Driver fake-hardware does not support raid (disabled or not implemented).',
+    );
+    expect(
+      (await system.api('GET', `/v1/nodes/${uuid}`, undefined, V)).body.target_raid_config,
+    ).toEqual({});
+  });
+
+  it('node passthru list and driver passthru list show no methods', async () => {
+    expect(await bmJson('node', 'passthru', 'list', 'cli-more')).toEqual([]);
+    expect(await bmJson('driver', 'passthru', 'list', 'ipmi')).toEqual([]);
+  });
+
+  it('node console show: off; console enable: refused by no-console', async () => {
+    expect(await bmJson('node', 'console', 'show', 'cli-more')).toEqual({
+      console_enabled: false,
+      console_info: null,
+    });
+    const enable = await run(['node', 'console', 'enable', 'cli-more']);
+    expect(enable.code).not.toBe(0);
+    expect(enable.stderr).toContain(
+      'Driver fake-hardware does not support console (disabled or not implemented).',
+    );
+  });
+
+  it('volume connector list and volume target list are empty; creating a connector is refused', async () => {
+    expect(await bmJson('volume', 'connector', 'list')).toEqual([]);
+    expect(await bmJson('volume', 'connector', 'list', '--node', 'cli-more', '--long')).toEqual([]);
+    expect(await bmJson('volume', 'target', 'list')).toEqual([]);
+    const created = await run([
+      ...['volume', 'connector', 'create', '--node', uuid],
+      ...['--type', 'iqn', '--connector-id', 'iqn.2026-01.org.example:cli-more'],
+    ]);
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toContain('Ingot keeps no volume connectors');
+  });
+});
