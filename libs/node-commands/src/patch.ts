@@ -16,7 +16,7 @@ import { nodes, resealDriverInfo, type NodeRow, type SecretBox } from '@ingot/st
 import type { CommandDeps } from './deps.js';
 import { automatedCleanOf } from './automated-clean.js';
 import { checkDriverInfo } from './driver-info.js';
-import { conflict, invalid, isUniqueViolation } from './errors.js';
+import { conflict, invalid, isUniqueViolation, NodeCommandError } from './errors.js';
 import { checkInterfaces, chosenInterfaces, hardwareOf } from './hardware.js';
 
 /** Body of PATCH /v1/nodes/{id}: RFC 6902 operations, as Ironic takes them. */
@@ -216,15 +216,45 @@ export async function updateNode(
   node: NodeRow,
   patch: NodePatch,
 ): Promise<NodeRow> {
+  // A conductor releases its lease just after the write that brings the node to rest (in a batch
+  // with others), so a patch in that moment would get 409 for nothing being done. A node at rest
+  // is waited for a little; one whose lease stays held (a power change) is a 409 as in Ironic.
+  const restingLeaseWaitUntil = Date.now() + RESTING_LEASE_WAIT_MS;
+  for (;;) {
+    try {
+      return await patchLockedRow(deps, node, patch);
+    } catch (error) {
+      if (
+        !(error instanceof LeaseHeld) ||
+        !isStable(node.provisionState) ||
+        Date.now() >= restingLeaseWaitUntil
+      )
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** How long a patch of a node at rest waits for a conductor's lease to go. */
+const RESTING_LEASE_WAIT_MS = 2_000;
+
+class LeaseHeld extends NodeCommandError {
+  constructor(uuid: string, owner: string) {
+    super(409, `Node ${uuid} is locked by ${owner}; retry when the current operation ends.`);
+  }
+}
+
+async function patchLockedRow(
+  deps: Pick<CommandDeps, 'db' | 'secrets'>,
+  node: NodeRow,
+  patch: NodePatch,
+): Promise<NodeRow> {
   return deps.db.transaction(async (tx) => {
     const [locked] = await tx.select().from(nodes).where(eq(nodes.uuid, node.uuid)).for('update');
     if (!locked || locked.provisionState !== node.provisionState)
       throw conflict(`Node ${node.uuid} changed while the patch was applied; retry`);
-    if (locked.leaseOwner && locked.leaseExpiresAt && locked.leaseExpiresAt > new Date()) {
-      throw conflict(
-        `Node ${node.uuid} is locked by ${locked.leaseOwner}; retry when the current operation ends.`,
-      );
-    }
+    if (locked.leaseOwner && locked.leaseExpiresAt && locked.leaseExpiresAt > new Date())
+      throw new LeaseHeld(node.uuid, locked.leaseOwner);
     const changes = patchNode(locked, patch, deps.secrets);
     const [row] = await tx
       .update(nodes)
