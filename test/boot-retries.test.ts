@@ -343,7 +343,7 @@ describe('boot timeouts, dead agents and transient failures end a wait before it
       expect(retries[0]).toMatchObject({ from_state: 'wait call-back', to_state: 'deploying' });
       expect(retries[0]!.event).toMatch(
         new RegExp(
-          `^the agent stopped heartbeating at \\S+Z \\(nothing since for more than ${HEARTBEAT_TIMEOUT_S} s heartbeat timeout \\+ ${HEARTBEAT_GRACE_S} s grace\\) and its API at http://127\\.0\\.0\\.1:\\d+ does not answer; booting the agent ramdisk again \\(boot 2 of at most ${BOOT_ATTEMPTS}\\)$`,
+          `^the agent stopped heartbeating at \\S+Z \\(nothing since for more than ${HEARTBEAT_TIMEOUT_S} s heartbeat timeout \\+ ${HEARTBEAT_GRACE_S} s grace\\) and its API at https://127\\.0\\.0\\.1:\\d+ does not answer; booting the agent ramdisk again \\(boot 2 of at most ${BOOT_ATTEMPTS}\\)$`,
         ),
       );
     });

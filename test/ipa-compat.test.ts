@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, waitFor, Installation, type Fleet } from '@ingot/lab';
+import { labCertificate, startFleet, waitFor, Installation, type Fleet } from '@ingot/lab';
 import { isPublicRoute } from '../services/api/src/auth/policy.js';
 import { agentTokenHash, NodeStore } from './support/db.js';
 import { enroll, getNode, setProvision, waitForState } from './support/nodes.js';
@@ -268,7 +268,7 @@ describe('a stock ironic-python-agent speaks to Ingot', () => {
         JSON.stringify(body),
       );
     // With auto TLS (Ironic ≥ 1.68) IPA advertises https and its self-signed certificate.
-    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const pem = (await labCertificate()).cert;
     const noToken = await heartbeat({
       callback_url: 'https://127.0.0.1:9999',
       agent_token: null, // IPA sends null when it has none
@@ -286,6 +286,7 @@ describe('a stock ironic-python-agent speaks to Ingot', () => {
     expect(beat.status, beat.text).toBe(202);
     expect(await store.agentColumns(viaIronic)).toMatchObject({
       agent_url: 'https://127.0.0.1:9999',
+      agent_verify_ca: pem,
       agent_version: '9.1.1',
       agent_token_hash: agentTokenHash(token),
     });

@@ -17,7 +17,9 @@ import type { LogSink } from './log.js';
 import { AgentLogger } from './log.js';
 import type { NodeInfo } from './node-info.js';
 import { asNodeInfo } from './node-info.js';
+import { outboundDispatcher } from './outbound-tls.js';
 import { createApiServer } from './server/api-server.js';
+import { selfSignedCertificate, type AgentTls } from './server/auto-tls.js';
 import { AgentStopped } from './sleep.js';
 import { runTool } from './tools.js';
 import { AGENT_VERSION } from './version.js';
@@ -54,6 +56,7 @@ export async function startAgent(
 
   const inventory = await collectInventory(config, log);
   const disks = targetDisks(config, inventory);
+  const outbound = await outboundDispatcher(config);
   const stopping = new AbortController();
   const signal = options.signal
     ? AbortSignal.any([options.signal, stopping.signal])
@@ -73,6 +76,7 @@ export async function startAgent(
     inventory,
     disks,
     signal,
+    outbound,
     node: () => node,
     rememberNode: (value) => (node = asNodeInfo(value) ?? node),
     partitionUuids: () => partitionUuids,
@@ -93,13 +97,7 @@ export async function startAgent(
       if (kind === 'async' && !departing) heartbeater?.force();
     },
   });
-  const server = createApiServer({
-    executor,
-    log,
-    // After a departure was asked for, no command gets in any more.
-    token: () => (departing ? undefined : token),
-    startedAt: Date.now() / 1000,
-  });
+  let server: ReturnType<typeof createApiServer> | undefined;
 
   let stopped = false;
   const stop = async () => {
@@ -107,8 +105,11 @@ export async function startAgent(
     stopped = true;
     stopping.abort();
     heartbeater?.stop();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server?.listening) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server!.close(() => resolve()));
+    }
+    await outbound?.close();
     log.info('agent stopped');
   };
 
@@ -126,22 +127,40 @@ export async function startAgent(
     resolveExited(exitCodeFor(how));
   }
 
-  server.listen(config.listen_port, config.listen_host);
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  const callbackUrl = `http://${formatHost(advertiseHost(config))}:${config.advertise_port ?? port}`;
-  log.info('command API listening', { host: config.listen_host, port, callback_url: callbackUrl });
-
   try {
-    const client = new IronicClient(config.api_url, log, signal);
+    const client = new IronicClient(config.api_url, log, { signal, dispatcher: outbound });
     const found = await findNode(client, { config, inventory, disks, log, signal });
     token = found.token;
     node = found.node;
+    // As IPA's serve_ipa_api: the API is served once the lookup told which server this is, over
+    // TLS when that server takes the certificate in heartbeats.
+    const host = advertiseHost(config);
+    const tls = await autoTls(config, client, host, log);
+    server = createApiServer({
+      executor,
+      log,
+      // After a departure was asked for, no command gets in any more.
+      token: () => (departing ? undefined : token),
+      startedAt: Date.now() / 1000,
+      tls,
+    });
+    server.listen(config.listen_port, config.listen_host);
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const scheme = tls ? 'https' : 'http';
+    const callbackUrl = `${scheme}://${formatHost(host)}:${config.advertise_port ?? port}`;
+    log.info('command API listening', {
+      host: config.listen_host,
+      port,
+      callback_url: callbackUrl,
+      tls: tls !== undefined,
+    });
     heartbeater = new Heartbeater({
       client,
       nodeUuid: found.node.uuid,
       callbackUrl,
       token: found.token,
+      verifyCa: tls?.cert,
       heartbeatTimeoutS: positiveOr(found.config.heartbeat_timeout, 300),
       minGapS: config.min_heartbeat_gap_s,
       log,
@@ -155,6 +174,32 @@ export async function startAgent(
     log.fatal('agent cannot run', { error: (err as Error).message });
     throw err;
   }
+}
+
+/**
+ * IPA's _start_auto_tls: a certificate for the advertised host, unless enable_auto_tls is off or
+ * the API is older than 1.68 (it would refuse agent_verify_ca, and the agent stays on HTTP).
+ */
+async function autoTls(
+  config: AgentConfig,
+  client: IronicClient,
+  host: string,
+  log: AgentLogger,
+): Promise<AgentTls | undefined> {
+  if (!config.enable_auto_tls) {
+    log.info('automatic TLS is disabled: the command API is served over HTTP');
+    return undefined;
+  }
+  if (!(await client.supportsAutoTls())) {
+    log.warn(
+      'the API does not take agent_verify_ca (before 1.68): serving the command API over HTTP',
+    );
+    return undefined;
+  }
+  const tls = await selfSignedCertificate(host);
+  log.addSecret(tls.key);
+  log.info('generated a self-signed TLS certificate for the command API', { host });
+  return tls;
 }
 
 function positiveOr(value: unknown, fallback: number): number {

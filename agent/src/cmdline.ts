@@ -1,5 +1,6 @@
 // Settings from the kernel command line, as a network-booted ramdisk gets them (ironic-python-agent
-// reads ipa-api-url=, ipa-inspection-callback-url= and BOOTIF= from /proc/cmdline the same way).
+// reads ipa-api-url=, ipa-inspection-callback-url=, ipa-insecure= and BOOTIF= from /proc/cmdline
+// the same way).
 import { readFile } from 'node:fs/promises';
 import { bootifMac } from './inventory/host/firmware.js';
 
@@ -16,6 +17,13 @@ export interface CmdlineSettings {
   advertise_host?: string;
   /** ipa-advertise-port: the port put there (e.g. a port forwarded to the agent's). */
   advertise_port?: number;
+  /** ipa-insecure: outbound HTTPS (API, images) is not verified. */
+  insecure?: boolean | string;
+  /**
+   * ipa-enable-auto-tls: IPA reads enable_auto_tls from its configuration file only; Ingot's
+   * agent also takes it from the kernel, named as IPA names its kernel parameters.
+   */
+  enable_auto_tls?: boolean | string;
 }
 
 /** Settings that fill agent.json fields of the same name. */
@@ -24,6 +32,8 @@ const FIELD_SETTINGS = [
   'inspection_callback_url',
   'advertise_host',
   'advertise_port',
+  'insecure',
+  'enable_auto_tls',
 ] as const;
 
 /**
@@ -58,10 +68,25 @@ export function cmdlineSettings(text: string): CmdlineSettings {
   // A malformed port stays NaN so that the configuration check reports it.
   if (advertisePort)
     settings.advertise_port = /^\d+$/.test(advertisePort) ? Number(advertisePort) : NaN;
+  const insecure = flag(value('ipa-insecure'));
+  if (insecure !== undefined) settings.insecure = insecure;
+  const autoTls = flag(value('ipa-enable-auto-tls'));
+  if (autoTls !== undefined) settings.enable_auto_tls = autoTls;
   const bootif = params.get('BOOTIF');
   const mac = bootif === undefined ? null : bootifMac(`BOOTIF=${bootif}`);
   if (mac) settings.boot_mac = mac;
   return settings;
+}
+
+/**
+ * A yes/no kernel parameter, read as oslo's bool_from_string reads IPA's; anything else stays a
+ * string so that the configuration check reports it.
+ */
+function flag(text: string | undefined): boolean | string | undefined {
+  if (text === undefined) return undefined;
+  if (/^(1|t|true|on|y|yes)$/i.test(text)) return true;
+  if (/^(0|f|false|off|n|no)$/i.test(text)) return false;
+  return text;
 }
 
 /**

@@ -44,6 +44,15 @@ export interface AgentConfig {
   /** Where images are staged (qcow2 downloads). */
   work_dir: string;
   /**
+   * IPA's enable_auto_tls: serve the command API over HTTPS with a self-signed certificate made
+   * at start, sent to the API as agent_verify_ca (when the API serves 1.68 or later).
+   */
+  enable_auto_tls: boolean;
+  /** IPA's cafile: PEM CA bundle the API's and the image server's HTTPS is verified against. */
+  ca_file?: string;
+  /** IPA's insecure (ipa-insecure=1): outbound HTTPS is not verified at all. */
+  insecure: boolean;
+  /**
    * The NIC the machine network-booted from (BOOTIF= on the kernel command line): reported as
    * the inventory's PXE interface. Not a field of the JSON file.
    */
@@ -74,6 +83,9 @@ const KNOWN_FIELDS = new Set([
   'hardware_profile',
   'disks',
   'work_dir',
+  'enable_auto_tls',
+  'ca_file',
+  'insecure',
 ]);
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -134,6 +146,9 @@ export function parseConfig(raw: unknown, opts: ParseOptions = {}): ParsedConfig
     hardware_profile: fields.path('hardware_profile', baseDir),
     disks: fields.diskMap('disks', baseDir),
     work_dir: fields.path('work_dir', baseDir) ?? join(tmpdir(), 'ingot-agent'),
+    enable_auto_tls: fields.boolean('enable_auto_tls') ?? true,
+    ca_file: fields.path('ca_file', baseDir),
+    insecure: fields.boolean('insecure') ?? false,
   };
   if (bootMac !== undefined) config.boot_mac = bootMac;
   if (platform === 'lab') {
@@ -144,6 +159,10 @@ export function parseConfig(raw: unknown, opts: ParseOptions = {}): ParsedConfig
     problems.push('hardware_profile and disks: only allowed when platform is "lab"');
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  // As IPA: insecure wins over a CA bundle (the boot ISO may carry one, the node's kernel
+  // parameters ask for no verification).
+  if (config.insecure && config.ca_file)
+    warnings.push('insecure is set: outbound HTTPS is not verified and ca_file is not used');
   return { config, warnings };
 }
 
@@ -270,6 +289,12 @@ class FieldReader {
     }
     if (rule.max !== undefined && value > rule.max) return this.fail(key, `must be <= ${rule.max}`);
     return value;
+  }
+
+  boolean(key: string): boolean | undefined {
+    const value = this.input[key];
+    if (value === undefined || value === null) return undefined;
+    return typeof value === 'boolean' ? value : this.fail(key, 'must be true or false');
   }
 
   oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {

@@ -40,6 +40,19 @@ describe('kernel command line', () => {
     expect(cmdlineSettings('console=ttyS0 quiet')).toEqual({});
   });
 
+  it('reads ipa-insecure and ipa-enable-auto-tls as IPA reads its yes/no parameters', () => {
+    expect(cmdlineSettings('ipa-insecure=1 ipa-enable-auto-tls=false')).toEqual({
+      insecure: true,
+      enable_auto_tls: false,
+    });
+    expect(cmdlineSettings('ipa-insecure=Yes ipa-enable-auto-tls=0')).toEqual({
+      insecure: true,
+      enable_auto_tls: false,
+    });
+    // Left as written, for the configuration check to name.
+    expect(cmdlineSettings('ipa-insecure=perhaps').insecure).toBe('perhaps');
+  });
+
   it('fills only what the configuration file leaves unset', () => {
     const settings = cmdlineSettings(PXE_CMDLINE);
     expect(withCmdline({ platform: 'lab' }, settings)).toEqual({

@@ -25,8 +25,36 @@ describe('agent configuration', () => {
       lookup_interval_s: 1,
       min_heartbeat_gap_s: 5,
       platform: 'host',
+      enable_auto_tls: true,
+      insecure: false,
     });
+    expect(config.ca_file).toBeUndefined();
     expect(warnings).toEqual([]);
+  });
+
+  it("takes IPA's TLS settings: enable_auto_tls, ca_file (relative to the file), insecure", () => {
+    const { config } = parseConfig(
+      { api_url: 'https://h:6385', enable_auto_tls: false, ca_file: 'ca.crt' },
+      { baseDir: '/iso/ingot' },
+    );
+    expect(config).toMatchObject({ enable_auto_tls: false, ca_file: '/iso/ingot/ca.crt' });
+    expect(problemsOf({ api_url: 'http://h', enable_auto_tls: 'no', insecure: 1 })).toEqual([
+      'enable_auto_tls: must be true or false',
+      'insecure: must be true or false',
+    ]);
+    // As IPA, insecure wins over a CA bundle, said in a warning.
+    const both = parseConfig({
+      api_url: 'https://h',
+      ca_file: '/ca.crt',
+      kernel_params: 'ipa-insecure=1',
+    });
+    expect(both.config.insecure).toBe(true);
+    expect(both.warnings).toEqual([
+      'insecure is set: outbound HTTPS is not verified and ca_file is not used',
+    ]);
+    expect(problemsOf({ api_url: 'http://h', kernel_params: 'ipa-insecure=maybe' })).toEqual([
+      'insecure: must be true or false',
+    ]);
   });
 
   it('reports every bad field at once, each by name', () => {

@@ -93,6 +93,8 @@ describe('agent ramdisk in a virtual machine', () => {
         `ipa-inspection-callback-url=${api}/v1/continue_inspection`,
         'ipa-advertise-host=127.0.0.1',
         `ipa-advertise-port=${agentPort}`,
+        // These tests call the agent over plain HTTP (auto TLS: agent/test/auto-tls.test.ts).
+        'ipa-enable-auto-tls=0',
       ].join(' '),
       memoryMiB: MEMORY_MIB,
       cpus: CPUS,
@@ -172,7 +174,7 @@ describe('agent ramdisk in a virtual machine', () => {
     const config = {
       api_url: `http://${GUEST_HOST_ADDRESS}:${apiPort}`,
       node_uuid: server.nodeUuid,
-      kernel_params: `ipa-advertise-host=127.0.0.1 ipa-advertise-port=${agentPort}`,
+      kernel_params: `ipa-advertise-host=127.0.0.1 ipa-advertise-port=${agentPort} ipa-enable-auto-tls=0`,
     };
     // Padded with spaces, as the image cache writes it.
     await writeFile(join(media, 'ingot/agent.json'), JSON.stringify(config).padEnd(4096, ' '));

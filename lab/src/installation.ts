@@ -176,7 +176,9 @@ export class Installation {
     if (kind === 'api') env.INGOT_API_PORT = String(opsPort);
     if (kind === 'imagecache') {
       env.INGOT_IMAGECACHE_PORT = String(opsPort);
-      env.INGOT_IMAGECACHE_PUBLIC_URL = `http://${this.machineFacingHost}:${opsPort}`;
+      // With a certificate (INGOT_IMAGECACHE_TLS_CERT_FILE) agents download over HTTPS.
+      const cacheScheme = env.INGOT_IMAGECACHE_TLS_CERT_FILE ? 'https' : 'http';
+      env.INGOT_IMAGECACHE_PUBLIC_URL = `${cacheScheme}://${this.machineFacingHost}:${opsPort}`;
       if (this.machineFacingHost !== '127.0.0.1')
         env.INGOT_IMAGECACHE_BMC_URL = `http://127.0.0.1:${opsPort}`;
       env.INGOT_IMAGECACHE_DIR = join(this.workDir, name);
@@ -197,8 +199,14 @@ export class Installation {
     );
     const service: ServiceProcess = { name, kind, child, output, opsPort, exited };
     this.services.push(service);
-    // An API given a certificate (INGOT_API_TLS_CERT_FILE) answers HTTPS only.
-    const scheme = kind === 'api' && env.INGOT_API_TLS_CERT_FILE ? 'https' : 'http';
+    // An API or image cache given a certificate (INGOT_*_TLS_CERT_FILE) answers HTTPS only.
+    const certificate =
+      kind === 'api'
+        ? env.INGOT_API_TLS_CERT_FILE
+        : kind === 'imagecache'
+          ? env.INGOT_IMAGECACHE_TLS_CERT_FILE
+          : undefined;
+    const scheme = certificate ? 'https' : 'http';
     const url = `${scheme}://127.0.0.1:${opsPort}/healthz`;
     await waitFor(
       `${name} to answer ${url}`,

@@ -151,6 +151,10 @@ export class ServerHost extends EventEmitter<HostEvents> {
     const fromIso = JSON.parse(
       (await readIsoFile(iso, 'ingot/agent.json')).toString('utf8'),
     ) as Record<string, unknown>;
+    // A CA bundle on the ISO is named relative to agent.json: it goes beside the lab's copy.
+    const caFile = fromIso.ca_file;
+    if (typeof caFile === 'string' && /^[\w.-]+$/.test(caFile))
+      await writeFile(join(this.dir, caFile), await readIsoFile(iso, `ingot/${caFile}`));
     await this.runAgent(generation, fromIso, []);
   }
 

@@ -12,6 +12,8 @@ export interface AgentColumns {
   agent_token_sealed: string | null;
   agent_token_pregenerated: boolean;
   agent_url: string | null;
+  /** The certificate the agent serves agent_url with (auto TLS), pinned with the URL. */
+  agent_verify_ca: string | null;
   agent_version: string | null;
   agent_last_heartbeat: Date | null;
 }
@@ -32,7 +34,7 @@ export class NodeStore {
   async agentColumns(uuid: string): Promise<AgentColumns> {
     const { rows } = await this.client.query<AgentColumns>(
       `SELECT provision_state, agent_token_hash, agent_token_sealed, agent_token_pregenerated,
-              agent_url, agent_version, agent_last_heartbeat
+              agent_url, agent_verify_ca, agent_version, agent_last_heartbeat
          FROM nodes WHERE uuid = $1`,
       [uuid],
     );

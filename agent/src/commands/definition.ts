@@ -1,4 +1,5 @@
 // What a command is, and what commands may use of the agent.
+import type { Dispatcher } from 'undici';
 import type { AgentConfig } from '../config.js';
 import type { TargetDisk } from '../disks/devices.js';
 import type { Inventory } from '../inventory/types.js';
@@ -27,6 +28,8 @@ export interface CommandContext {
   readonly disks: readonly TargetDisk[];
   /** Fires when the agent stops: long work (downloads) gives up. */
   readonly signal: AbortSignal;
+  /** How downloads verify HTTPS (ca_file, insecure); undefined: the system's CAs. */
+  readonly outbound: Dispatcher | undefined;
   /** The node from the latest command that carried one, else from the lookup. */
   node(): NodeInfo | undefined;
   rememberNode(node: unknown): void;

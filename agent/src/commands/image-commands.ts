@@ -27,7 +27,13 @@ export async function writeImageCommand(ctx: CommandContext, args: Params): Prom
   const { imageInfo, configdrive } = imageParams(args);
   const outcome = await writeImage(
     { imageInfo, configdrive, node: ctx.node() },
-    { disks: ctx.disks, workDir: ctx.config.work_dir, log: ctx.log, signal: ctx.signal },
+    {
+      disks: ctx.disks,
+      workDir: ctx.config.work_dir,
+      log: ctx.log,
+      signal: ctx.signal,
+      dispatcher: ctx.outbound,
+    },
   );
   try {
     ctx.setPartitionUuids(await partitionUuids(outcome.disk));

@@ -2,6 +2,7 @@
 // writing it into a new partition at the end of the disk, where cloud-init finds it.
 import { open } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import type { Dispatcher } from 'undici';
 import { AgentError } from '../errors.js';
 import type { TargetDisk } from '../disks/devices.js';
 import { deviceSize, describe } from '../disks/devices.js';
@@ -19,12 +20,20 @@ export const MAX_CONFIG_DRIVE_BYTES = 64 * MiB;
 const LINUX_FILESYSTEM_GUID = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
 const MBR_LIMIT_SECTORS = 2 ** 32;
 
-export async function loadConfigDrive(value: string, signal?: AbortSignal): Promise<Buffer> {
+export async function loadConfigDrive(
+  value: string,
+  signal?: AbortSignal,
+  dispatcher?: Dispatcher,
+): Promise<Buffer> {
   let payload: Buffer;
   if (/^https?:\/\//i.test(value.trim())) {
     const sink = new BufferSink();
     try {
-      await downloadTo(value.trim(), sink, { signal, maxBytes: 2 * MAX_CONFIG_DRIVE_BYTES });
+      await downloadTo(value.trim(), sink, {
+        signal,
+        dispatcher,
+        maxBytes: 2 * MAX_CONFIG_DRIVE_BYTES,
+      });
     } catch (err) {
       throw AgentError.configDrive(
         `cannot download the config drive from ${value}: ${(err as Error).message}`,

@@ -1,5 +1,6 @@
 // HTTP downloads that survive a dropped connection: retried, resumed with a Range request when
 // the server supports it, restarted from the first byte when it does not.
+import { fetch, type Dispatcher, type Response } from 'undici';
 
 /** Receives the body in order; offsets count from the first byte of the resource. */
 export interface ByteSink {
@@ -18,6 +19,8 @@ export interface DownloadOptions {
   maxBytes?: number;
   signal?: AbortSignal;
   onRetry?: (attempt: number, error: Error) => void;
+  /** How an HTTPS server is verified (the agent's ca_file or insecure); default: system CAs. */
+  dispatcher?: Dispatcher;
 }
 
 /** Why a download failed, and whether another attempt may help. */
@@ -80,7 +83,11 @@ async function fetchFrom(
     // identity: fetch would inflate a compressed body, and lengths and ranges would not add up.
     const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
     if (state.received > 0) headers.Range = `bytes=${state.received}-`;
-    const res = await fetch(url, { headers, signal: AbortSignal.any(signals) });
+    const res = await fetch(url, {
+      headers,
+      signal: AbortSignal.any(signals),
+      dispatcher: opts.dispatcher,
+    });
     if (res.status === 206 && state.received > 0) {
       const start = Number(/^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1]);
       if (start !== state.received) {

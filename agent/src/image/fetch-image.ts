@@ -1,5 +1,6 @@
 // Downloading an image into a file or device while hashing it, then checking the digest.
 import type { FileHandle } from 'node:fs/promises';
+import type { Dispatcher } from 'undici';
 import { AgentError } from '../errors.js';
 import type { AgentLogger } from '../log.js';
 import type { ExpectedDigest } from './checksum.js';
@@ -15,6 +16,8 @@ export interface FetchEnv {
   signal?: AbortSignal;
   /** Pause between attempts on one URL (tests shorten it). */
   retryDelayMs?: number;
+  /** How HTTPS image servers are verified (outbound-tls.ts). */
+  dispatcher?: Dispatcher;
 }
 
 export interface ImageTarget {
@@ -51,11 +54,14 @@ async function downloadFromAny(
 ): Promise<string> {
   const failures: string[] = [];
   for (const url of info.urls) {
+    // The server only: a URL's path or query may carry credentials (signed URLs).
+    env.log.info('downloading image', { image: info.id, from: originOf(url) });
     try {
       await sink.restart();
       await downloadTo(url, sink, {
         signal: env.signal,
         retryDelayMs: env.retryDelayMs,
+        dispatcher: env.dispatcher,
         onRetry: (attempt, error) =>
           env.log.warn('image download interrupted, retrying', {
             url,
@@ -72,6 +78,14 @@ async function downloadFromAny(
     }
   }
   throw AgentError.imageDownload(info.id, failures.join('; '));
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an invalid URL';
+  }
 }
 
 /** Writes the body at its offsets and hashes it in order. */

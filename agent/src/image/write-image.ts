@@ -42,7 +42,7 @@ export async function writeImage(
   await assertWritable(disk);
   // Decode the config drive first: a bad one should fail before the disk is touched.
   const configDrive = req.configdrive
-    ? await loadConfigDrive(req.configdrive, env.signal)
+    ? await loadConfigDrive(req.configdrive, env.signal, env.dispatcher)
     : undefined;
   env.log.info('writing image', {
     image: imageInfo.id,

@@ -1,9 +1,12 @@
 // Calls to the Ironic-compatible API: version discovery, lookup, heartbeat, inspection callback.
 import type { AgentHeartbeatBody, ContinueInspectionBody } from '@ingot/contracts';
+import { fetch, type Dispatcher, type Response } from 'undici';
 import type { AgentLogger } from '../log.js';
 
 export const LOOKUP_MAX_VERSION = '1.62';
 export const HEARTBEAT_MAX_VERSION = '1.68';
+/** The first version whose heartbeats carry agent_verify_ca. */
+const AUTO_TLS_VERSION = '1.68';
 /** Used when the server does not say which versions it serves (IPA's baseline). */
 const FALLBACK_VERSION = '1.31';
 const VERSION_HEADER = 'X-OpenStack-Ironic-API-Version';
@@ -23,15 +26,26 @@ export class ConnectionFailed extends Error {
   }
 }
 
+export interface IronicClientOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** How HTTPS is verified (outbound-tls.ts); the system's CAs without one. */
+  dispatcher?: Dispatcher;
+}
+
 export class IronicClient {
   private serverVersion: string | undefined;
 
   constructor(
     private readonly apiUrl: string,
     private readonly log: AgentLogger,
-    private readonly signal?: AbortSignal,
-    private readonly timeoutMs = 30_000,
+    private readonly opts: IronicClientOptions = {},
   ) {}
+
+  /** Whether the server takes agent_verify_ca in heartbeats (Ironic 1.68, IPA's supports_auto_tls). */
+  async supportsAutoTls(): Promise<boolean> {
+    return minorOf(await this.serverMaxVersion()) >= minorOf(AUTO_TLS_VERSION);
+  }
 
   /** The server's maximum version, asked once it answers (GET / → default_version.version). */
   async serverMaxVersion(): Promise<string> {
@@ -82,7 +96,7 @@ export class IronicClient {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (version) headers[VERSION_HEADER] = version;
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
     let res: Response;
     let text: string;
     try {
@@ -90,7 +104,8 @@ export class IronicClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout,
+        signal: this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout,
+        dispatcher: this.opts.dispatcher,
       });
       text = await res.text();
     } catch (err) {
@@ -108,6 +123,7 @@ export class IronicClient {
 
 /** "1.9" < "1.62": versions compare by their minor number, not as strings. */
 export function minVersion(a: string, b: string): string {
-  const minor = (v: string) => Number(v.split('.')[1] ?? 0);
-  return minor(a) <= minor(b) ? a : b;
+  return minorOf(a) <= minorOf(b) ? a : b;
 }
+
+const minorOf = (version: string) => Number(version.split('.')[1] ?? 0);

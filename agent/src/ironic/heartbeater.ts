@@ -8,6 +8,8 @@ export interface HeartbeaterOptions {
   nodeUuid: string;
   callbackUrl: string;
   token: string;
+  /** The command API's self-signed certificate (auto TLS), sent as agent_verify_ca. */
+  verifyCa?: string;
   /** From the lookup's config; beats come every 30–60 % of it. */
   heartbeatTimeoutS: number;
   /** A forced beat waits until this long after the previous one. */
@@ -70,6 +72,7 @@ export class Heartbeater {
         callback_url: this.opts.callbackUrl,
         agent_version: AGENT_VERSION,
         agent_token: this.opts.token,
+        ...(this.opts.verifyCa ? { agent_verify_ca: this.opts.verifyCa } : {}),
       });
       if (res.status === 202 || res.status === 200 || res.status === 204) {
         nextS = this.opts.heartbeatTimeoutS * this.between(0.3, 0.6);

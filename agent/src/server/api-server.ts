@@ -1,6 +1,7 @@
 // The agent's REST API (IPA's api/app.py): status, and the commands the conductor sends.
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { CommandExecutor } from '../commands/executor.js';
 import { AgentError } from '../errors.js';
 import type { AgentLogger } from '../log.js';
@@ -17,10 +18,12 @@ export interface ApiServerOptions {
   token: () => string | undefined;
   /** Seconds since the epoch, as IPA reports it. */
   startedAt: number;
+  /** Serve HTTPS only, with this key and certificate (auto-tls.ts). */
+  tls?: { key: string; cert: string };
 }
 
-export function createApiServer(opts: ApiServerOptions): Server {
-  return createServer((req, res) => {
+export function createApiServer(opts: ApiServerOptions): Server | TlsServer {
+  const listener: RequestListener = (req, res) => {
     handle(req, res, opts).catch((err: unknown) => {
       const error =
         err instanceof AgentError ? err : AgentError.commandExecution((err as Error).message);
@@ -28,7 +31,8 @@ export function createApiServer(opts: ApiServerOptions): Server {
         opts.log.error('API request failed', { path: pathOf(req), error: error.message });
       sendError(res, error);
     });
-  });
+  };
+  return opts.tls ? createTlsServer({ ...opts.tls }, listener) : createServer(listener);
 }
 
 async function handle(
@@ -41,7 +45,8 @@ async function handle(
   const path = url.pathname.replace(/^\/v1(?=\/|$)/, '') || '/';
   const versioned = url.pathname.startsWith('/v1');
   const method = req.method ?? 'GET';
-  const root = `http://${req.headers.host ?? 'localhost'}`;
+  const scheme = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+  const root = `${scheme}://${req.headers.host ?? 'localhost'}`;
 
   if (path === '/' && !versioned)
     return only(method, 'GET', () => send(res, 200, rootDocument(root)));

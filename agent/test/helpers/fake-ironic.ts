@@ -1,7 +1,8 @@
 // A tiny stand-in for Ingot's Ironic-compatible API, answering as Ironic would and recording
 // what the agent sent. It is the agent's test peer, on 127.0.0.1 only.
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 
@@ -19,6 +20,8 @@ export interface FakeIronicOptions {
   nodeProperties?: Record<string, unknown>;
   instanceInfo?: Record<string, unknown>;
   maxVersion?: string;
+  /** Serve HTTPS with this key and certificate, as an API with INGOT_API_TLS_CERT_FILE. */
+  tls?: { key: string; cert: string };
 }
 
 export interface Recorded {
@@ -37,7 +40,7 @@ export class FakeIronic {
   readonly heartbeats: Recorded[] = [];
   readonly inspections: Recorded[] = [];
   readonly versionProbes: Recorded[] = [];
-  private server: Server | undefined;
+  private server: Server | TlsServer | undefined;
   private conflictsLeft: number;
   url = '';
 
@@ -50,7 +53,7 @@ export class FakeIronic {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    const listener: RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -68,10 +71,13 @@ export class FakeIronic {
         res.writeHead(status, { 'Content-Type': 'application/json' });
         res.end(body === undefined ? '' : JSON.stringify(body));
       });
-    });
+    };
+    const { tls } = this.opts;
+    this.server = tls ? createTlsServer(tls, listener) : createServer(listener);
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const scheme = tls ? 'https' : 'http';
+    this.url = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 

@@ -1,6 +1,6 @@
 // Serves test images over HTTP on 127.0.0.1, with Range support and ways to misbehave.
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
@@ -10,10 +10,12 @@ export interface FileServerOptions {
   gate?: Promise<void>;
   /** The first full request is cut after this many bytes. */
   dropFirstAfter?: number;
+  /** Serve HTTPS with this key and certificate. */
+  tls?: { key: string; cert: string };
 }
 
 export class FileServer {
-  private server: Server | undefined;
+  private server: Server | TlsServer | undefined;
   private readonly files = new Map<string, string>();
   readonly requests: { path: string; range?: string }[] = [];
   private dropped = false;
@@ -28,7 +30,7 @@ export class FileServer {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
+    const listener: RequestListener = (req, res) => {
       void (async () => {
         const path = new URL(req.url ?? '/', 'http://files').pathname;
         this.requests.push({ path, range: req.headers.range });
@@ -57,10 +59,12 @@ export class FileServer {
         }
         res.end(data);
       })();
-    });
+    };
+    this.server = this.opts.tls ? createTlsServer(this.opts.tls, listener) : createServer(listener);
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const scheme = this.opts.tls ? 'https' : 'http';
+    this.url = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 

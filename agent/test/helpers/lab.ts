@@ -60,6 +60,8 @@ export async function makeLabMachine(
     hardware_profile: profilePath,
     disks,
     work_dir: join(dir, 'work'),
+    // The protocol tests call the agent over plain HTTP; auto-tls.test.ts turns this on.
+    enable_auto_tls: false,
     ...overrides,
   });
   return {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** Reads an integer setting of at least `min`, refusing anything else with the variable's name. */
 export function intFromEnv(
   env: NodeJS.ProcessEnv,
@@ -30,4 +32,31 @@ export function siteFromEnv(env: NodeJS.ProcessEnv): string {
     throw new Error(`INGOT_SITE "${site}" may only hold letters, digits, '_' and '-'`);
   }
   return site;
+}
+
+/** A server's certificate chain and key (PEM), both read at start. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/**
+ * `<prefix>_CERT_FILE` and `<prefix>_KEY_FILE` (e.g. INGOT_API_TLS): both or neither, read at
+ * start, so that a wrong path stops the service with the variable's name.
+ */
+export function tlsFilesFromEnv(env: NodeJS.ProcessEnv, prefix: string): TlsFiles | undefined {
+  const certVar = `${prefix}_CERT_FILE`;
+  const keyVar = `${prefix}_KEY_FILE`;
+  const certFile = env[certVar]?.trim();
+  const keyFile = env[keyVar]?.trim();
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new Error(`${certVar} and ${keyVar} go together: set both`);
+  const read = (name: string, path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`${name} ${path} cannot be read: ${(error as Error).message}`);
+    }
+  };
+  return { cert: read(certVar, certFile), key: read(keyVar, keyFile) };
 }

@@ -84,6 +84,12 @@ export const nodes = pgTable(
     agentTokenPregenerated: boolean().notNull().default(false),
     /** The agent's callback_url, pinned by its first heartbeat. */
     agentUrl: text(),
+    /**
+     * The self-signed certificate (PEM) the agent serves its https callback_url with (Ironic's
+     * driver_internal_info.agent_verify_ca, IPA's auto TLS): pinned with the URL, the only one the
+     * conductor trusts for that agent; wiped with the URL and token.
+     */
+    agentVerifyCa: text(),
     agentVersion: text(),
     agentLastHeartbeat: timestamp({ withTimezone: true, mode: 'date' }),
     /**

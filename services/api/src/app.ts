@@ -30,6 +30,8 @@ export interface AppOptions {
   bmcWaitMs?: number;
   /** Serve HTTPS with this certificate chain and key (PEM). */
   https?: { cert: string; key: string };
+  /** Heartbeats must give an https callback_url (Ironic's [agent]require_tls; default false). */
+  agentRequireTls?: boolean;
 }
 
 export async function buildApp(
@@ -123,6 +125,7 @@ export async function buildApp(
     agentRoutes(deps, {
       heartbeatTimeoutS: options.heartbeatTimeoutS,
       inspectionTokenRequired: options.inspectionTokenRequired ?? true,
+      requireTls: options.agentRequireTls ?? false,
     }),
   );
   return app;

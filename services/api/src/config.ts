@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { busOptionsFromEnv, type BusOptions } from '@ingot/bus';
-import { boolFromEnv } from '@ingot/service';
+import { boolFromEnv, tlsFilesFromEnv, type TlsFiles } from '@ingot/service';
 import { databaseUrlFromEnv } from '@ingot/store';
 import { authConfigFromEnv, type AuthConfig } from './auth/config.js';
 
@@ -21,28 +20,12 @@ export interface ApiConfig {
   /** INGOT_AUTH_STRATEGY, INGOT_AUTH_TOKENS_FILE, INGOT_ADMIN_TOKEN (see auth/config.ts). */
   auth: AuthConfig;
   /** HTTPS: the certificate chain and key (PEM), from INGOT_API_TLS_CERT_FILE / _KEY_FILE. */
-  tls?: { cert: string; key: string };
-}
-
-/** Both files or neither; read at start, so that a wrong path stops the API with its name. */
-function tlsFromEnv(env: NodeJS.ProcessEnv): ApiConfig['tls'] {
-  const certFile = env.INGOT_API_TLS_CERT_FILE?.trim();
-  const keyFile = env.INGOT_API_TLS_KEY_FILE?.trim();
-  if (!certFile && !keyFile) return undefined;
-  if (!certFile || !keyFile) {
-    throw new Error('INGOT_API_TLS_CERT_FILE and INGOT_API_TLS_KEY_FILE go together: set both');
-  }
-  const read = (name: string, path: string) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new Error(`${name} ${path} cannot be read: ${(error as Error).message}`);
-    }
-  };
-  return {
-    cert: read('INGOT_API_TLS_CERT_FILE', certFile),
-    key: read('INGOT_API_TLS_KEY_FILE', keyFile),
-  };
+  tls?: TlsFiles;
+  /**
+   * Ironic's [agent]require_tls: heartbeats must give an https callback_url (an agent with auto
+   * TLS), so that the conductor never talks to an agent in clear.
+   */
+  agentRequireTls: boolean;
 }
 
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -60,6 +43,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     inspectionTokenRequired: boolFromEnv(env, 'INGOT_INSPECTION_TOKEN_REQUIRED', true),
     bmcWaitMs: Number(env.INGOT_API_BMC_WAIT_MS ?? 60_000),
     auth: authConfigFromEnv(env),
-    tls: tlsFromEnv(env),
+    tls: tlsFilesFromEnv(env, 'INGOT_API_TLS'),
+    agentRequireTls: boolFromEnv(env, 'INGOT_AGENT_REQUIRE_TLS', false),
   };
 }

@@ -24,6 +24,7 @@ await runService({
       inspectionTokenRequired: config.inspectionTokenRequired,
       bmcWaitMs: config.bmcWaitMs,
       https: config.tls,
+      agentRequireTls: config.agentRequireTls,
     });
     await app.listen({ host: config.host, port: config.port });
     return {

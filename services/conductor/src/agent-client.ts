@@ -1,4 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
+import { fetchAgent, PlainHttpRefused } from './agent-tls.js';
 
 /** One command as the agent reports it (ironic-python-agent's command result). */
 export interface AgentCommand {
@@ -24,12 +25,14 @@ export class AgentError extends Error {
 /**
  * Client of the agent's command API (ironic-python-agent's /v1/commands), with the one-time agent
  * token on every request. Like Ironic's agent_client: 60 s per request, 3 attempts on connection
- * errors, none on an answer.
+ * errors, none on an answer; HTTPS pinned to the certificate the agent registered (agent-tls.ts).
  */
 export class AgentClient {
   constructor(
     private readonly agentUrl: string,
     private readonly token: string,
+    /** The agent's agent_verify_ca, when it heartbeated with one. */
+    private readonly verifyCa: string | null = null,
     private readonly timeoutMs = 60_000,
   ) {}
 
@@ -55,16 +58,23 @@ export class AgentClient {
     const response = await pRetry(
       async () => {
         try {
-          return await fetch(url, {
-            method,
-            headers: body === undefined ? {} : { 'content-type': 'application/json' },
-            body: body === undefined ? undefined : JSON.stringify(body),
-            signal: AbortSignal.timeout(this.timeoutMs),
-          });
+          return await fetchAgent(
+            url,
+            {
+              method,
+              headers: body === undefined ? {} : { 'content-type': 'application/json' },
+              body: body === undefined ? undefined : JSON.stringify(body),
+              signal: AbortSignal.timeout(this.timeoutMs),
+            },
+            this.verifyCa,
+          );
         } catch (error) {
-          const cause =
-            (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-          throw new AgentError(`Agent at ${this.agentUrl} could not be reached (${cause})`, true);
+          if (error instanceof PlainHttpRefused)
+            throw new AbortError(new AgentError(error.message));
+          throw new AgentError(
+            `Agent at ${this.agentUrl} could not be reached (${causeOf(error)})`,
+            true,
+          );
         }
       },
       { retries: 2, minTimeout: 500, factor: 2 },
@@ -85,4 +95,12 @@ export class AgentClient {
       );
     }
   }
+}
+
+/** fetch says "fetch failed"; its cause says why (ECONNREFUSED, a TLS verification failure). */
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code && cause.message && !cause.message.includes(cause.code))
+    return `${cause.code}: ${cause.message}`;
+  return cause?.code ?? cause?.message ?? (error as Error).name;
 }

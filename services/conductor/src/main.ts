@@ -1,5 +1,6 @@
 import { runService } from '@ingot/service';
 import { secretBoxFromEnv } from '@ingot/store';
+import { closeAgentConnections } from './agent-tls.js';
 import { conductorConfigFromEnv } from './config.js';
 import { startConductor } from './conductor.js';
 
@@ -11,7 +12,10 @@ await runService({
   start: async (logger) => {
     const conductor = await startConductor(config, secretBoxFromEnv(), logger);
     return {
-      stop: (graceMs) => conductor.stop(graceMs),
+      stop: async (graceMs) => {
+        await conductor.stop(graceMs);
+        await closeAgentConnections();
+      },
       health: async () => ({
         ok: !conductor.ctx.bus.nc.isClosed(),
         details: { leases: conductor.ctx.leases.heldCount() },

@@ -13,6 +13,12 @@ import type { Logger } from '@ingot/telemetry';
 
 export const BOOT_ISO_VOLUME_ID = 'INGOT-BOOT';
 export const AGENT_CONFIG_PATH = 'ingot/agent.json';
+/**
+ * The CA bundle the agent verifies HTTPS with, beside agent.json (whose `ca_file` names it), as
+ * Ironic puts [agent]api_ca_file on the ISO with a configuration naming it (cafile).
+ */
+export const AGENT_CA_FILE = 'ca.crt';
+const AGENT_CA_PATH = `ingot/${AGENT_CA_FILE}`;
 /** Room for the node's agent.json (api_url, token, callback URLs, kernel_params, ...). */
 export const AGENT_CONFIG_SIZE = 64 * 1024;
 /** What the ramdisk needs on its command line from both boot loaders (VM-CONTRACT §2). */
@@ -23,6 +29,14 @@ const LAYOUT = 'ingot-boot-iso-1';
 export interface AgentRamdisk {
   kernel: string;
   initramfs: string;
+}
+
+/** What every node's ISO carries besides its agent.json. */
+export interface BootContents {
+  /** The ramdisk booted from the ISO; without it the ISO only carries files. */
+  ramdisk?: AgentRamdisk;
+  /** PEM CA bundle for the agent (INGOT_AGENT_CA_FILE). */
+  agentCa?: string;
 }
 
 /** A file inside the base ISO, served as is on the iPXE path. */
@@ -61,10 +75,10 @@ export async function ramdiskStamp(ramdisk: AgentRamdisk | undefined): Promise<s
   return stamps.join('/');
 }
 
-/** Opens the cached base ISO of this ramdisk, building it when missing; removes other bases. */
+/** Opens the cached base ISO of these contents, building it when missing; removes other bases. */
 export async function openBootBase(
   cacheDir: string,
-  ramdisk: AgentRamdisk | undefined,
+  { ramdisk, agentCa }: BootContents,
   logger: Logger,
 ): Promise<BootBase> {
   const dir = join(cacheDir, 'boot-base');
@@ -78,7 +92,14 @@ export async function openBootBase(
     : undefined;
   const key = sha256(
     Buffer.from(
-      JSON.stringify([LAYOUT, AGENT_CONFIG_SIZE, AGENT_KERNEL_CMDLINE, digests ?? 'no ramdisk']),
+      JSON.stringify([
+        LAYOUT,
+        AGENT_CONFIG_SIZE,
+        AGENT_KERNEL_CMDLINE,
+        digests ?? 'no ramdisk',
+        // Only when there is one: the bases built before CAs existed keep their key.
+        ...(agentCa === undefined ? [] : [sha256(Buffer.from(agentCa))]),
+      ]),
     ),
   );
   const path = join(dir, `${key}.iso`);
@@ -92,7 +113,10 @@ export async function openBootBase(
     const partial = join(dir, `.${key}.partial`);
     await writeIsoFile(partial, {
       volumeId: BOOT_ISO_VOLUME_ID,
-      files: { [AGENT_CONFIG_PATH]: padConfig('{}') },
+      files: {
+        [AGENT_CONFIG_PATH]: padConfig('{}'),
+        ...(agentCa === undefined ? {} : { [AGENT_CA_PATH]: Buffer.from(agentCa) }),
+      },
       ...(ramdisk ? { boot: { ...ramdisk, cmdline: AGENT_KERNEL_CMDLINE } } : {}),
       placeLast: [AGENT_CONFIG_PATH],
     });

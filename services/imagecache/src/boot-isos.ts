@@ -3,12 +3,13 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import type { Logger } from '@ingot/telemetry';
 import {
+  AGENT_CA_FILE,
   nodeIsoSha256,
   openBootBase,
   padConfig,
   ramdiskStamp,
-  type AgentRamdisk,
   type BootBase,
+  type BootContents,
 } from './boot-base.js';
 import { ImageError } from './image-error.js';
 import { KeyedSerial } from './serial.js';
@@ -29,8 +30,8 @@ const FILE = /^([A-Za-z0-9_-]{1,64})-([0-9a-f]{16})\.json$/;
 
 /**
  * One boot ISO per node: the base ISO shared by all nodes (kernel, initramfs, boot loaders when a
- * ramdisk is configured) with the node's agent configuration (API URL, node, agent token) in
- * ingot/agent.json. Only the configuration is stored per node, under `<cache dir>/boot/`, so a
+ * ramdisk is configured; the agent's CA bundle in ingot/ca.crt when one is) with the node's agent
+ * configuration (API URL, node, agent token) in ingot/agent.json. Only the configuration is stored per node, under `<cache dir>/boot/`, so a
  * restart keeps serving the nodes' ISOs. A new ISO replaces the node's previous one, whose name
  * stops working at once.
  */
@@ -44,7 +45,7 @@ export class BootIsoStore {
     readonly dir: string,
     private current: BootBase,
     private readonly cacheDir: string,
-    private readonly ramdisk: AgentRamdisk | undefined,
+    private readonly contents: BootContents,
     private readonly logger: Logger,
   ) {}
 
@@ -53,9 +54,13 @@ export class BootIsoStore {
     return this.current;
   }
 
-  static async open(dir: string, logger: Logger, ramdisk?: AgentRamdisk): Promise<BootIsoStore> {
-    const base = await openBootBase(dir, ramdisk, logger);
-    const store = new BootIsoStore(join(dir, 'boot'), base, dir, ramdisk, logger);
+  static async open(
+    dir: string,
+    logger: Logger,
+    contents: BootContents = {},
+  ): Promise<BootIsoStore> {
+    const base = await openBootBase(dir, contents, logger);
+    const store = new BootIsoStore(join(dir, 'boot'), base, dir, contents, logger);
     await mkdir(store.dir, { recursive: true, mode: 0o700 });
     await store.load();
     return store;
@@ -75,8 +80,10 @@ export class BootIsoStore {
         `node_uuid "${nodeUuid}" cannot name a boot ISO: use letters, digits, '-' and '_' only`,
       );
     await this.refreshBase();
+    // The agent verifies HTTPS against the CA beside its agent.json (a path relative to it).
+    const withCa = this.contents.agentCa ? { ...agentConfig, ca_file: AGENT_CA_FILE } : agentConfig;
     return this.perNode.run(nodeUuid, async () => {
-      const json = `${JSON.stringify(agentConfig, null, 2)}\n`;
+      const json = `${JSON.stringify(withCa, null, 2)}\n`;
       let config: Buffer;
       try {
         config = padConfig(json);
@@ -102,8 +109,8 @@ export class BootIsoStore {
    */
   private refreshBase(): Promise<void> {
     this.refreshing ??= (async () => {
-      if ((await ramdiskStamp(this.ramdisk)) === this.current.sourceStamp) return;
-      const base = await openBootBase(this.cacheDir, this.ramdisk, this.logger);
+      if ((await ramdiskStamp(this.contents.ramdisk)) === this.current.sourceStamp) return;
+      const base = await openBootBase(this.cacheDir, this.contents, this.logger);
       if (base.key === this.current.key) {
         this.current = base;
         return;

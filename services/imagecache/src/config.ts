@@ -1,4 +1,11 @@
-import { boolFromEnv, intFromEnv, siteFromEnv } from '@ingot/service';
+import { readFileSync } from 'node:fs';
+import {
+  boolFromEnv,
+  intFromEnv,
+  siteFromEnv,
+  tlsFilesFromEnv,
+  type TlsFiles,
+} from '@ingot/service';
 import { busOptionsFromEnv, type BusOptions } from '@ingot/bus';
 
 export interface ImageCacheConfig {
@@ -11,10 +18,25 @@ export interface ImageCacheConfig {
   /** The image server (images, boot ISOs, iPXE scripts, /healthz, /metrics); port 0 picks one. */
   host: string;
   port: number;
-  /** Base URL agents and BMCs download from; undefined means http://<host>:<bound port>. */
+  /** HTTPS on `port` with this certificate chain and key (INGOT_IMAGECACHE_TLS_CERT/KEY_FILE). */
+  tls: TlsFiles | undefined;
+  /**
+   * With tls, a second listener in plain HTTP for firmware that cannot verify the certificate:
+   * BMCs reading virtual media and iPXE (0 picks a port); undefined: none.
+   */
+  httpPort: number | undefined;
+  /** Base URL agents download from; undefined means http(s)://<host>:<bound port>. */
   publicUrl: string | undefined;
-  /** Base URL BMCs fetch virtual media from (Ironic's external_http_url); undefined means publicUrl. */
+  /**
+   * Base URL BMCs fetch virtual media from (Ironic's external_http_url); undefined means the plain
+   * listener's when there is one, else publicUrl.
+   */
   bmcUrl: string | undefined;
+  /**
+   * PEM CA bundle put on every boot ISO for the agent (Ironic's [agent]api_ca_file): the agent
+   * verifies the API's and this cache's HTTPS against it (INGOT_AGENT_CA_FILE).
+   */
+  agentCa: string | undefined;
   /** The agent ramdisk booted from the boot ISOs and over iPXE; without it ISOs hold only agent.json. */
   ramdisk: { kernel: string; initramfs: string } | undefined;
   /** Default for commands that do not say; md5 is too weak to prove an image unaltered. */
@@ -58,6 +80,7 @@ export function imageCacheConfigFromEnv(env: NodeJS.ProcessEnv = process.env): I
   const site = siteFromEnv(env);
   const port = intFromEnv(env, 'INGOT_IMAGECACHE_PORT', 8080);
   if (port > 65535) throw new Error(`INGOT_IMAGECACHE_PORT must be a TCP port, got ${port}`);
+  const tls = tlsFilesFromEnv(env, 'INGOT_IMAGECACHE_TLS');
   return {
     site,
     bus: { ...busOptionsFromEnv(env), name: 'ingot-imagecache' },
@@ -65,8 +88,11 @@ export function imageCacheConfigFromEnv(env: NodeJS.ProcessEnv = process.env): I
     budgetBytes: intFromEnv(env, 'INGOT_IMAGECACHE_BUDGET_BYTES', 20 * GiB, 1),
     host: env.INGOT_IMAGECACHE_HOST || '127.0.0.1',
     port,
+    tls,
+    httpPort: plainPortFromEnv(env, tls),
     publicUrl: httpUrl(env.INGOT_IMAGECACHE_PUBLIC_URL, 'INGOT_IMAGECACHE_PUBLIC_URL'),
     bmcUrl: httpUrl(env.INGOT_IMAGECACHE_BMC_URL, 'INGOT_IMAGECACHE_BMC_URL'),
+    agentCa: agentCaFromEnv(env),
     ramdisk: ramdiskFromEnv(env),
     allowMd5: boolFromEnv(env, 'INGOT_ALLOW_MD5'),
     downloadTimeoutMs: intFromEnv(env, 'INGOT_DOWNLOAD_TIMEOUT_MS', 60_000, 1),
@@ -80,6 +106,33 @@ export function imageCacheConfigFromEnv(env: NodeJS.ProcessEnv = process.env): I
       apiUrl: httpUrl(env.INGOT_API_PUBLIC_URL, 'INGOT_API_PUBLIC_URL') ?? 'http://127.0.0.1:6385',
     },
   };
+}
+
+function plainPortFromEnv(env: NodeJS.ProcessEnv, tls: TlsFiles | undefined): number | undefined {
+  if (env.INGOT_IMAGECACHE_HTTP_PORT === undefined || env.INGOT_IMAGECACHE_HTTP_PORT === '')
+    return undefined;
+  if (!tls)
+    throw new Error(
+      'INGOT_IMAGECACHE_HTTP_PORT is a plain HTTP listener beside HTTPS: set INGOT_IMAGECACHE_TLS_CERT_FILE and INGOT_IMAGECACHE_TLS_KEY_FILE, or unset it',
+    );
+  const port = intFromEnv(env, 'INGOT_IMAGECACHE_HTTP_PORT', 0);
+  if (port > 65535) throw new Error(`INGOT_IMAGECACHE_HTTP_PORT must be a TCP port, got ${port}`);
+  return port;
+}
+
+/** Read at start: a wrong path, or a file with no certificate, stops the service naming it. */
+function agentCaFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const path = env.INGOT_AGENT_CA_FILE?.trim();
+  if (!path) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`INGOT_AGENT_CA_FILE ${path} cannot be read: ${(error as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new Error(`INGOT_AGENT_CA_FILE ${path} holds no PEM certificate`);
+  return pem;
 }
 
 function ramdiskFromEnv(env: NodeJS.ProcessEnv): ImageCacheConfig['ramdisk'] {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { metricsContentType, metricsText, type Logger } from '@ingot/telemetry';
 import type { BootIsoStore } from './boot-isos.js';
@@ -18,11 +19,13 @@ import { sendContent, sendFile, spliceContent } from './send-file.js';
 export interface HttpServerOptions {
   host: string;
   port: number;
+  /** Serve HTTPS only, with this certificate chain and key. */
+  tls?: { cert: string; key: string };
   images: ImageIndex;
   bootIsos: BootIsoStore;
   pxeConfigs: PxeConfigStore;
   ipxe: IpxeSettings;
-  /** Base URL of this server as clients reach it (for the chain in boot.ipxe). */
+  /** Base URL of this listener as clients reach it (for the chain in boot.ipxe). */
   publicUrl: () => string;
   healthy: () => boolean;
   logger: Logger;
@@ -45,13 +48,14 @@ const DRAIN_MS = 5_000;
 
 /** Serves raw images, boot ISOs, iPXE scripts, /healthz and /metrics. GET and HEAD only. */
 export function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res, opts).catch((error: unknown) => {
       opts.logger.error({ err: String(error), url: req.url }, 'image server request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end();
     });
-  });
+  };
+  const server = opts.tls ? createTlsServer({ ...opts.tls }, listener) : createServer(listener);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -40,32 +40,53 @@ export async function startImageCache(
 ): Promise<RunningImageCache> {
   const index = await ImageIndex.open(config.dir, config.budgetBytes, logger);
   const preparer = await ImagePreparer.create(index, config, logger);
-  const bootIsos = await BootIsoStore.open(config.dir, logger, config.ramdisk);
+  const bootIsos = await BootIsoStore.open(config.dir, logger, {
+    ramdisk: config.ramdisk,
+    agentCa: config.agentCa,
+  });
   const pxeConfigs = await PxeConfigStore.open(config.dir, logger);
   const bus = await Bus.connect(config.bus);
   let publicUrl = config.publicUrl ?? '';
   const ipxe = { ...config.ipxe };
+  const served = { images: index, bootIsos, pxeConfigs, ipxe, logger };
+  const healthy = () => !bus.nc.isClosed();
   const http = await startHttpServer({
+    ...served,
     host: config.host,
     port: config.port,
-    images: index,
-    bootIsos,
-    pxeConfigs,
-    ipxe,
+    tls: config.tls,
     publicUrl: () => publicUrl,
-    healthy: () => !bus.nc.isClosed(),
-    logger,
+    healthy,
   }).catch(async (error: unknown) => {
     await bus.close();
     throw error;
   });
   // Set in the microtasks after the listen callback, before any request can be read.
-  publicUrl = config.publicUrl ?? `http://${urlHost(config.host)}:${http.port}`;
+  publicUrl =
+    config.publicUrl ?? `${config.tls ? 'https' : 'http'}://${urlHost(config.host)}:${http.port}`;
+  // Firmware cannot verify this cache's certificate (a BMC reading virtual media, iPXE): beside
+  // HTTPS it may get the same files in plain HTTP, as Ironic keeps external_http_url apart.
+  let firmwareUrl = publicUrl;
+  const plain =
+    config.httpPort === undefined
+      ? undefined
+      : await startHttpServer({
+          ...served,
+          host: config.host,
+          port: config.httpPort,
+          publicUrl: () => firmwareUrl,
+          healthy,
+        }).catch(async (error: unknown) => {
+          await http.close();
+          await bus.close();
+          throw error;
+        });
+  if (plain) firmwareUrl = `http://${urlHost(config.host)}:${plain.port}`;
   if (config.ramdisk) {
-    ipxe.kernelUrl ??= `${publicUrl}${AGENT_KERNEL_PATH}`;
-    ipxe.initrdUrl ??= `${publicUrl}${AGENT_INITRAMFS_PATH}`;
+    ipxe.kernelUrl ??= `${firmwareUrl}${AGENT_KERNEL_PATH}`;
+    ipxe.initrdUrl ??= `${firmwareUrl}${AGENT_INITRAMFS_PATH}`;
   }
-  const bmcUrl = config.bmcUrl ?? publicUrl;
+  const bmcUrl = config.bmcUrl ?? firmwareUrl;
   const subject = imageCacheSubject(bus, config.site);
 
   async function answer(cmd: ImageCacheCommand): Promise<ImageCacheReply> {
@@ -105,11 +126,12 @@ export async function startImageCache(
     onExpired: (cmd) => commands.inc({ type: cmd.type, outcome: 'expired' }),
   }).catch(async (error: unknown) => {
     await http.close();
+    await plain?.close();
     await bus.close();
     throw error;
   });
   logger.info(
-    { site: siteToken(config.site), url: publicUrl, dir: config.dir },
+    { site: siteToken(config.site), url: publicUrl, bmc_url: bmcUrl, dir: config.dir },
     'image cache started',
   );
 
@@ -121,7 +143,7 @@ export async function startImageCache(
     bus,
     async stop(graceMs?: number) {
       await consumer.stop(graceMs);
-      await http.close();
+      await Promise.all([http.close(), plain?.close()]);
       await index.flush();
       await bus.close();
     },

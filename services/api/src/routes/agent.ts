@@ -18,6 +18,7 @@ import {
 } from '@ingot/store';
 import { traceHeaders } from '@ingot/bus';
 import { requireEndpoint, V } from '../api-version.js';
+import { checkAgentTls } from '../agent-tls.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import { conductorCommand } from '../node-commands.js';
@@ -58,6 +59,8 @@ export interface AgentApiOptions {
   heartbeatTimeoutS: number;
   /** Inspection data for a node with a pregenerated token must carry it (see acceptInspection). */
   inspectionTokenRequired: boolean;
+  /** Only https callback URLs (Ironic's [agent]require_tls). */
+  requireTls: boolean;
 }
 
 /**
@@ -146,6 +149,7 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
         if (!/^https?:\/\/[^/\s]+/.test(body.callback_url)) {
           throw badRequest(`Field callback_url must be an http(s) URL, got '${body.callback_url}'`);
         }
+        const verifyCa = checkAgentTls(request.apiMinor, body, node, opts.requireTls);
         if (node.agentUrl && node.agentUrl !== body.callback_url) {
           throw badRequest(
             `Field callback_url '${body.callback_url}' does not match the agent URL registered for this operation`,
@@ -159,6 +163,8 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
             .update(nodes)
             .set({
               agentUrl: body.callback_url,
+              // Pinned with the URL by the first heartbeat; later ones were checked against it.
+              ...(node.agentUrl ? {} : { agentVerifyCa: verifyCa ?? null }),
               agentVersion: body.agent_version,
               agentLastHeartbeat: new Date(),
             })
@@ -167,6 +173,9 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
                 eq(nodes.uuid, node.uuid),
                 eq(nodes.agentTokenHash, node.agentTokenHash!),
                 node.agentUrl ? eq(nodes.agentUrl, node.agentUrl) : isNull(nodes.agentUrl),
+                node.agentVerifyCa
+                  ? eq(nodes.agentVerifyCa, node.agentVerifyCa)
+                  : isNull(nodes.agentVerifyCa),
               ),
             )
             .returning({ uuid: nodes.uuid });

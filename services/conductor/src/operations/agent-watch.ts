@@ -1,4 +1,5 @@
 import { isWaitState, transition } from '@ingot/lifecycle';
+import { fetchAgent } from '../agent-tls.js';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { transitionNode, updateNode } from '../transition-node.js';
@@ -37,7 +38,11 @@ export async function checkOnAgent(ctx: ConductorContext, leased: LeasedNode): P
   const verdict = agentVerdict(ctx.config, node, now);
   if (verdict.kind === 'unwatched') return void (await updateNode(ctx, leased, { wakeAt: null }));
   if (verdict.kind === 'later') return void (await updateNode(ctx, leased, { wakeAt: verdict.at }));
-  if (verdict.kind === 'silent' && node.agentUrl && (await answers(node.agentUrl))) {
+  if (
+    verdict.kind === 'silent' &&
+    node.agentUrl &&
+    (await answers(node.agentUrl, node.agentVerifyCa))
+  ) {
     // Heartbeats may be failing on their way (the API down, a network cut); an agent that answers
     // is not rebooted in the middle of its work. The wait's deadline still bounds it.
     ctx.logger.warn(
@@ -96,13 +101,15 @@ const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
 
 /**
  * Whether the agent's API answers at all: GET /v1/status (ironic-python-agent's, and Ingot's agent's)
- * needs no token, and any HTTP answer means the agent process is there.
+ * needs no token, and any HTTP answer means the agent process is there. An agent that registered a
+ * certificate must present it: another process on its address is not it.
  */
-async function answers(agentUrl: string): Promise<boolean> {
+async function answers(agentUrl: string, verifyCa: string | null): Promise<boolean> {
   try {
-    const response = await fetch(
+    const response = await fetchAgent(
       new URL('v1/status', agentUrl.endsWith('/') ? agentUrl : `${agentUrl}/`),
       { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) },
+      verifyCa,
     );
     await response.body?.cancel();
     return true;

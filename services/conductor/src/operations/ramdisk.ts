@@ -17,6 +17,12 @@ import {
 export type RamdiskPurpose = 'inspect' | 'clean' | 'deploy';
 
 /**
+ * Where an agent was reached and the certificate it registered (Ironic's wipe_token_and_url also
+ * drops agent_verify_ca): the next agent pins its own with its first heartbeat.
+ */
+const NO_AGENT_ENDPOINT = { agentUrl: null, agentVerifyCa: null } as const;
+
+/**
  * Boots the node into the agent ramdisk: from virtual media (a per-node boot ISO carrying the agent's
  * configuration and a pregenerated one-time token) or, with boot_interface 'ipxe', over the network
  * (the site's image cache serves the node's MACs an iPXE script that loads the agent); then a
@@ -94,7 +100,7 @@ async function prepareVirtualMediaBoot(
   // so a heartbeat it sent just before cannot pin its URL for the new agent.
   const token = newAgentToken();
   await updateNode(ctx, leased, {
-    agentUrl: null,
+    ...NO_AGENT_ENDPOINT,
     ...agentTokenColumns(ctx.secrets, token),
     agentTokenPregenerated: true,
   });
@@ -130,7 +136,7 @@ async function prepareNetworkBoot(
   purpose: RamdiskPurpose,
   requestId?: string,
 ): Promise<'pxe'> {
-  await updateNode(ctx, leased, { agentUrl: null, ...NO_AGENT_TOKEN });
+  await updateNode(ctx, leased, { ...NO_AGENT_ENDPOINT, ...NO_AGENT_TOKEN });
   const node = leased.node;
   const macs = await bootMacsOf(ctx, node.uuid);
   if (macs.length === 0) {
@@ -170,7 +176,8 @@ async function bootMacsOf(ctx: ConductorContext, nodeUuid: string): Promise<stri
 /**
  * Ends a ramdisk operation: powers the node off (unless told not to), ejects the boot ISO or clears
  * the node's iPXE script, so that its next network boot goes on to its disk (a fake boot interface
- * has neither) and wipes the agent token and URL so a rebooted or foreign ramdisk cannot reuse them.
+ * has neither) and wipes the agent token, URL and certificate, so a rebooted or foreign ramdisk
+ * cannot reuse them.
  */
 export async function tearDownRamdisk(
   ctx: ConductorContext,
@@ -192,7 +199,7 @@ export async function tearDownRamdisk(
   await updateNode(ctx, leased, {
     powerState,
     ...NO_AGENT_TOKEN,
-    agentUrl: null,
+    ...NO_AGENT_ENDPOINT,
     // A caller that still has writes to make keeps the step record until its final transition,
     // so a conductor dying in between resumes from "done" instead of starting over.
     driverInternalInfo: opts.keepSteps ? info : internal,

@@ -47,7 +47,7 @@ export function agentOf(ctx: ConductorContext, leased: LeasedNode): AgentClient 
   const token = openAgentToken(ctx.secrets, leased.node);
   if (!agentUrl || !token)
     throw new AgentError('the agent has not heartbeated with its callback URL yet');
-  return new AgentClient(agentUrl, token);
+  return new AgentClient(agentUrl, token, leased.node.agentVerifyCa);
 }
 
 export type StepOutcome = 'running' | 'complete';
