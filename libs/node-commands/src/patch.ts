@@ -10,7 +10,7 @@ import {
   ShardSchema,
   ValidationError,
 } from '@ingot/contracts';
-import { eq } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { isStable } from '@ingot/lifecycle';
 import { nodes, resealDriverInfo, type NodeRow, type SecretBox } from '@ingot/store';
 import type { CommandDeps } from './deps.js';
@@ -222,7 +222,7 @@ export async function updateNode(
   const restingLeaseWaitUntil = Date.now() + RESTING_LEASE_WAIT_MS;
   for (;;) {
     try {
-      return await patchLockedRow(deps, node, patch);
+      return await patchCurrentRow(deps, node, patch);
     } catch (error) {
       if (
         !(error instanceof LeaseHeld) ||
@@ -244,28 +244,58 @@ class LeaseHeld extends NodeCommandError {
   }
 }
 
-async function patchLockedRow(
+/**
+ * Applies the patch to the node as it is now and writes it only if the row did not change between
+ * the read and the write (its xmin, which every UPDATE changes): two round trips, no transaction.
+ * A row that keeps changing under it (many patches of one node at once) is patched under a row
+ * lock instead, one after the other.
+ */
+async function patchCurrentRow(
   deps: Pick<CommandDeps, 'db' | 'secrets'>,
   node: NodeRow,
   patch: NodePatch,
 ): Promise<NodeRow> {
+  for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
+    const [current] = await deps.db
+      .select({ ...getTableColumns(nodes), rowVersion: sql<string>`xmin::text` })
+      .from(nodes)
+      .where(eq(nodes.uuid, node.uuid));
+    const { rowVersion, ...row } = checkPatchable(node, current);
+    const changes = patchNode(row, patch, deps.secrets);
+    const [written] = await deps.db
+      .update(nodes)
+      .set(changes)
+      .where(and(eq(nodes.uuid, node.uuid), sql`xmin::text = ${rowVersion}`))
+      .returning()
+      .catch(nameClash(changes.name));
+    if (written) return written;
+  }
   return deps.db.transaction(async (tx) => {
-    const [locked] = await tx.select().from(nodes).where(eq(nodes.uuid, node.uuid)).for('update');
-    if (!locked || locked.provisionState !== node.provisionState)
-      throw conflict(`Node ${node.uuid} changed while the patch was applied; retry`);
-    if (locked.leaseOwner && locked.leaseExpiresAt && locked.leaseExpiresAt > new Date())
-      throw new LeaseHeld(node.uuid, locked.leaseOwner);
-    const changes = patchNode(locked, patch, deps.secrets);
-    const [row] = await tx
+    const [current] = await tx.select().from(nodes).where(eq(nodes.uuid, node.uuid)).for('update');
+    const changes = patchNode(checkPatchable(node, current), patch, deps.secrets);
+    const [written] = await tx
       .update(nodes)
       .set(changes)
       .where(eq(nodes.uuid, node.uuid))
       .returning()
-      .catch((error: unknown) => {
-        if (isUniqueViolation(error))
-          throw conflict(`A node named '${changes.name}' already exists.`);
-        throw error;
-      });
-    return row!;
+      .catch(nameClash(changes.name));
+    return written!;
   });
 }
+
+/** Tries of the lock-free write before the patch takes the row lock. */
+const OPTIMISTIC_ATTEMPTS = 3;
+
+/** The row as it is now, if a patch may apply to it: same state as the caller saw, no live lease. */
+function checkPatchable<T extends NodeRow>(seen: NodeRow, current: T | undefined): T {
+  if (!current || current.provisionState !== seen.provisionState)
+    throw conflict(`Node ${seen.uuid} changed while the patch was applied; retry`);
+  if (current.leaseOwner && current.leaseExpiresAt && current.leaseExpiresAt > new Date())
+    throw new LeaseHeld(seen.uuid, current.leaseOwner);
+  return current;
+}
+
+const nameClash = (name: string | null | undefined) => (error: unknown) => {
+  if (isUniqueViolation(error)) throw conflict(`A node named '${name}' already exists.`);
+  throw error;
+};
