@@ -32,6 +32,8 @@ export interface AppOptions {
   https?: { cert: string; key: string };
   /** Heartbeats must give an https callback_url (Ironic's [agent]require_tls; default false). */
   agentRequireTls?: boolean;
+  /** Fastify's trustProxy (INGOT_API_TRUST_PROXY): whose X-Forwarded-* headers to believe. */
+  trustProxy?: boolean | string;
 }
 
 export async function buildApp(
@@ -53,6 +55,7 @@ export async function buildApp(
     },
     // python-ironicclient asks for /v1/nodes/?fields=... (trailing slash), as Ironic allows.
     routerOptions: { ignoreTrailingSlash: true },
+    trustProxy: options.trustProxy ?? false,
     // Typed as the HTTP server's instance: the routes and hooks do not depend on which it is.
     ...((options.https ? { https: options.https } : {}) as object),
   }).withTypeProvider<TypeBoxTypeProvider>();

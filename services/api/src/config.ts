@@ -26,6 +26,26 @@ export interface ApiConfig {
    * TLS), so that the conductor never talks to an agent in clear.
    */
   agentRequireTls: boolean;
+  /**
+   * Which proxies' X-Forwarded-Proto/-Host/-For to believe (Fastify's trustProxy): behind an
+   * ingress that terminates TLS, links and Location headers must name the address clients use.
+   */
+  trustProxy: boolean | string;
+}
+
+/**
+ * INGOT_API_TRUST_PROXY: unset or `false`, no proxy; `true`, any; else the proxies' addresses or
+ * CIDRs, comma separated (Ironic: [oslo_middleware]enable_proxy_headers_parsing).
+ */
+export function trustProxyFromEnv(value: string | undefined): boolean | string {
+  const setting = value?.trim() ?? '';
+  if (setting === '' || setting.toLowerCase() === 'false') return false;
+  if (setting.toLowerCase() === 'true') return true;
+  if (!/^[0-9A-Fa-f.:/,\s]+$/.test(setting))
+    throw new Error(
+      `INGOT_API_TRUST_PROXY must be true, false, or proxy addresses/CIDRs separated by commas, got "${value}"`,
+    );
+  return setting;
 }
 
 export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -45,5 +65,6 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfi
     auth: authConfigFromEnv(env),
     tls: tlsFilesFromEnv(env, 'INGOT_API_TLS'),
     agentRequireTls: boolFromEnv(env, 'INGOT_AGENT_REQUIRE_TLS', false),
+    trustProxy: trustProxyFromEnv(env.INGOT_API_TRUST_PROXY),
   };
 }

@@ -25,6 +25,7 @@ await runService({
       bmcWaitMs: config.bmcWaitMs,
       https: config.tls,
       agentRequireTls: config.agentRequireTls,
+      trustProxy: config.trustProxy,
     });
     await app.listen({ host: config.host, port: config.port });
     return {

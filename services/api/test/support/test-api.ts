@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Bus } from '@ingot/bus';
 import { conductors, createScratchDatabase, openDatabase, SecretBox, type Db } from '@ingot/store';
 import { createLogger } from '@ingot/telemetry';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppOptions } from '../../src/app.js';
 
 /** An answer of the API, with Ironic's fault string when it is an error. */
 export interface Answer {
@@ -26,13 +26,14 @@ export class TestApi {
     private readonly cleanup: () => Promise<void>,
   ) {}
 
-  static async start(): Promise<TestApi> {
+  static async start(options: Partial<AppOptions> = {}): Promise<TestApi> {
     const scratch = await createScratchDatabase('ingot_api');
     const database = openDatabase(scratch.url, { max: 4 });
     const bus = await Bus.connect({ prefix: `t${randomBytes(5).toString('hex')}` });
     const app = await buildApp(
       { db: database.db, bus, secrets: new SecretBox('an-api-test-key-long-enough') },
       createLogger('api-test', { level: 'silent' }),
+      { heartbeatTimeoutS: 300, ...options },
     );
     return new TestApi(app, database.db, async () => {
       await app.close();
