@@ -10,8 +10,9 @@ export interface ByteSink {
 }
 
 export interface DownloadOptions {
-  /** Tries per URL (default 3). */
+  /** Tries per URL (default 6). */
   attempts?: number;
+  /** The first pause between tries (default 2 s); each is twice the one before, at most 10 s. */
   retryDelayMs?: number;
   /** A connection that delivers nothing for this long is dropped and retried. */
   stallTimeoutMs?: number;
@@ -42,6 +43,7 @@ class SinkError extends Error {
 }
 
 const WRITE_BATCH = 1024 * 1024;
+const MAX_RETRY_DELAY_MS = 10_000;
 
 /** Downloads url into sink; resolves with the body's length. */
 export async function downloadTo(
@@ -49,7 +51,10 @@ export async function downloadTo(
   sink: ByteSink,
   opts: DownloadOptions = {},
 ): Promise<number> {
-  const attempts = opts.attempts ?? 3;
+  // 2 + 4 + 8 + 10 + 10 s: longer than an image cache restart, or a load balancer moving the
+  // cache's address, which a download that ends after 4 s turned into a failed deploy.
+  const attempts = opts.attempts ?? 6;
+  const firstDelayMs = opts.retryDelayMs ?? 2000;
   const state = { received: 0 };
   for (let attempt = 1; ; attempt++) {
     try {
@@ -60,7 +65,7 @@ export async function downloadTo(
       const error = asDownloadError(err, opts.signal);
       if (!error.retryable || attempt >= attempts) throw error;
       opts.onRetry?.(attempt, error);
-      await sleep(opts.retryDelayMs ?? 2000, opts.signal);
+      await sleep(Math.min(firstDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS), opts.signal);
     }
   }
 }
