@@ -11,14 +11,4 @@ export class ImageError extends Error {
   }
 }
 
-/** URL for messages and logs, without a password it may carry. */
-export function displayUrl(source: string): string {
-  try {
-    const url = new URL(source);
-    if (!url.password) return source;
-    url.password = '***';
-    return url.toString();
-  } catch {
-    return source;
-  }
-}
+export { displayUrl } from '@ingot/service';

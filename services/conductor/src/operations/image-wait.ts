@@ -1,4 +1,5 @@
 import type { ImageCacheCommand, ImageCacheReply } from '@ingot/contracts';
+import { displayUrl } from '@ingot/service';
 import type { ConductorContext } from '../context.js';
 import { ImageCallError } from '../image-caller.js';
 import type { LeasedNode } from '../node-lease.js';
@@ -36,17 +37,6 @@ export const withoutImageWait = (info: Record<string, unknown>): Record<string, 
   return rest;
 };
 
-/** A URL with its password hidden, for history and last_error. */
-function shown(source: string): string {
-  try {
-    const url = new URL(source);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return source;
-  }
-}
-
 /**
  * Asks the image cache for the deploy's image. A download takes minutes to hours, and a lease held
  * that long would pin the node to this conductor (a stop or crash would leave it waiting for
@@ -78,7 +68,7 @@ export async function prepareImage(
     if (!(error instanceof ImageCallError && error.kind === 'in_progress')) throw error;
   }
   const now = Date.now();
-  const source = shown(payload.image_source);
+  const source = displayUrl(payload.image_source);
   if (now - since >= timeoutMs)
     throw new ImageCallError(
       `the image cache did not finish fetching ${source} within ${Math.round(timeoutMs / 1000)} s (INGOT_IMAGE_PREPARE_TIMEOUT_S)`,
