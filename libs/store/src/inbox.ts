@@ -1,4 +1,4 @@
-import { lt, sql } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from './db.js';
 import { prepared } from './prepared.js';
 import { handledMessages } from './schema.js';
@@ -23,6 +23,31 @@ export async function markHandled(
   return rows.length === 1;
 }
 
-export async function forgetHandledBefore(db: DbOrTx, cutoff: Date): Promise<void> {
-  await db.delete(handledMessages).where(lt(handledMessages.handledAt, cutoff));
+/** Whether `consumer` has recorded message `messageId` as handled (see markHandled). */
+export async function isHandled(db: DbOrTx, consumer: string, messageId: string): Promise<boolean> {
+  const rows = await prepared(db, 'is_handled', (d, name) =>
+    d
+      .select({ id: handledMessages.messageId })
+      .from(handledMessages)
+      .where(
+        and(
+          eq(handledMessages.consumer, sql.placeholder('consumer')),
+          eq(handledMessages.messageId, sql.placeholder('id')),
+        ),
+      )
+      .prepare(name),
+  ).execute({ consumer, id: messageId });
+  return rows.length > 0;
+}
+
+/** Forgets what `consumer` handled before `cutoff`: no redelivery can be that old any more. */
+export async function forgetHandledBefore(
+  db: DbOrTx,
+  consumer: string,
+  cutoff: Date,
+): Promise<number> {
+  const result = await db
+    .delete(handledMessages)
+    .where(and(eq(handledMessages.consumer, consumer), lt(handledMessages.handledAt, cutoff)));
+  return result.rowCount ?? 0;
 }

@@ -1,8 +1,8 @@
 import { BmcCommandSchema, type BmcCommand, type BmcReply } from '@ingot/contracts';
-import { BmcError } from '@ingot/drivers';
+import { BmcError, type HardwareType } from '@ingot/drivers';
 import { siteToken, startResponder, type Bus, type RunningConsumer } from '@ingot/bus';
 import { openInfrastructure } from '@ingot/service';
-import { getNode, markHandled, type SecretBox } from '@ingot/store';
+import { forgetHandledBefore, getNode, isHandled, markHandled, type SecretBox } from '@ingot/store';
 import { counter, histogram, type Logger } from '@ingot/telemetry';
 import type { PowerWorkerConfig } from './config.js';
 import { executeBmcCommand } from './execute.js';
@@ -27,8 +27,26 @@ const nodeCommands = counter(
   ['node_site', 'type'],
 );
 
-/** Rebooting twice is harmful, so those commands run at most once; the others are idempotent. */
+/** Rebooting twice is harmful, so those commands run at most once, even if the first one died. */
 const AT_MOST_ONCE = new Set(['rebooting', 'soft rebooting']);
+
+/**
+ * Commands that change the server. Each is idempotent on its own but not in a sequence: a
+ * 'power off' delivered again after its answer let the conductor go on to 'power on' (an
+ * acknowledgement lost with a killed worker, or NATS restarted before it stored it) would turn a
+ * deployed server off. So one that was carried out is recorded and never carried out again.
+ */
+const CHANGES_SERVER = new Set<BmcCommand['type']>([
+  'bmc.set_power',
+  'bmc.set_boot_device',
+  'bmc.insert_media',
+  'bmc.eject_media',
+  'bmc.set_secure_boot',
+]);
+
+/** How long a carried-out command is remembered: far beyond any command's expiry (minutes). */
+const REMEMBER_HANDLED_MS = 24 * 3600_000;
+const FORGET_EVERY_MS = 3600_000;
 
 export interface RunningPowerWorker {
   /** Stops within about `graceMs`: unfinished commands go back to the stream (RunningConsumer.stop). */
@@ -70,6 +88,8 @@ export async function startPowerWorker(
       node_site: siteToken(cached ? cached.site : node!.conductorGroup),
       type: cmd.type,
     });
+    const driver = () => (cached ? cached.hardware : hardware.get(node!));
+    const changes = CHANGES_SERVER.has(cmd.type);
     const atMostOnce = cmd.type === 'bmc.set_power' && AT_MOST_ONCE.has(cmd.payload.target);
     if (atMostOnce && !(await markHandled(database.db, POWER_INBOX, cmd.id))) {
       logger.warn(
@@ -79,9 +99,20 @@ export async function startPowerWorker(
       const now = node ?? (await getNode(database.db, cmd.node_uuid));
       return { command_id: cmd.id, ok: true, power_state: now?.powerState ?? undefined };
     }
+    if (changes && !atMostOnce && (await isHandled(database.db, POWER_INBOX, cmd.id))) {
+      logger.warn(
+        { node: cmd.node_uuid, type: cmd.type, command: cmd.id },
+        'BMC command delivered again after it was carried out; not repeating it',
+      );
+      bmcCalls.inc({ type: cmd.type, outcome: 'duplicate' });
+      return answerDuplicate(driver(), cmd);
+    }
     const stopTimer = bmcSeconds.startTimer({ type: cmd.type });
     try {
-      const reply = await executeBmcCommand(cached ? cached.hardware : hardware.get(node!), cmd);
+      const reply = await executeBmcCommand(driver(), cmd);
+      // Recorded only once carried out: a worker that dies before this leaves the command to be
+      // run again for its requester, which is still waiting for the answer.
+      if (changes && !atMostOnce) await markHandled(database.db, POWER_INBOX, cmd.id);
       bmcCalls.inc({ type: cmd.type, outcome: 'ok' });
       return reply;
     } catch (error) {
@@ -114,14 +145,42 @@ export async function startPowerWorker(
     }),
     onExpired: (cmd) => bmcCalls.inc({ type: cmd.type, outcome: 'expired' }),
   });
+  const forget = setInterval(() => {
+    forgetHandledBefore(database.db, POWER_INBOX, new Date(Date.now() - REMEMBER_HANDLED_MS)).catch(
+      (error: unknown) =>
+        logger.warn({ err: String(error) }, 'could not forget old BMC commands; will retry'),
+    );
+  }, FORGET_EVERY_MS);
+  forget.unref();
   logger.info({ worker: config.id, site: config.site || 'default' }, 'power worker started');
 
   return {
     bus,
     async stop(graceMs?: number) {
+      clearInterval(forget);
       await consumer.stop(graceMs);
       await hardware.close();
       await infra.close();
     },
   };
+}
+
+/**
+ * The answer to a command carried out before: what the server reports now (a read changes
+ * nothing), for a requester that may still be waiting because the first answer was lost.
+ */
+async function answerDuplicate(
+  hardware: HardwareType,
+  cmd: BmcCommand,
+): Promise<Extract<BmcReply, { ok: true }>> {
+  const ok = { command_id: cmd.id, ok: true as const };
+  try {
+    if (cmd.type === 'bmc.set_power')
+      return { ...ok, power_state: await hardware.power.getPowerState() };
+    if (cmd.type === 'bmc.set_secure_boot')
+      return { ...ok, secure_boot: await hardware.management.getSecureBootState() };
+  } catch (error) {
+    if (!(error instanceof BmcError)) throw error;
+  }
+  return ok;
 }
