@@ -39,3 +39,10 @@ export {
   type TransitionRejected,
   type TransitionResult,
 } from './transition.js';
+export {
+  IMPLEMENTED_OPERATIONS,
+  RUNNING_STATE,
+  conductorCanCarryOut,
+  isImplementedOperation,
+  type ImplementedOperation,
+} from './operations.js';

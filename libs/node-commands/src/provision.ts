@@ -2,27 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { ConductorCommand, PowerRequest, ProvisionVerb } from '@ingot/contracts';
 import { traceHeaders } from '@ingot/bus';
-import { applyVerb, isFailedState, isStable } from '@ingot/lifecycle';
+import { applyVerb, conductorCanCarryOut, isFailedState, isStable } from '@ingot/lifecycle';
 import { nodes, writeNodeRow, type NodeRow, type OutboxMessage } from '@ingot/store';
 import type { CommandDeps } from './deps.js';
 import { checkDriverInfo } from './driver-info.js';
 import { conflict, invalid } from './errors.js';
 import { hardwareOf } from './hardware.js';
 
-/** Verbs whose conductor steps exist; rescue, unrescue, service and unhold are not built yet. */
-const IMPLEMENTED_VERBS = new Set<ProvisionVerb>([
-  'manage',
-  'provide',
-  'inspect',
-  'clean',
-  'active',
-  'deploy',
-  'rebuild',
-  'deleted',
-  'undeploy',
-  'adopt',
-  'abort',
-]);
 const NEEDS_BMC = new Set<ProvisionVerb>([
   'manage',
   'provide',
@@ -93,7 +79,7 @@ export async function requestProvision(
   if (busy && verb !== 'abort') throw conflict(`Node ${node.uuid} is busy: ${busy}`);
   const result = applyVerb(node.provisionState, verb, { currentTarget: node.targetProvisionState });
   if (!result.ok) throw invalid(result.reason);
-  if (!IMPLEMENTED_VERBS.has(verb))
+  if (!conductorCanCarryOut(result))
     throw invalid(`Ingot does not implement the '${verb}' verb yet`);
   checkProvisionInput(node, verb, extras);
 

@@ -6,7 +6,6 @@ import {
   WAIT_STATES,
 } from '@ingot/lifecycle';
 import { RetryLater } from '@ingot/bus';
-import { HARDWARE_TYPES } from '@ingot/contracts';
 import { conductors, nodes } from '@ingot/store';
 import type { ConductorContext } from './context.js';
 import { provisionTransition, writeNode } from './node-writer.js';
@@ -14,14 +13,9 @@ import { checkOnAgent } from './operations/agent-watch.js';
 import { failOperation } from './operations/fail.js';
 import { silenceLimitMs } from './operations/ramdisk-boot.js';
 import { OPERATIONS } from './operations/index.js';
-import { fakeDeploy } from './operations/fake.js';
-import { deploysFake } from './driver-composition.js';
+import { deployInterfaceOf, DRIVERS_RESUMED_IN_WAIT } from './interfaces/deploy.js';
 
 /** Hardware types whose deploy interface is fake. */
-const FAKE_DEPLOY_DRIVERS = Object.values(HARDWARE_TYPES)
-  .filter((spec) => spec.interfaces.deploy === 'fake')
-  .map((spec) => spec.name);
-
 const leaseFree = or(isNull(nodes.leaseOwner), lt(nodes.leaseExpiresAt, sql`now()`));
 /** wake_at has come (or nothing is scheduled). */
 const awake = or(isNull(nodes.wakeAt), lte(nodes.wakeAt, sql`now()`));
@@ -99,11 +93,11 @@ export class Sweeper {
           eq(nodes.conductorGroup, this.ctx.config.site),
           or(
             inArray(nodes.provisionState, [...STUCK_STATES_TREATED_AS_FAIL]),
-            // A fake deploy passes wait call-back inside one step: there, a free lease means
-            // its conductor died mid-step, and no agent will ever call back.
+            // A deploy interface without an agent passes wait call-back inside one step: there,
+            // a free lease means its conductor died mid-step, and no agent will ever call back.
             and(
               eq(nodes.provisionState, 'wait call-back'),
-              inArray(nodes.driver, FAKE_DEPLOY_DRIVERS),
+              inArray(nodes.driver, [...DRIVERS_RESUMED_IN_WAIT]),
             ),
           ),
           leaseFree,
@@ -124,7 +118,9 @@ export class Sweeper {
           const state = leased.node.provisionState;
           if (leased.node.wakeAt && leased.node.wakeAt > new Date()) return; // put off meanwhile
           const runner =
-            state === 'wait call-back' && deploysFake(leased.node) ? fakeDeploy : OPERATIONS[state];
+            state === 'wait call-back'
+              ? deployInterfaceOf(leased.node).resumeWait
+              : OPERATIONS[state];
           if (runner) {
             this.ctx.logger.info(
               { node: uuid, state },

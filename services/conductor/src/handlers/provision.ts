@@ -1,5 +1,5 @@
 import type { ProvisionCommand } from '@ingot/contracts';
-import { isStable, transition, verbToEvent } from '@ingot/lifecycle';
+import { conductorCanCarryOut, transition, verbToEvent } from '@ingot/lifecycle';
 import { markHandled } from '@ingot/store';
 import { CONDUCTOR_INBOX, type ConductorContext } from '../context.js';
 import { provisionTransition, writeNode } from '../node-writer.js';
@@ -42,7 +42,7 @@ export async function handleProvisionCommand(
         return;
       }
       const runner = result.ok ? OPERATIONS[result.to] : undefined;
-      if (!result.ok || (!runner && !isStable(result.to))) {
+      if (!result.ok || !conductorCanCarryOut(result)) {
         // The node changed since the API accepted the verb, or the operation is not built yet.
         const reason = result.ok
           ? `Ingot cannot run '${verb}' yet: the '${result.to}' step is not implemented`

@@ -1,8 +1,8 @@
 import { AgentError } from '../agent-client.js';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
-import { continueCleaning } from './clean.js';
-import { continueDeploy } from './deploy.js';
+import { continueCleaning } from './agent-clean.js';
+import { continueDeploy } from './agent-deploy.js';
 import { isOperationError } from './fail.js';
 import { failOrRetryLater } from './retry.js';
 

@@ -1,6 +1,7 @@
 import { isWaitState, transition } from '@ingot/lifecycle';
 import { fetchAgent } from '../agent-tls.js';
 import type { ConductorContext } from '../context.js';
+import { bootInterfaceOf } from '../interfaces/boot.js';
 import type { LeasedNode } from '../node-lease.js';
 import { transitionNode, updateNode } from '../transition-node.js';
 import { failOperation } from './fail.js';
@@ -69,7 +70,11 @@ export async function checkOnAgent(ctx: ConductorContext, leased: LeasedNode): P
     await runner(ctx, leased);
     return;
   }
-  await failOperation(ctx, leased, `${capitalise(fact)}; ${whatWasTried(boot)}`);
+  await failOperation(
+    ctx,
+    leased,
+    `${capitalise(fact)}; ${whatWasTried(boot, bootInterfaceOf(leased.node).eachRamdiskBoot)}`,
+  );
 }
 
 function describe(
@@ -88,12 +93,8 @@ function describe(
     : `the agent looked itself up at ${verdict.lastContact.toISOString()} but never heartbeated (${limit})${answer}`;
 }
 
-function whatWasTried(boot: RamdiskBoot): string {
+function whatWasTried(boot: RamdiskBoot, each: string): string {
   const boots = boot.attempt === 1 ? '1 boot' : `${boot.attempt} boots`;
-  const each =
-    boot.via === 'network'
-      ? 'its iPXE configuration written and the server power cycled'
-      : 'a new boot ISO inserted as virtual media and the server power cycled';
   return `gave up after ${boots} of the agent ramdisk for ${boot.purpose} (${boot.attempt === 1 ? 'with' : 'each with'} ${each})`;
 }
 

@@ -1,46 +1,21 @@
-import type { ConductorConfig } from '../config.js';
 import type { ConductorContext } from '../context.js';
+import { deployInterfaceOf } from '../interfaces/deploy.js';
 import type { LeasedNode } from '../node-lease.js';
-import { deploysFake } from '../driver-composition.js';
 import { transitionNode } from '../transition-node.js';
-import { fakeClean } from './fake.js';
-import { bootRamdisk, tearDownRamdisk } from './ramdisk.js';
+import { automatedCleanMode, isManual } from './clean-mode.js';
 import { disableSecureBoot } from './secure-boot.js';
-import {
-  advanceSteps,
-  agentOf,
-  saveProgress,
-  stepProgressOf,
-  type Step,
-  type StepProgress,
-} from './steps.js';
 
-/** Steps a manual clean asked for, kept until the agent is up (Ironic's clean_steps argument). */
-export const REQUESTED_CLEAN_STEPS = 'clean_steps_requested';
-
-const isManual = (leased: LeasedNode) => leased.node.targetProvisionState === 'manageable';
-
-export type AutomatedCleanMode = ConductorConfig['automatedClean'];
+export {
+  automatedCleanMode,
+  REQUESTED_CLEAN_STEPS,
+  type AutomatedCleanMode,
+} from './clean-mode.js';
 
 /**
- * How a node is cleaned on provide and undeploy (Ironic's skip_automated_cleaning): its own
- * automated_clean when set, else INGOT_AUTOMATED_CLEAN. true only says whether, not how: the
- * steps are the conductor's (metadata or full), metadata when the conductor's default is disabled.
- */
-export function automatedCleanMode(
-  configured: AutomatedCleanMode,
-  node: { automatedClean: boolean | null },
-): AutomatedCleanMode {
-  if (node.automatedClean === false) return 'disabled';
-  if (node.automatedClean === true) return configured === 'disabled' ? 'metadata' : configured;
-  return configured;
-}
-
-/**
- * `cleaning`: boot the agent (or, when every step already ran, finish). Automated cleaning follows
- * automatedCleanMode: metadata (erase_devices_metadata only, Metal3's default), full (every
- * step with a priority), disabled (straight to available). A fake deploy interface has no steps.
- * Secure boot a deploy left on is turned off first: the server boots the agent next.
+ * `cleaning`: unless automated cleaning is disabled (automatedCleanMode), the node's deploy
+ * interface cleans it: the agent's steps (metadata: erase_devices_metadata only, Metal3's
+ * default; full: every step with a priority; manual: the steps asked for), or nothing for a fake
+ * one. Secure boot a deploy left on is turned off first: the server boots the agent next.
  */
 export async function runCleaning(
   ctx: ConductorContext,
@@ -64,90 +39,5 @@ export async function runCleaning(
     });
     return;
   }
-  if (deploysFake(leased.node)) return fakeClean(ctx, leased, requestId);
-  const progress = stepProgressOf(leased);
-  if (progress?.operation === 'clean' && progress.index >= progress.list.length) {
-    return finishCleaning(ctx, leased, requestId);
-  }
-  await bootRamdisk(ctx, leased, 'clean', requestId);
-  await transitionNode(ctx, leased, 'wait', {
-    note: 'waiting for the agent to clean',
-    deadlineInMs: ctx.config.cleanWaitTimeoutMs,
-    requestId,
-  });
-}
-
-/** `clean wait`, on each heartbeat: plan the steps once, then run them one by one. */
-export async function continueCleaning(
-  ctx: ConductorContext,
-  leased: LeasedNode,
-  requestId?: string,
-): Promise<void> {
-  let progress = stepProgressOf(leased);
-  if (progress?.operation !== 'clean') {
-    progress = await planCleaning(ctx, leased);
-    await saveProgress(ctx, leased, progress);
-  }
-  const outcome = await advanceSteps(ctx, leased, progress, {
-    execute: 'clean.execute_clean_step',
-    deadlineInMs: ctx.config.cleanWaitTimeoutMs,
-    requestId,
-    params: async (step, p) => ({
-      step,
-      node: {
-        uuid: leased.node.uuid,
-        properties: leased.node.properties,
-        driver_internal_info: {},
-      },
-      ports: [],
-      clean_version: p.version,
-    }),
-  });
-  if (outcome === 'complete') {
-    await transitionNode(ctx, leased, 'resume', { note: 'every clean step finished', requestId });
-    await finishCleaning(ctx, leased, requestId);
-  }
-}
-
-async function planCleaning(ctx: ConductorContext, leased: LeasedNode): Promise<StepProgress> {
-  const reply = await agentOf(ctx, leased).run(
-    'clean.get_clean_steps',
-    { node: { uuid: leased.node.uuid }, ports: [] },
-    true,
-  );
-  const result = (reply.command_result ?? {}) as {
-    clean_steps?: Record<string, Step[]>;
-    hardware_manager_version?: unknown;
-  };
-  const offered = Object.values(result.clean_steps ?? {}).flat();
-  const requested = (leased.node.driverInternalInfo as Record<string, unknown>)[
-    REQUESTED_CLEAN_STEPS
-  ] as Step[] | undefined;
-  let list: Step[];
-  if (isManual(leased)) {
-    list = requested ?? [];
-  } else if (automatedCleanMode(ctx.config.automatedClean, leased.node) === 'metadata') {
-    list = offered.filter((s) => s.step === 'erase_devices_metadata');
-  } else {
-    list = offered
-      .filter((s) => (s.priority ?? 0) > 0)
-      .sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
-  }
-  return { operation: 'clean', list, index: 0, version: result.hardware_manager_version };
-}
-
-async function finishCleaning(
-  ctx: ConductorContext,
-  leased: LeasedNode,
-  requestId?: string,
-): Promise<void> {
-  await tearDownRamdisk(ctx, leased, { powerOff: true, requestId });
-  const { [REQUESTED_CLEAN_STEPS]: _requested, ...internal } = leased.node
-    .driverInternalInfo as Record<string, unknown>;
-  await transitionNode(ctx, leased, 'done', {
-    note: 'cleaning finished',
-    lastError: null,
-    requestId,
-    set: { driverInternalInfo: internal },
-  });
+  await deployInterfaceOf(leased.node).clean(ctx, leased, requestId);
 }

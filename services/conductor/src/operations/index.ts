@@ -1,4 +1,5 @@
 import type { ProvisionState } from '@ingot/contracts';
+import { IMPLEMENTED_OPERATIONS, RUNNING_STATE, type ImplementedOperation } from '@ingot/lifecycle';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { runAdopting } from './adopt.js';
@@ -36,14 +37,23 @@ const guarded =
   };
 
 /**
+ * The step of each operation the conductor runs (keyed by the lifecycle's IMPLEMENTED_OPERATIONS,
+ * which is also what the API accepts verbs by). What differs between drivers is inside the steps,
+ * in the node's interfaces (../interfaces).
+ */
+const RUNNERS: Record<ImplementedOperation, OperationRunner> = {
+  verify: runVerify,
+  inspect: guarded(runInspecting),
+  clean: guarded(thenHeardAgent(runCleaning)),
+  deploy: guarded(thenHeardAgent(runDeploying)),
+  undeploy: guarded(thenHeardAgent(runDeleting)),
+  adopt: guarded(runAdopting),
+};
+
+/**
  * The step a conductor runs for a node in each in-progress state. A state listed here is resumable:
  * a conductor that finds a node there without a live lease runs the step again.
  */
-export const OPERATIONS: Partial<Record<ProvisionState, OperationRunner>> = {
-  verifying: runVerify,
-  inspecting: guarded(runInspecting),
-  cleaning: guarded(thenHeardAgent(runCleaning)),
-  deploying: guarded(thenHeardAgent(runDeploying)),
-  deleting: guarded(thenHeardAgent(runDeleting)),
-  adopting: guarded(runAdopting),
-};
+export const OPERATIONS: Partial<Record<ProvisionState, OperationRunner>> = Object.fromEntries(
+  IMPLEMENTED_OPERATIONS.map((operation) => [RUNNING_STATE[operation], RUNNERS[operation]]),
+);

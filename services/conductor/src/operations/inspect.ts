@@ -1,29 +1,17 @@
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { transitionNode } from '../transition-node.js';
-import { inspectsFake, inspectsOutOfBand } from '../driver-composition.js';
-import { inspectOutOfBand } from './oob-inspect.js';
+import { inspectInterfaceOf } from '../interfaces/inspect.js';
 import { failOperation } from './fail.js';
-import { fakeInspect } from './fake.js';
-import { bootRamdisk, tearDownRamdisk } from './ramdisk.js';
+import { tearDownRamdisk } from './ramdisk.js';
 
-/**
- * `inspecting`: boot the agent with the inspection callback, then wait for its inventory. A fake
- * inspect interface finishes at once; a redfish one reads the hardware from the BMC.
- */
+/** `inspecting`: the node's inspect interface learns the hardware (agent, BMC, or nothing). */
 export async function runInspecting(
   ctx: ConductorContext,
   leased: LeasedNode,
   requestId?: string,
 ): Promise<void> {
-  if (inspectsFake(leased.node)) return fakeInspect(ctx, leased, requestId);
-  if (inspectsOutOfBand(leased.node)) return inspectOutOfBand(ctx, leased, requestId);
-  await bootRamdisk(ctx, leased, 'inspect', requestId);
-  await transitionNode(ctx, leased, 'wait', {
-    note: 'waiting for the agent to report the inventory',
-    deadlineInMs: ctx.config.inspectWaitTimeoutMs,
-    requestId,
-  });
+  await inspectInterfaceOf(leased.node).inspect(ctx, leased, requestId);
 }
 
 /** The inspector processed (or refused) the inventory: power off and finish either way. */

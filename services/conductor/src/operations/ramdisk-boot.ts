@@ -1,6 +1,6 @@
 import type { NodeColumns, NodeRow } from '@ingot/store';
 import type { ConductorConfig } from '../config.js';
-import type { RamdiskPurpose } from './ramdisk.js';
+import type { RamdiskPurpose } from '../interfaces/types.js';
 
 /** driver_internal_info key of the current operation's last ramdisk boot. */
 export const RAMDISK_BOOT = 'ramdisk_boot';
@@ -12,7 +12,8 @@ export interface RamdiskBoot {
   attempt: number;
   /** When the power action that started it was done (ISO 8601). */
   at: string;
-  via: 'virtual media' | 'network';
+  /** How the ramdisk was reached, as its boot interface names it ('virtual media', 'network'). */
+  via: string;
 }
 
 export function ramdiskBootOf(node: Pick<NodeRow, 'driverInternalInfo'>): RamdiskBoot | undefined {

@@ -1,0 +1,67 @@
+import type { BootDevice } from '@ingot/contracts';
+import type { ConductorContext } from '../context.js';
+import type { LeasedNode } from '../node-lease.js';
+
+/**
+ * Ironic's driver interfaces as the conductor runs them (ironic/drivers/base.py): each node's
+ * `<interface>_interface` names one implementation, composed by its hardware type. The operations
+ * call these and never ask which implementation they have.
+ */
+
+/** One piece of work on a leased node; failures a person can act on are OperationErrors. */
+export type NodeStep = (
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  requestId?: string,
+) => Promise<void>;
+
+export type RamdiskPurpose = 'inspect' | 'clean' | 'deploy';
+
+/** What a boot interface made ready: the device to boot once, and how history names the boot. */
+export interface PreparedRamdisk {
+  device: BootDevice;
+  /** As in driver_internal_info's boot record: 'virtual media', 'network'. */
+  medium: string;
+  /** The words after "booting the agent ramdisk" in the node's history. */
+  description: string;
+}
+
+/** How the agent ramdisk reaches the server, and how that is undone. */
+export interface BootInterface {
+  readonly name: string;
+  /** What each boot of the ramdisk involved, for a last_error after the boots ran out. */
+  readonly eachRamdiskBoot: string;
+  /**
+   * Makes the agent ramdisk bootable for `purpose` (an ISO in the virtual CD, an iPXE script for
+   * the node's MACs) and sets up the agent's token; the caller then boots the returned device.
+   */
+  prepareRamdisk(
+    ctx: ConductorContext,
+    leased: LeasedNode,
+    purpose: RamdiskPurpose,
+    requestId?: string,
+  ): Promise<PreparedRamdisk>;
+  /** Undoes prepareRamdisk: the server's next boot goes to its disk. */
+  cleanUpRamdisk: NodeStep;
+}
+
+/** How an instance is written and a node cleaned: with the agent, or not at all. */
+export interface DeployInterface {
+  readonly name: string;
+  /** `deploying`: from a checked instance_info to `wait call-back` (or further). */
+  deploy: NodeStep;
+  /** `cleaning`, once the conductor decided that the node is cleaned. */
+  clean: NodeStep;
+  /**
+   * `wait call-back` found without a live lease and with no agent that will call back: what a
+   * conductor taking the node over runs. Absent when an agent drives the wait (its heartbeats).
+   */
+  resumeWait?: NodeStep;
+}
+
+/** How the hardware is learnt: from the agent's inventory, from the BMC, or not at all. */
+export interface InspectInterface {
+  readonly name: string;
+  /** `inspecting`: to `inspect wait`, or to `manageable` when nothing has to be waited for. */
+  inspect: NodeStep;
+}
