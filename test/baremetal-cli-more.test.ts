@@ -149,4 +149,78 @@ describe('the real baremetal CLI on ports, VIFs and the optional interfaces', ()
     expect(created.code).not.toBe(0);
     expect(created.stderr).toContain('Ingot keeps no volume connectors');
   });
+
+  it('deploy template create / list / show / set / delete', async () => {
+    const steps = [
+      {
+        interface: 'bios',
+        step: 'apply_configuration',
+        args: { settings: [{ name: 'LogicalProc', value: 'Enabled' }] },
+        priority: 150,
+      },
+    ];
+    const created = await bmJson(
+      ...['deploy', 'template', 'create', 'CUSTOM_CLI_HT_ON'],
+      ...['--steps', JSON.stringify(steps), '--extra', 'team=metal'],
+    );
+    expect(created).toMatchObject({ name: 'CUSTOM_CLI_HT_ON', steps, extra: { team: 'metal' } });
+    expect(await bmJson('deploy', 'template', 'list')).toEqual([
+      { UUID: created.uuid, Name: 'CUSTOM_CLI_HT_ON' },
+    ]);
+    expect(await bmJson('deploy', 'template', 'show', 'CUSTOM_CLI_HT_ON')).toMatchObject({
+      uuid: created.uuid,
+      steps,
+    });
+    await bm('deploy', 'template', 'set', 'CUSTOM_CLI_HT_ON', '--name', 'CUSTOM_CLI_HT');
+    expect((await bmJson('deploy', 'template', 'show', created.uuid)).name).toBe('CUSTOM_CLI_HT');
+    const invalid = await run(['deploy', 'template', 'create', 'not_a_trait', '--steps', '[]']);
+    expect(invalid.code).not.toBe(0);
+    await bm('deploy', 'template', 'delete', 'CUSTOM_CLI_HT');
+    expect(await bmJson('deploy', 'template', 'list')).toEqual([]);
+  });
+
+  it('chassis create / list / show, node set --chassis-uuid, chassis delete refused while it has nodes', async () => {
+    const chassis = await bmJson('chassis', 'create', '--description', 'cli rack');
+    expect(await bmJson('chassis', 'list')).toEqual([
+      { UUID: chassis.uuid, Description: 'cli rack' },
+    ]);
+    expect(await bmJson('chassis', 'show', chassis.uuid)).toMatchObject({
+      description: 'cli rack',
+    });
+    await bm('node', 'set', 'cli-more', '--chassis-uuid', chassis.uuid);
+    expect((await bmJson('node', 'show', 'cli-more')).chassis_uuid).toBe(chassis.uuid);
+    expect(
+      (await bmJson('node', 'list', '--chassis', chassis.uuid)).map(
+        (n: { Name: string }) => n.Name,
+      ),
+    ).toEqual(['cli-more']);
+    const refused = await run(['chassis', 'delete', chassis.uuid]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`chassis ${chassis.uuid} contains nodes`);
+    await bm('node', 'unset', 'cli-more', '--chassis-uuid');
+    await bm('chassis', 'delete', chassis.uuid);
+    expect(await bmJson('chassis', 'list')).toEqual([]);
+  });
+
+  it('allocation create / show / delete: no available node of the class gives an allocation in error', async () => {
+    const created = await bmJson(
+      ...['allocation', 'create', '--resource-class', 'cli-none', '--name', 'cli-alloc'],
+    );
+    expect(created).toMatchObject({ name: 'cli-alloc', state: 'error', node_uuid: null });
+    expect(created.last_error).toContain('no available nodes match the resource class cli-none');
+    const waited = await run([
+      'allocation',
+      'create',
+      '--resource-class',
+      'cli-none',
+      '--wait',
+      '5',
+    ]);
+    expect(waited.code).not.toBe(0);
+    expect(waited.stderr).toContain('no available nodes match the resource class cli-none');
+    expect((await bmJson('allocation', 'show', 'cli-alloc')).uuid).toBe(created.uuid);
+    await bm('allocation', 'delete', 'cli-alloc');
+    const gone = await run(['allocation', 'show', 'cli-alloc']);
+    expect(gone.code).not.toBe(0);
+  });
 });

@@ -10,3 +10,7 @@ export * from './ports.js';
 export * from './agent-api.js';
 export * from './node-view.js';
 export * from './raid.js';
+export * from './trait.js';
+export * from './deploy-template.js';
+export * from './allocation.js';
+export * from './chassis.js';

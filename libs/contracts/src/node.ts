@@ -73,6 +73,8 @@ export const NodeCreateSchema = Type.Object(
     boot_mode: Type.Optional(Nullable(Type.Union([Type.Literal('uefi'), Type.Literal('bios')]))),
     shard: Type.Optional(Nullable(ShardSchema)),
     automated_clean: Type.Optional(AutomatedCleanSchema),
+    /** The chassis the node is in; an unknown chassis is refused. */
+    chassis_uuid: Type.Optional(Nullable(Uuid)),
     ...NodeInterfaceFields,
   },
   { additionalProperties: false },

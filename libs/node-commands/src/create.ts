@@ -4,7 +4,7 @@ import { ports, nodes, sealDriverInfo, type NodeRow } from '@ingot/store';
 import type { CommandDeps } from './deps.js';
 import { automatedCleanOf } from './automated-clean.js';
 import { checkDriverInfo } from './driver-info.js';
-import { conflict, isUniqueViolation } from './errors.js';
+import { conflict, isForeignKeyViolation, isUniqueViolation, unknownChassis } from './errors.js';
 import { checkInterfaces, chosenInterfaces } from './hardware.js';
 
 /** Enrolls a node (Ironic's POST /v1/nodes): checks its driver fields, seals its secrets. */
@@ -34,8 +34,16 @@ export async function createNode(
     automatedClean: automatedCleanOf(body.automated_clean),
     ...chosenInterfaces(body.driver, body),
     shard: body.shard ?? null,
+    chassisUuid: body.chassis_uuid?.toLowerCase() ?? null,
   };
-  const [row] = await deps.db.insert(nodes).values(values).onConflictDoNothing().returning();
+  const [row] = await deps.db
+    .insert(nodes)
+    .values(values)
+    .onConflictDoNothing()
+    .returning()
+    .catch((error: unknown) => {
+      throw isForeignKeyViolation(error) ? unknownChassis(body.chassis_uuid ?? '') : error;
+    });
   if (!row) {
     const clash = body.name ? `name '${body.name}'` : `uuid ${values.uuid}`;
     throw conflict(`A node with ${clash} already exists.`);

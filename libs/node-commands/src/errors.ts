@@ -23,3 +23,13 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; cause?: { code?: string } };
   return e.code === '23505' || e.cause?.code === '23505';
 }
+
+/** PostgreSQL's foreign_key_violation, directly or wrapped by drizzle. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const e = error as { code?: string; cause?: { code?: string } };
+  return e.code === '23503' || e.cause?.code === '23503';
+}
+
+/** Ironic's ChassisNotFound, answered 400 where a node names the chassis. */
+export const unknownChassis = (chassis: string) =>
+  invalid(`Chassis ${chassis} could not be found.`);

@@ -16,7 +16,14 @@ import { nodes, resealDriverInfo, type NodeRow, type SecretBox } from '@ingot/st
 import type { CommandDeps } from './deps.js';
 import { automatedCleanOf } from './automated-clean.js';
 import { checkDriverInfo } from './driver-info.js';
-import { conflict, invalid, isUniqueViolation, NodeCommandError } from './errors.js';
+import {
+  conflict,
+  invalid,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  NodeCommandError,
+  unknownChassis,
+} from './errors.js';
 import { checkInterfaces, chosenInterfaces, hardwareOf } from './hardware.js';
 
 /** Body of PATCH /v1/nodes/{id}: RFC 6902 operations, as Ironic takes them. */
@@ -52,6 +59,7 @@ const WRITABLE = [
   'automated_clean',
   'shard',
   'maintenance',
+  'chassis_uuid',
   // Accepted when unchanged or set to what the hardware type implements (Metal3 sends them).
   ...DRIVER_INTERFACES.map((i) => `${i}_interface` as const),
 ] as const;
@@ -72,6 +80,12 @@ const WritableSchema = Type.Object({
   automated_clean: Type.Unknown(),
   shard: Type.Union([ShardSchema, Type.Null()]),
   maintenance: Type.Boolean(),
+  chassis_uuid: Type.Union([
+    Type.String({
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+    }),
+    Type.Null(),
+  ]),
 });
 
 /** What each writable field becomes when a patch removes it, as on a new node. */
@@ -99,6 +113,7 @@ function removedDefaults(
     automated_clean: null,
     shard: null,
     maintenance: false,
+    chassis_uuid: null,
   };
 }
 
@@ -134,6 +149,7 @@ export function patchNode(
     automated_clean: node.automatedClean as unknown,
     shard: node.shard,
     maintenance: node.maintenance,
+    chassis_uuid: node.chassisUuid as string | null,
     ...Object.fromEntries(
       Object.entries(nodeInterfaces(hardwareOf(node.driver), node)).map(([i, impl]) => [
         `${i}_interface`,
@@ -199,6 +215,7 @@ export function patchNode(
     ...chosen,
     shard: next.shard,
     maintenance: next.maintenance,
+    chassisUuid: next.chassis_uuid?.toLowerCase() ?? null,
     // Leaving maintenance clears its reason, as DELETE /maintenance does.
     ...(next.maintenance ? {} : { maintenanceReason: null, fault: null }),
     updatedAt: new Date(),
@@ -267,7 +284,7 @@ async function patchCurrentRow(
       .set(changes)
       .where(and(eq(nodes.uuid, node.uuid), sql`xmin::text = ${rowVersion}`))
       .returning()
-      .catch(nameClash(changes.name));
+      .catch(nameClash(changes));
     if (written) return written;
   }
   return deps.db.transaction(async (tx) => {
@@ -278,7 +295,7 @@ async function patchCurrentRow(
       .set(changes)
       .where(eq(nodes.uuid, node.uuid))
       .returning()
-      .catch(nameClash(changes.name));
+      .catch(nameClash(changes));
     return written!;
   });
 }
@@ -295,7 +312,9 @@ function checkPatchable<T extends NodeRow>(seen: NodeRow, current: T | undefined
   return current;
 }
 
-const nameClash = (name: string | null | undefined) => (error: unknown) => {
-  if (isUniqueViolation(error)) throw conflict(`A node named '${name}' already exists.`);
-  throw error;
-};
+const nameClash =
+  (changes: { name?: string | null; chassisUuid?: string | null }) => (error: unknown) => {
+    if (isUniqueViolation(error)) throw conflict(`A node named '${changes.name}' already exists.`);
+    if (isForeignKeyViolation(error)) throw unknownChassis(changes.chassisUuid ?? '');
+    throw error;
+  };

@@ -6,6 +6,10 @@ export {
   nodeHistory,
   nodeInventory,
   inspectionRules,
+  chassis,
+  deployTemplates,
+  allocations,
+  type DeployTemplateStep,
   outbox,
   handledMessages,
   conductors,
@@ -26,3 +30,5 @@ export * from './nodes.js';
 export * from './testing.js';
 export * from './node-write.js';
 export { Batcher } from './batcher.js';
+export * from './deploy-templates.js';
+export * from './allocations.js';

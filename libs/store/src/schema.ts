@@ -57,6 +57,14 @@ export const nodes = pgTable(
     inspectInterface: text(),
     /** Ironic's shard (API 1.82): a label clients use to split the fleet between them. */
     shard: text(),
+    /** The chassis the node is in (Ironic's chassis_uuid); a chassis with nodes is not deleted. */
+    chassisUuid: uuid().references(() => chassis.uuid),
+    /**
+     * The allocation that reserved the node (Ironic's allocation_uuid, API 1.52). Written with the
+     * allocation's node_uuid in one transaction (see allocations.ts); no foreign key, so that a
+     * node and its allocation can point at each other.
+     */
+    allocationUuid: uuid(),
     provisionState: text().$type<ProvisionState>().notNull().default('enroll'),
     targetProvisionState: text().$type<ProvisionState>(),
     provisionUpdatedAt: timestamp({ withTimezone: true, mode: 'date' }),
@@ -109,11 +117,68 @@ export const nodes = pgTable(
   },
   (t) => [
     index('nodes_site_state_idx').on(t.conductorGroup, t.provisionState),
+    index('nodes_chassis_idx').on(t.chassisUuid),
     index('nodes_deadline_idx').on(t.deadlineAt),
     index('nodes_wake_idx')
       .on(t.wakeAt)
       .where(sql`${sql.identifier('wake_at')} IS NOT NULL`),
   ],
+);
+
+/** A chassis (Ironic's): a grouping of nodes with a description; nodes name it by chassis_uuid. */
+export const chassis = pgTable('chassis', {
+  uuid: uuid().primaryKey(),
+  description: text(),
+  extra: json<Record<string, unknown>>(),
+  createdAt: now(),
+  updatedAt: timestamp({ withTimezone: true, mode: 'date' }),
+});
+
+/** One step of a deploy template, as Ironic stores it (priority 0 disables the step). */
+export interface DeployTemplateStep {
+  interface: string;
+  step: string;
+  args: Record<string, unknown>;
+  priority: number;
+}
+
+/**
+ * Deploy templates (Ironic API 1.55): deploy steps added to a deployment when the instance's
+ * traits name the template.
+ */
+export const deployTemplates = pgTable('deploy_templates', {
+  uuid: uuid().primaryKey(),
+  /** A trait name (CUSTOM_…); unique. */
+  name: text().notNull().unique(),
+  steps: jsonb().$type<DeployTemplateStep[]>().notNull().default([]),
+  extra: json<Record<string, unknown>>(),
+  createdAt: now(),
+  updatedAt: timestamp({ withTimezone: true, mode: 'date' }),
+});
+
+/**
+ * Allocations (Ironic API 1.52): a request for a node of a resource class with traits, filled by
+ * reserving one available node (its allocation_uuid and instance_uuid point back here).
+ */
+export const allocations = pgTable(
+  'allocations',
+  {
+    uuid: uuid().primaryKey(),
+    name: text().unique(),
+    /** The reserved node; its deletion deletes the allocation, as in Ironic. */
+    nodeUuid: uuid().references(() => nodes.uuid, { onDelete: 'cascade' }),
+    /** allocating, active or error. */
+    state: text().notNull().default('allocating'),
+    lastError: text(),
+    resourceClass: text(),
+    traits: jsonb().$type<string[]>().notNull().default([]),
+    candidateNodes: jsonb().$type<string[]>().notNull().default([]),
+    extra: json<Record<string, unknown>>(),
+    owner: text(),
+    createdAt: now(),
+    updatedAt: timestamp({ withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('allocations_node_uq').on(t.nodeUuid)],
 );
 
 /** A bond of a node's ports (Ironic's port group). */

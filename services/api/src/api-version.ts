@@ -35,6 +35,7 @@ export const V = {
   PORTGROUP_MODE_PROPERTIES: 26,
   SOFT_POWER_OFF: 27,
   VIFS: 28,
+  INJECT_NMI: 29,
   DYNAMIC_DRIVERS: 30,
   VOLUME: 32,
   PORT_PHYSICAL_NETWORK: 34,
@@ -48,7 +49,11 @@ export const V = {
   CONDUCTORS: 49,
   OWNER: 50,
   DESCRIPTION: 51,
+  ALLOCATIONS: 52,
   PORT_SMARTNIC: 53,
+  DEPLOY_TEMPLATES: 55,
+  ALLOCATION_UPDATE: 57,
+  ALLOCATION_OWNER: 60,
   LESSEE: 65,
   VIF_ATTACH_PORT: 67,
   AGENT_VERIFY_CA: 68,
@@ -170,6 +175,19 @@ export function requireEndpoint(request: FastifyRequest, minor: number): void {
       `No resource at ${request.method} ${request.url.split('?')[0]} in API version 1.${request.apiMinor}; it exists from 1.${minor}.`,
     );
   }
+}
+
+/**
+ * Ironic's answer below the version of a whole resource (its controllers' _route): 404 for a GET,
+ * 405 for a method that would change something.
+ */
+export function requireResource(request: FastifyRequest, minor: number, what: string): void {
+  if (request.apiMinor >= minor) return;
+  if (request.method === 'GET' || request.method === 'HEAD') requireEndpoint(request, minor);
+  throw new ApiError(
+    405,
+    `The API version does not allow ${what}: 1.${request.apiMinor} was requested, ${what} exist from 1.${minor}.`,
+  );
 }
 
 /** 406 below `minor`, as Ironic answers for a parameter or field a version does not know. */

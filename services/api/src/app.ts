@@ -10,6 +10,9 @@ import { unstorableInput } from './input-guard.js';
 import { registerOpenApi } from './openapi.js';
 import { newRequestId } from './request-id.js';
 import { agentRoutes } from './routes/agent.js';
+import { allocationRoutes } from './routes/allocations.js';
+import { chassisRoutes } from './routes/chassis.js';
+import { deployTemplateRoutes } from './routes/deploy-templates.js';
 import { driverRoutes } from './routes/drivers.js';
 import { inspectionRuleRoutes } from './routes/inspection-rules.js';
 import { nodeManagementRoutes } from './routes/node-management.js';
@@ -124,6 +127,9 @@ export async function buildApp(
   await app.register(driverRoutes(deps));
   await app.register(inspectionRuleRoutes(deps));
   await app.register(optionalInterfaceRoutes(deps));
+  await app.register(deployTemplateRoutes(deps));
+  await app.register(allocationRoutes(deps));
+  await app.register(chassisRoutes(deps));
   await app.register(
     agentRoutes(deps, {
       heartbeatTimeoutS: options.heartbeatTimeoutS,

@@ -41,7 +41,7 @@ const interfaceField = (i: DriverInterface) => (s: NodeSource) => s.interfaces?.
 
 /**
  * How each field of a node answer is read. Fields for features Ingot does not have carry the
- * value that says so: no console, no chassis, no RAID, not retired, not protected, no parent node.
+ * value that says so: no console, no RAID, not retired, not protected, no parent node.
  * secure_boot is what the BMC last reported when a deploy or undeploy set it (null: never asked).
  */
 const FIELD_VALUES: Record<NodeViewField, (s: NodeSource) => unknown> = {
@@ -54,7 +54,7 @@ const FIELD_VALUES: Record<NodeViewField, (s: NodeSource) => unknown> = {
   driver_internal_info: (s) => s.node.driver_internal_info,
   properties: (s) => s.node.properties,
   extra: (s) => s.node.extra,
-  chassis_uuid: () => null,
+  chassis_uuid: (s) => s.row.chassisUuid,
   console_enabled: () => false,
   last_error: (s) => s.node.last_error,
   maintenance: (s) => s.node.maintenance,
@@ -85,7 +85,7 @@ const FIELD_VALUES: Record<NodeViewField, (s: NodeSource) => unknown> = {
   owner: (s) => s.node.owner,
   lessee: (s) => s.node.lessee,
   description: (s) => s.node.description,
-  allocation_uuid: () => null,
+  allocation_uuid: (s) => s.row.allocationUuid,
   retired: () => false,
   retired_reason: () => null,
   network_data: () => ({}),

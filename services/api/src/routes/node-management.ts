@@ -11,6 +11,7 @@ import {
   type DriverInterface,
 } from '@ingot/contracts';
 import { enqueueOutbox, nodes, type NodeRow } from '@ingot/store';
+import { requireEndpoint, V } from '../api-version.js';
 import { bmcFailure, type BmcCalls } from '../bmc-calls.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, badRequest, conflict } from '../errors.js';
@@ -98,6 +99,21 @@ export function nodeManagementRoutes(deps: ApiDeps, bmc: BmcCalls): FastifyPlugi
           throw bmcFailure(error.kind, error.message);
         }
         return reply.status(204).send();
+      },
+    );
+
+    // Ironic's management interface injects an NMI through the BMC; Ingot's power workers have no
+    // such command, so the answer is Ironic's for a management interface without it.
+    app.put(
+      '/v1/nodes/:node_ident/management/inject_nmi',
+      { schema: { params: NodeIdent } },
+      async (request) => {
+        requireEndpoint(request, V.INJECT_NMI);
+        const node = await loadNode(deps, request, request.params.node_ident);
+        refuseIfLocked(node);
+        throw badRequest(
+          `Driver ${node.driver} does not support inject_nmi (disabled or not implemented).`,
+        );
       },
     );
 

@@ -13,6 +13,7 @@ import {
   type ProvisionVerb,
 } from '@ingot/contracts';
 import {
+  chassis,
   findNode,
   findNodeBatched,
   nodeFromColumns,
@@ -54,6 +55,18 @@ import { NodePatchSchema, updateNode } from '../node-patch.js';
 import { legacyState, links, nodeView, nodeViews } from '../node-view.js';
 
 export const NodeIdent = Type.Object({ node_ident: Type.String({ minLength: 1, maxLength: 255 }) });
+const ChassisIdent = Type.Object({ chassis_uuid: Type.String({ minLength: 1, maxLength: 255 }) });
+
+/** A chassis named by a node filter: a UUID (400 otherwise) of an existing chassis (404). */
+async function checkChassis(deps: ApiDeps, ident: string): Promise<void> {
+  if (!isUuid(ident)) throw badRequest(`Expected a UUID for chassis_uuid but received ${ident}.`);
+  const [found] = await deps.db
+    .select({ uuid: chassis.uuid })
+    .from(chassis)
+    .where(eq(chassis.uuid, ident.toLowerCase()))
+    .limit(1);
+  if (!found) throw notFound(`Chassis ${ident} could not be found.`);
+}
 
 /** Filters of GET /v1/nodes and /v1/nodes/detail, as Ironic's NodesController.get_all takes them. */
 const ListQuery = Type.Object({
@@ -228,10 +241,10 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         where.push(associated ? sql`${instanceUuid} is not null` : sql`${instanceUuid} is null`);
       if (q.instance_uuid !== undefined) where.push(sql`${instanceUuid} = ${q.instance_uuid}`);
       if (q.fault !== undefined) where.push(eq(nodes.fault, q.fault));
-      // Ingot retires no node and has no chassis or child nodes: those filters match every node
+      // Ingot retires no node and has no child nodes: those filters match every node
       // when they ask for none, and nothing otherwise.
       if (parseBool(q.retired) === true) where.push(sql`false`);
-      if (q.chassis_uuid !== undefined) where.push(sql`false`);
+      if (q.chassis_uuid !== undefined) where.push(eq(nodes.chassisUuid, q.chassis_uuid));
       if (q.parent_node !== undefined) where.push(sql`false`);
       if (q.shard !== undefined) {
         const shards = q.shard.split(',').map((s) => s.trim());
@@ -243,7 +256,8 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
     }
 
     async function list(request: FastifyRequest, q: ListQueryT, resource: string) {
-      const detailPath = resource === 'nodes/detail';
+      const detailPath = resource.endsWith('nodes/detail');
+      if (q.chassis_uuid !== undefined) await checkChassis(deps, q.chassis_uuid);
       if (detailPath && (q.fields !== undefined || q.detail !== undefined)) {
         throw badRequest(
           `Invalid query parameter ?${q.fields !== undefined ? 'fields' : 'detail'} on /v1/nodes/detail.`,
@@ -305,6 +319,26 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       { schema: { querystring: ListQuery, response: listResponse }, serializerCompiler },
       (request) => list(request, request.query, 'nodes/detail'),
     );
+
+    // A chassis' nodes (Ironic's ChassisController.nodes): the node list of that chassis.
+    const ChassisNodesQuery = Type.Omit(ListQuery, ['chassis_uuid']);
+    for (const suffix of ['', '/detail']) {
+      app.get(
+        `/v1/chassis/:chassis_uuid/nodes${suffix}`,
+        {
+          schema: { params: ChassisIdent, querystring: ChassisNodesQuery, response: listResponse },
+          serializerCompiler,
+        },
+        (request) => {
+          const chassisUuid = request.params.chassis_uuid.toLowerCase();
+          return list(
+            request,
+            { ...request.query, chassis_uuid: chassisUuid },
+            `chassis/${chassisUuid}/nodes${suffix}`,
+          );
+        },
+      );
+    }
 
     app.get(
       '/v1/nodes/:node_ident',
