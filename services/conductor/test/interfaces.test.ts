@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HARDWARE_TYPES, implementationsOf } from '@ingot/contracts';
-import { ports } from '@ingot/store';
+import { eq } from 'drizzle-orm';
+import { allocations, ports } from '@ingot/store';
 import { BmcCallError } from '../src/bmc-caller.js';
 import { BOOT_INTERFACES } from '../src/interfaces/boot.js';
 import { DEPLOY_INTERFACES, DRIVERS_RESUMED_IN_WAIT } from '../src/interfaces/deploy.js';
 import { INSPECT_INTERFACES } from '../src/interfaces/inspect.js';
+import { runDeleting } from '../src/operations/delete.js';
 import { runDeploying } from '../src/operations/deploy.js';
 import { runInspecting } from '../src/operations/inspect.js';
 import { bootRamdisk, tearDownRamdisk } from '../src/operations/ramdisk.js';
@@ -196,5 +198,29 @@ describe('conductor operations with a fake context (scratch database, recording 
     await expect(fake.leased(uuid, (leased) => runInspecting(fake.ctx, leased))).rejects.toThrow(
       "inspect_interface 'idrac-redfish', which this conductor does not implement (it has: agent, redfish, fake)",
     );
+  });
+
+  it('undeploy deletes the allocation that reserved the node, as Ironic does on tear-down', async () => {
+    const allocation = crypto.randomUUID();
+    const uuid = await fake.node('deleting', {
+      driver: 'fake-hardware',
+      driverInfo: {},
+      targetProvisionState: 'available',
+      instanceInfo: { instance_uuid: allocation },
+      allocationUuid: allocation,
+    });
+    await fake.database.db
+      .insert(allocations)
+      .values({ uuid: allocation, nodeUuid: uuid, state: 'active', resourceClass: 'baremetal' });
+    await fake.leased(uuid, (leased) => runDeleting(fake.ctx, leased));
+    const row = await fake.row(uuid);
+    expect(row).toMatchObject({
+      provisionState: 'available',
+      allocationUuid: null,
+      instanceInfo: {},
+    });
+    expect(
+      await fake.database.db.select().from(allocations).where(eq(allocations.uuid, allocation)),
+    ).toEqual([]);
   });
 });

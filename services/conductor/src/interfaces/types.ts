@@ -65,3 +65,51 @@ export interface InspectInterface {
   /** `inspecting`: to `inspect wait`, or to `manageable` when nothing has to be waited for. */
   inspect: NodeStep;
 }
+
+/** What a step asks for, as Ironic describes it: {interface, step, args, priority}. */
+export interface StepRequest {
+  interface: string;
+  step: string;
+  priority?: number;
+  args?: Record<string, unknown>;
+}
+
+/** One argument of a step, as Ironic's argsinfo describes it. */
+export interface StepArgument {
+  description: string;
+  required: boolean;
+}
+
+/**
+ * A step the conductor carries out itself through the BMC (Ironic's out-of-band clean, deploy and
+ * service steps: BIOS, RAID controllers, firmware).
+ */
+export interface ConductorStep {
+  readonly step: string;
+  /** Ironic's default priority: 0 runs only when asked for (manual cleaning, servicing). */
+  readonly priority: number;
+  readonly argsinfo: Readonly<Record<string, StepArgument>>;
+  /**
+   * Carries the step out. 'reboot': the server must restart for it to take effect (BIOS settings
+   * are applied at POST); the conductor boots the ramdisk again and calls afterReboot.
+   */
+  run(
+    ctx: ConductorContext,
+    leased: LeasedNode,
+    args: Record<string, unknown>,
+    requestId?: string,
+  ): Promise<'done' | 'reboot'>;
+  /** After the restart: checks that the step took effect (a StepError saying what did not). */
+  afterReboot?(
+    ctx: ConductorContext,
+    leased: LeasedNode,
+    args: Record<string, unknown>,
+    requestId?: string,
+  ): Promise<void>;
+}
+
+/** An implementation of an interface whose work is steps (bios, raid, firmware). */
+export interface StepsInterface {
+  readonly name: string;
+  readonly steps: readonly ConductorStep[];
+}

@@ -1,3 +1,5 @@
+import { eq } from 'drizzle-orm';
+import { allocations } from '@ingot/store';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { transitionNode } from '../transition-node.js';
@@ -7,7 +9,8 @@ import { disableSecureBoot } from './secure-boot.js';
 
 /**
  * `deleting` (undeploy): power off, secure boot off (while instance_info still says it was asked
- * for), forget the instance, then clean before the node is available again.
+ * for), forget the instance and the allocation that reserved the node (Ironic deletes it on
+ * tear-down), then clean before the node is available again.
  */
 export async function runDeleting(
   ctx: ConductorContext,
@@ -16,10 +19,12 @@ export async function runDeleting(
 ): Promise<void> {
   await tearDownRamdisk(ctx, leased, { powerOff: true, requestId });
   await disableSecureBoot(ctx, leased, requestId);
+  if (leased.node.allocationUuid)
+    await ctx.db.delete(allocations).where(eq(allocations.nodeUuid, leased.node.uuid));
   await transitionNode(ctx, leased, 'clean', {
     note: 'instance torn down; cleaning',
     requestId,
-    set: { instanceInfo: {} },
+    set: { instanceInfo: {}, allocationUuid: null },
   });
   await runCleaning(ctx, leased, requestId);
 }

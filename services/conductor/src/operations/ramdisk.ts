@@ -19,12 +19,15 @@ export type { RamdiskPurpose };
  * Boots the node into the agent ramdisk: its boot interface makes the ramdisk bootable (an ISO in
  * the virtual CD, an iPXE script for its MACs), then a one-time boot from that device and a power
  * on or reboot. Safe to run again (a resumed step): each run boots a new agent with a new token.
+ * `restart` says why a step restarts a ramdisk that worked (a BIOS change applied at POST): that
+ * boot is the first of a new count, not a retry.
  */
 export async function bootRamdisk(
   ctx: ConductorContext,
   leased: LeasedNode,
   purpose: RamdiskPurpose,
   requestId?: string,
+  restart?: string,
 ): Promise<void> {
   const prepared = await bootInterfaceOf(leased.node).prepareRamdisk(
     ctx,
@@ -49,7 +52,14 @@ export async function bootRamdisk(
   const target = power_state === 'power on' ? 'rebooting' : 'power on';
   const reply = await ctx.bmc.call(node, 'bmc.set_power', { target }, requestId);
   // Counted once the server was told to boot: the sweeper checks on this boot's agent from now.
-  const boot = nextRamdiskBoot(leased.node, purpose, prepared.medium, new Date());
+  const earlier = restart
+    ? {
+        driverInternalInfo: withoutRamdiskBoot(
+          leased.node.driverInternalInfo as Record<string, unknown>,
+        ),
+      }
+    : leased.node;
+  const boot = nextRamdiskBoot(earlier, purpose, prepared.medium, new Date());
   await updateNode(
     ctx,
     leased,
@@ -62,7 +72,7 @@ export async function bootRamdisk(
     },
     {
       eventType: 'deploy',
-      event: `booting the agent ramdisk ${prepared.description} for ${purpose} (boot ${boot.attempt} of at most ${ctx.config.bootAttempts})`,
+      event: `booting the agent ramdisk ${prepared.description} for ${purpose}${restart ? ` again: ${restart}` : ''} (boot ${boot.attempt} of at most ${ctx.config.bootAttempts})`,
     },
     requestId,
   );

@@ -2,16 +2,14 @@ import { openAgentToken } from '@ingot/store';
 import type { ConductorContext } from '../context.js';
 import { AgentClient, AgentError, type AgentCommand } from '../agent-client.js';
 import type { LeasedNode } from '../node-lease.js';
+import { stepRunnerOf } from '../interfaces/steps.js';
+import type { ConductorStep, StepRequest } from '../interfaces/types.js';
 import { updateNode } from '../transition-node.js';
 import { StepError } from './fail.js';
+import { bootRamdisk } from './ramdisk.js';
 
 /** One step as Ironic describes it: {interface, step, args, priority}. */
-export interface Step {
-  interface: string;
-  step: string;
-  priority?: number;
-  args?: Record<string, unknown>;
-}
+export type Step = StepRequest;
 
 /** Progress of a step-driven operation, persisted in driver_internal_info.steps. */
 export interface StepProgress {
@@ -22,6 +20,8 @@ export interface StepProgress {
   version?: unknown;
   /** The agent command of the running step. */
   command?: { id: string; step: string };
+  /** A conductor step that restarted the server into the ramdisk to take effect. */
+  restarted?: { step: string };
 }
 
 export const stepProgressOf = (leased: LeasedNode): StepProgress | undefined =>
@@ -67,8 +67,59 @@ export async function advanceSteps(
     requestId?: string;
   },
 ): Promise<StepOutcome> {
-  const agent = agentOf(ctx, leased);
   const kind = progress.operation === 'clean' ? 'cleaning' : 'deploy';
+  const record = async (next: StepProgress, event: string, extra: Record<string, unknown> = {}) => {
+    await updateNode(
+      ctx,
+      leased,
+      { driverInternalInfo: withProgress(leased, next), ...extra },
+      { eventType: kind, event },
+      opts.requestId,
+    );
+    return next;
+  };
+  if (progress.restarted) {
+    // Back in the ramdisk after the restart a conductor step asked for: did it take effect?
+    const step = progress.list[progress.index];
+    const runner = step ? stepRunnerOf(leased.node, step) : undefined;
+    if (step && runner?.kind === 'conductor')
+      await runner.step.afterReboot?.(ctx, leased, step.args ?? {}, opts.requestId);
+    progress = await record(
+      { ...progress, index: progress.index + 1, restarted: undefined },
+      `${progress.operation} step ${progress.restarted.step} finished`,
+    );
+  }
+  // The conductor's own steps run one after the other here; an agent step is started and waited for.
+  for (;;) {
+    const step = progress.list[progress.index];
+    if (!step || progress.command) break;
+    const runner = stepRunnerOf(leased.node, step);
+    if (runner.kind === 'agent') break;
+    const started = await record(progress, `${progress.operation} step ${step.step} started`);
+    const outcome = await runConductorStep(ctx, leased, runner.step, step, opts.requestId);
+    if (outcome === 'reboot') {
+      await record(
+        { ...started, restarted: { step: step.step } },
+        `${progress.operation} step ${step.step} needs a restart to take effect`,
+        { deadlineAt: new Date(Date.now() + opts.deadlineInMs) },
+      );
+      await bootRamdisk(
+        ctx,
+        leased,
+        progress.operation,
+        opts.requestId,
+        `${step.interface} step ${step.step} takes effect at boot`,
+      );
+      return 'running';
+    }
+    progress = await record(
+      { ...started, index: started.index + 1 },
+      `${progress.operation} step ${step.step} finished`,
+    );
+  }
+  if (!progress.command && progress.index >= progress.list.length) return 'complete';
+  const agent = agentOf(ctx, leased);
+
   if (progress.command) {
     const command = await findCommand(agent, progress.command.id, leased.node.agentUrl ?? '');
     if (command.command_status === 'RUNNING') return 'running';
@@ -160,4 +211,23 @@ function describeError(error: unknown): string {
   if (typeof error === 'string') return error;
   const e = error as { message?: string; details?: string };
   return e.details ?? e.message ?? JSON.stringify(error).slice(0, 500);
+}
+
+/** A conductor step, its BMC failures worded as the step's (the operation fails with them). */
+async function runConductorStep(
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  implementation: ConductorStep,
+  step: Step,
+  requestId?: string,
+): Promise<'done' | 'reboot'> {
+  try {
+    return await implementation.run(ctx, leased, step.args ?? {}, requestId);
+  } catch (error) {
+    if (error instanceof StepError) throw error;
+    if (error instanceof Error && error.name === 'BmcCallError') {
+      throw new StepError(`${step.interface} step ${step.step} failed: ${error.message}`);
+    }
+    throw error;
+  }
 }

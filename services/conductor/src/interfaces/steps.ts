@@ -1,0 +1,53 @@
+import {
+  HARDWARE_TYPES,
+  nodeInterfaces,
+  type DriverInterface,
+  type DriverName,
+} from '@ingot/contracts';
+import { StepError } from '../operations/fail.js';
+import type { NodeComposition } from './chosen.js';
+import type { ConductorStep, StepRequest, StepsInterface } from './types.js';
+
+/** The step interfaces the conductor implements, by interface and implementation name. */
+const STEP_INTERFACES: Partial<Record<DriverInterface, Readonly<Record<string, StepsInterface>>>> =
+  {};
+
+/** Deploy interfaces whose deploy steps run on the agent (Ironic's agent-based deploy). */
+const AGENT_DEPLOY_INTERFACES = new Set(['direct']);
+
+export type StepRunner = { kind: 'agent' } | { kind: 'conductor'; step: ConductorStep };
+
+function implementationOf(node: NodeComposition, iface: string): string | undefined {
+  const spec = HARDWARE_TYPES[node.driver as DriverName] ?? HARDWARE_TYPES.redfish;
+  return (nodeInterfaces(spec, node) as Record<string, string>)[iface];
+}
+
+/**
+ * Who carries out `step` for this node: the agent (the deploy interface's steps, which the agent
+ * offers and checks) or the conductor (its step interfaces). A step neither has fails the
+ * operation naming the interface the node has, as Ironic refuses an unsupported step.
+ */
+export function stepRunnerOf(node: NodeComposition, step: StepRequest): StepRunner {
+  const impl = implementationOf(node, step.interface);
+  if (impl === undefined)
+    throw new StepError(`'${step.interface}' is not an interface of Ironic's driver model`);
+  if (step.interface === 'deploy' && AGENT_DEPLOY_INTERFACES.has(impl)) return { kind: 'agent' };
+  const own = STEP_INTERFACES[step.interface as DriverInterface]?.[impl]?.steps.find(
+    (s) => s.step === step.step,
+  );
+  if (own) return { kind: 'conductor', step: own };
+  throw new StepError(
+    `${step.interface} step '${step.step}' is not supported by the node's ${step.interface}_interface '${impl}'`,
+  );
+}
+
+/** The conductor's own steps for this node, for listing (Ironic's get_*_steps of each interface). */
+export function conductorStepsOf(
+  node: NodeComposition,
+): { interface: DriverInterface; step: ConductorStep }[] {
+  return (Object.keys(STEP_INTERFACES) as DriverInterface[]).flatMap((iface) => {
+    const impl = implementationOf(node, iface);
+    const steps = impl ? (STEP_INTERFACES[iface]?.[impl]?.steps ?? []) : [];
+    return steps.map((step) => ({ interface: iface, step }));
+  });
+}
