@@ -13,6 +13,13 @@ export { LightBmcHost, startLightBmcHost } from './light-bmc.js';
 export type { LightBmcHostOptions } from './light-bmc.js';
 export type { LightSystemState } from './light-system.js';
 export type { BmcFault, BmcState, RedfishBmcOptions } from './redfish-bmc.js';
+export { BIOS_ATTRIBUTES, BIOS_REGISTRY_ID } from './bios-settings.js';
+export type { BiosAttributeEntry, BiosValue } from './bios-settings.js';
+export { DEFAULT_FIRMWARE_UPDATE_MS } from './firmware-updates.js';
+export type { FirmwareId } from './firmware-updates.js';
+export { RAID_TYPES } from './raid-controller.js';
+export type { LabVolume, RaidType } from './raid-controller.js';
+export type { LabTask, TaskState } from './redfish-tasks.js';
 export { RESET_TYPES } from './machine.js';
 export type {
   BootOverride,

@@ -6,7 +6,9 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { BiosSettings, type BiosValue } from './bios-settings.js';
 import { BmcAuth, randomPassword } from './bmc-auth.js';
+import { FirmwareUpdates, type FirmwareId } from './firmware-updates.js';
 import { Router } from './http-routing.js';
 import {
   SimulatedMachine,
@@ -17,9 +19,11 @@ import {
   type RedfishPower,
   type ResetType,
 } from './machine.js';
+import { RaidController, type LabVolume } from './raid-controller.js';
 import { managerPath, systemPath, type ResourceIds } from './redfish-resources.js';
 import { serveRedfish } from './redfish-http.js';
 import { redfishRoutes } from './redfish-routes.js';
+import { TaskService, type LabTask } from './redfish-tasks.js';
 import { describeServer, type ServerIdentity } from './server-profile.js';
 import { labCertificate, type TlsMaterial } from './tls-certificate.js';
 
@@ -46,6 +50,10 @@ export interface RedfishBmcOptions {
   managerId?: string;
   /** The system has a SecureBoot resource (default); false models a BMC that cannot manage it. */
   secureBoot?: boolean;
+  /** How long a SimpleUpdate firmware update runs (default 2000 ms); settable later. */
+  firmwareUpdateMs?: number;
+  /** Fault: every firmware update ends in TaskState Exception with this message. */
+  firmwareUpdateFailure?: string;
 }
 
 /**
@@ -67,6 +75,19 @@ export interface BmcState {
   resets: ResetType[];
   sessions: number;
   fault: BmcFault;
+  /** BIOS attributes in effect, those staged for the next boot, and a staged Bios.ResetBios. */
+  bios: {
+    current: Record<string, BiosValue>;
+    pending: Record<string, BiosValue>;
+    resetPending: boolean;
+  };
+  /** RAID volumes that exist, and those created with apply time OnReset awaiting a boot. */
+  volumes: LabVolume[];
+  pendingVolumes: LabVolume[];
+  /** Firmware versions running, and those flashed that take effect at the next boot. */
+  firmware: Record<FirmwareId, { version: string; pendingVersion: string | undefined }>;
+  /** Every Task of the TaskService (firmware updates, staged volumes). */
+  tasks: LabTask[];
 }
 
 /** One simulated Redfish BMC on 127.0.0.1. Emits `power`, `boot` and `media` events. */
@@ -81,6 +102,10 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
   responseDelayMs: number;
 
   private readonly machine: SimulatedMachine;
+  private readonly bios: BiosSettings;
+  private readonly raid: RaidController;
+  private readonly firmware: FirmwareUpdates;
+  private readonly tasks = new TaskService();
   private readonly auth: BmcAuth;
   private readonly router: Router;
   private readonly listener;
@@ -107,6 +132,12 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
     this.systemPath = systemPath(ids);
     this.managerPath = managerPath(ids);
     this.machine = new SimulatedMachine({ power: opts.power, powerDelayMs: opts.powerDelayMs });
+    this.bios = new BiosSettings(serviceTag(this.server));
+    this.raid = new RaidController(this.server, this.tasks);
+    this.firmware = new FirmwareUpdates(this.tasks, {
+      updateMs: opts.firmwareUpdateMs,
+      failure: opts.firmwareUpdateFailure,
+    });
     this.auth = new BmcAuth({ username: this.username, password: this.password });
     this.router = new Router(
       redfishRoutes({
@@ -115,8 +146,16 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
         machine: this.machine,
         auth: this.auth,
         secureBoot: opts.secureBoot ?? true,
+        bios: this.bios,
+        raid: this.raid,
+        firmware: this.firmware,
+        tasks: this.tasks,
       }),
     );
+    // What waits for a boot takes effect first, so that whoever watches `power` sees it applied.
+    this.machine.on('power', ({ to }) => {
+      if (to === 'On') this.applyAtBoot();
+    });
     this.machine.on('power', (change) => this.emit('power', change));
     this.machine.on('boot', (change) => this.emit('boot', change));
     this.machine.on('media', (change) => this.emit('media', change));
@@ -144,6 +183,23 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
     return this.currentFault;
   }
 
+  get firmwareUpdateMs(): number {
+    return this.firmware.updateMs;
+  }
+
+  set firmwareUpdateMs(ms: number) {
+    this.firmware.updateMs = ms;
+  }
+
+  /** Fault knob: a message makes every firmware update fail with it; undefined heals. */
+  get firmwareUpdateFailure(): string | undefined {
+    return this.firmware.failure;
+  }
+
+  set firmwareUpdateFailure(message: string | undefined) {
+    this.firmware.failure = message;
+  }
+
   get state(): BmcState {
     const { power, boot, media, resets } = this.machine;
     return {
@@ -155,6 +211,20 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
       resets: [...resets],
       sessions: this.auth.sessionIds().length,
       fault: this.currentFault,
+      bios: {
+        current: { ...this.bios.current },
+        pending: { ...this.bios.pending },
+        resetPending: this.bios.resetPending,
+      },
+      volumes: structuredClone(this.raid.volumes),
+      pendingVolumes: this.raid.pending.map((p) => structuredClone(p.volume)),
+      firmware: Object.fromEntries(
+        Object.values(this.firmware.components).map((c) => [
+          c.id,
+          { version: c.version, pendingVersion: c.pendingVersion },
+        ]),
+      ) as BmcState['firmware'],
+      tasks: this.tasks.list(),
     };
   }
 
@@ -181,10 +251,18 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
 
   async stop(): Promise<void> {
     this.machine.cancelPending();
+    this.firmware.stop();
     for (const timer of this.delays) clearTimeout(timer);
     this.delays.clear();
     if (this.currentFault !== 'refuse') await this.closeListener();
     this.currentFault = 'refuse';
+  }
+
+  /** The server boots: staged BIOS settings, volumes and firmware take effect, as on hardware. */
+  private applyAtBoot(): void {
+    this.firmware.applyAtBoot();
+    this.bios.applyAtBoot();
+    this.raid.applyAtBoot();
   }
 
   private listen(port: number): Promise<void> {
@@ -234,6 +312,10 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
     return serveRedfish(this.router, this.auth, req, res);
   }
 }
+
+/** A seven-character service tag, as Dell's are, stable for a server. */
+const serviceTag = (server: ServerIdentity) =>
+  `L${server.uuid.replace(/-/g, '').slice(0, 6).toUpperCase()}`;
 
 export const startRedfishBmc = (opts?: RedfishBmcOptions): Promise<RedfishBmc> =>
   RedfishBmc.start(opts);

@@ -30,7 +30,8 @@ const collection = (path: string, type: string, name: string, members: string[])
   Members: members.map(link),
 });
 
-export function serviceRoot(uuid: string): Json {
+/** The service root; `links` adds optional services (UpdateService, TaskService, Registries). */
+export function serviceRoot(uuid: string, links: Record<string, string> = {}): Json {
   return {
     '@odata.type': '#ServiceRoot.v1_5_0.ServiceRoot',
     '@odata.id': `${ROOT}/`,
@@ -41,6 +42,7 @@ export function serviceRoot(uuid: string): Json {
     Systems: link(`${ROOT}/Systems`),
     Managers: link(`${ROOT}/Managers`),
     SessionService: link(`${ROOT}/SessionService`),
+    ...Object.fromEntries(Object.entries(links).map(([name, path]) => [name, link(path)])),
     Links: { Sessions: link(SESSIONS) },
   };
 }
@@ -57,7 +59,7 @@ export function system(
   ids: ResourceIds,
   server: ServerIdentity,
   machine: MachineControls,
-  opts: { secureBoot: boolean },
+  opts: { secureBoot: boolean; bios?: boolean; biosVersion?: string },
 ): Json {
   const path = systemPath(ids);
   return {
@@ -83,6 +85,8 @@ export function system(
     Processors: link(`${path}/Processors`),
     Storage: link(`${path}/Storage`),
     ...(opts.secureBoot ? { SecureBoot: link(secureBootPath(ids)) } : {}),
+    ...(opts.bios ? { Bios: link(`${path}/Bios`) } : {}),
+    ...(opts.biosVersion ? { BiosVersion: opts.biosVersion } : {}),
     Links: { ManagedBy: [link(managerPath(ids))] },
     Actions: {
       '#ComputerSystem.Reset': {
@@ -153,44 +157,16 @@ export const processor = (ids: ResourceIds, server: ServerIdentity): Json => ({
   Status: { State: 'Enabled', Health: 'OK' },
 });
 
-const storagePath = (ids: ResourceIds) => `${systemPath(ids)}/Storage/1`;
-export const driveIds = (server: ServerIdentity) => server.profile.disks.map((_, i) => `Disk${i}`);
-
-export const storageCollection = (ids: ResourceIds): Json =>
-  collection(`${systemPath(ids)}/Storage`, 'Storage', 'Storage Collection', [storagePath(ids)]);
-
-export const storage = (ids: ResourceIds, server: ServerIdentity): Json => ({
-  '@odata.type': '#Storage.v1_8_0.Storage',
-  '@odata.id': storagePath(ids),
-  Id: '1',
-  Name: 'Lab storage controller',
-  Drives: driveIds(server).map((d) => link(`${storagePath(ids)}/Drives/${d}`)),
-  Status: { State: 'Enabled', Health: 'OK' },
-});
-
-export function drive(ids: ResourceIds, server: ServerIdentity, driveId: string): Json | undefined {
-  const disk = server.profile.disks[driveIds(server).indexOf(driveId)];
-  if (!disk) return undefined;
-  return {
-    '@odata.type': '#Drive.v1_7_0.Drive',
-    '@odata.id': `${storagePath(ids)}/Drives/${driveId}`,
-    Id: driveId,
-    Name: disk.name,
-    CapacityBytes: disk.size_bytes,
-    MediaType: disk.rotational ? 'HDD' : 'SSD',
-    Status: { State: 'Enabled', Health: 'OK' },
-  };
-}
-
 export const managerCollection = (members: ResourceIds[]): Json =>
   collection(`${ROOT}/Managers`, 'Manager', 'Manager Collection', members.map(managerPath));
 
-export const manager = (ids: ResourceIds): Json => ({
+export const manager = (ids: ResourceIds, firmwareVersion?: string): Json => ({
   '@odata.type': '#Manager.v1_5_0.Manager',
   '@odata.id': managerPath(ids),
   Id: ids.manager,
   Name: 'Ingot lab BMC',
   ManagerType: 'BMC',
+  ...(firmwareVersion ? { FirmwareVersion: firmwareVersion } : {}),
   VirtualMedia: link(`${managerPath(ids)}/VirtualMedia`),
   Links: { ManagerForServers: [link(systemPath(ids))] },
 });

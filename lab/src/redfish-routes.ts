@@ -11,7 +11,14 @@ import {
   type MediaDevice,
   type SimulatedMachine,
 } from './machine.js';
+import type { BiosSettings } from './bios-settings.js';
+import type { FirmwareUpdates } from './firmware-updates.js';
+import type { RaidController } from './raid-controller.js';
+import { biosRoutes, registryRoutes } from './redfish-bios.js';
 import * as resource from './redfish-resources.js';
+import { storageRoutes } from './redfish-storage.js';
+import { taskRoutes, type TaskService } from './redfish-tasks.js';
+import { updateRoutes } from './redfish-update.js';
 import type { ServerIdentity } from './server-profile.js';
 
 export interface RouteContext {
@@ -21,14 +28,27 @@ export interface RouteContext {
   auth: BmcAuth;
   /** The system has a SecureBoot resource (false: a BMC that cannot manage secure boot). */
   secureBoot: boolean;
+  bios: BiosSettings;
+  raid: RaidController;
+  firmware: FirmwareUpdates;
+  tasks: TaskService;
 }
 
-/** One ComputerSystem, its manager and the machine behind both, as a request finds them. */
+/**
+ * One ComputerSystem, its manager and the machine behind both, as a request finds them. BIOS,
+ * RAID and firmware are there on a full lab BMC, absent on a light host's tiny systems.
+ */
 export interface SystemTarget {
   ids: resource.ResourceIds;
   server: ServerIdentity;
   machine: MachineControls;
+  bios?: BiosSettings;
+  raid?: RaidController;
+  firmware?: FirmwareUpdates;
 }
+
+/** Wraps a handler of one system's resource: it runs with the system the request's path names. */
+export type OnSystem = (act: (t: SystemTarget, req: Request) => Reply) => Route['handle'];
 
 /** A Redfish service publishing one system (a lab BMC) or many (a light BMC host). */
 export interface ServiceContext {
@@ -43,6 +63,8 @@ export interface ServiceContext {
   members(): resource.ResourceIds[];
   /** The systems have a SecureBoot resource (false: BMCs that cannot manage secure boot). */
   secureBoot: boolean;
+  /** Service-wide resources beyond the basics (UpdateService, TaskService, Registries). */
+  services?: { links: Record<string, string>; routes: Route[] };
 }
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
@@ -68,7 +90,9 @@ const record = (value: unknown): Record<string, unknown> =>
 
 /** The Redfish resources of one BMC and what each verb does to the simulated machine. */
 export function redfishRoutes(ctx: RouteContext): Route[] {
-  const target: SystemTarget = { ids: ctx.ids, server: ctx.server, machine: ctx.machine };
+  const { ids, server, machine, bios, raid, firmware, tasks } = ctx;
+  const target: SystemTarget = { ids, server, machine, bios, raid, firmware };
+  const root = resource.ROOT;
   return serviceRoutes({
     uuid: ctx.server.uuid,
     auth: ctx.auth,
@@ -76,6 +100,18 @@ export function redfishRoutes(ctx: RouteContext): Route[] {
     find: () => target,
     members: () => [ctx.ids],
     secureBoot: ctx.secureBoot,
+    services: {
+      links: {
+        UpdateService: `${root}/UpdateService`,
+        TaskService: `${root}/TaskService`,
+        Registries: `${root}/Registries`,
+      },
+      routes: [
+        ...registryRoutes(),
+        ...updateRoutes(firmware, tasks, resource.systemPath(ids)),
+        ...taskRoutes(tasks),
+      ],
+    },
   });
 }
 
@@ -87,7 +123,7 @@ export function serviceRoutes(ctx: ServiceContext): Route[] {
       method: 'GET',
       path: resource.ROOT,
       auth: false,
-      handle: () => ok(resource.serviceRoot(ctx.uuid)),
+      handle: () => ok(resource.serviceRoot(ctx.uuid, ctx.services?.links)),
     },
     {
       method: 'GET',
@@ -100,6 +136,7 @@ export function serviceRoutes(ctx: ServiceContext): Route[] {
       handle: () => ok(resource.managerCollection(ctx.members())),
     },
     ...systemRoutes(ctx),
+    ...(ctx.services?.routes ?? []),
     {
       method: 'GET',
       path: `${resource.ROOT}/SessionService`,
@@ -150,8 +187,8 @@ function systemRoutes(ctx: ServiceContext): Route[] {
   const manager = resource.managerPath(ctx.paths);
   const media = `${manager}/VirtualMedia/{device}`;
   /** A handler of one system's resource: 404 when the path names no system of the service. */
-  const on =
-    (act: (t: SystemTarget, req: Request) => Reply) =>
+  const on: OnSystem =
+    (act) =>
     (req: Request): Reply => {
       const target = ctx.find(req.params);
       return target ? act(target, req) : notFound(req.path);
@@ -167,8 +204,14 @@ function systemRoutes(ctx: ServiceContext): Route[] {
     {
       method: 'GET',
       path: system,
-      handle: on(({ ids, server, machine }) =>
-        ok(resource.system(ids, server, machine, { secureBoot: ctx.secureBoot })),
+      handle: on(({ ids, server, machine, bios, firmware }) =>
+        ok(
+          resource.system(ids, server, machine, {
+            secureBoot: ctx.secureBoot,
+            bios: bios !== undefined,
+            biosVersion: firmware?.components.BIOS.version,
+          }),
+        ),
       ),
     },
     { method: 'PATCH', path: system, handle: on((t, req) => patchBoot(t.machine, req.body)) },
@@ -212,25 +255,15 @@ function systemRoutes(ctx: ServiceContext): Route[] {
       path: `${system}/Processors/CPU1`,
       handle: on(({ ids, server }) => ok(resource.processor(ids, server))),
     },
+    ...storageRoutes(system, on),
+    ...biosRoutes(system, on),
     {
       method: 'GET',
-      path: `${system}/Storage`,
-      handle: on(({ ids }) => ok(resource.storageCollection(ids))),
+      path: manager,
+      handle: on(({ ids, firmware }) =>
+        ok(resource.manager(ids, firmware?.components.BMC.version)),
+      ),
     },
-    {
-      method: 'GET',
-      path: `${system}/Storage/1`,
-      handle: on(({ ids, server }) => ok(resource.storage(ids, server))),
-    },
-    {
-      method: 'GET',
-      path: `${system}/Storage/1/Drives/{drive}`,
-      handle: on(({ ids, server }, req) => {
-        const found = resource.drive(ids, server, req.params.drive ?? '');
-        return found ? ok(found) : notFound(req.path);
-      }),
-    },
-    { method: 'GET', path: manager, handle: on(({ ids }) => ok(resource.manager(ids))) },
     {
       method: 'GET',
       path: `${manager}/VirtualMedia`,
@@ -260,10 +293,7 @@ function systemRoutes(ctx: ServiceContext): Route[] {
 }
 
 /** GET and PATCH of the system's SecureBoot resource, as sushy-tools has them. */
-function secureBootRoutes(
-  path: string,
-  on: (act: (t: SystemTarget, req: Request) => Reply) => Route['handle'],
-): Route[] {
+function secureBootRoutes(path: string, on: OnSystem): Route[] {
   return [
     {
       method: 'GET',

@@ -40,6 +40,7 @@ export class RedfishClient {
 
   post = (path: string, body: unknown) => this.send('POST', path, body);
   patch = (path: string, body: unknown) => this.send('PATCH', path, body);
+  delete = (path: string) => this.send('DELETE', path);
 
   close(): Promise<void> {
     return this.auth.close();

@@ -1,14 +1,17 @@
 import type { HardwareType } from '../interfaces.js';
+import { RedfishBios } from './bios.js';
 import { RedfishClient } from './client.js';
 import type { RedfishConfig } from './driver-config.js';
+import { RedfishFirmware } from './firmware.js';
 import { RedfishInspect } from './inspect.js';
 import { RedfishManagement } from './management.js';
 import { RedfishPower } from './power.js';
+import { RedfishRaid } from './raid.js';
 import { SecureBootSetting } from './secure-boot.js';
 import { SystemLocator } from './system.js';
 import { VirtualMediaSlots } from './virtual-media.js';
 
-/** The redfish hardware type: Redfish power and management over one client (one session). */
+/** The redfish hardware type: every Redfish interface over one client (one session). */
 export function redfishHardware(config: RedfishConfig): HardwareType {
   const client = new RedfishClient(config);
   const system = new SystemLocator(client, config.systemPath);
@@ -22,6 +25,9 @@ export function redfishHardware(config: RedfishConfig): HardwareType {
       new SecureBootSetting(client, system),
     ),
     inspect: new RedfishInspect(client, system),
+    bios: new RedfishBios(client, system),
+    raid: new RedfishRaid(client, system),
+    firmware: new RedfishFirmware(client, system),
     close: () => client.close(),
   };
 }
