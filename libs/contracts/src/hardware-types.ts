@@ -60,6 +60,7 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
     name: 'redfish',
     interfaces: {
       ...NOT_IMPLEMENTED,
+      bios: 'redfish',
       boot: 'redfish-virtual-media',
       deploy: 'direct',
       inspect: 'agent',

@@ -14,3 +14,4 @@ export * from './trait.js';
 export * from './deploy-template.js';
 export * from './allocation.js';
 export * from './chassis.js';
+export * from './bios.js';

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { BiosSettingChangeSchema, BiosSettingSchema } from './bios.js';
 import {
   BootDeviceSchema,
   PowerStateSchema,
@@ -116,7 +117,19 @@ export const BmcSetSecureBootSchema = message(
   'bmc.set_secure_boot',
   Type.Object({ enabled: Type.Boolean() }),
 );
+/** Reads the BIOS settings with their registry (Ironic's bios cache_bios_settings); changes nothing. */
+export const BmcBiosSettingsSchema = message('bmc.bios_settings', Type.Object({}));
+/** Stages BIOS settings, checked against the registry, for the next boot (apply_configuration). */
+export const BmcBiosApplySchema = message(
+  'bmc.bios_apply',
+  Type.Object({ settings: Type.Array(BiosSettingChangeSchema, { minItems: 1 }) }),
+);
+/** Asks for the BIOS defaults at the next boot (factory_reset). */
+export const BmcBiosFactoryResetSchema = message('bmc.bios_factory_reset', Type.Object({}));
 export const BmcCommandSchema = Type.Union([
+  BmcBiosSettingsSchema,
+  BmcBiosApplySchema,
+  BmcBiosFactoryResetSchema,
   BmcInventorySchema,
   BmcGetSecureBootSchema,
   BmcSetSecureBootSchema,
@@ -179,6 +192,10 @@ export const BmcReplySchema = Type.Union([
     inventory: Type.Optional(OobInventorySchema),
     /** Answer of bmc.get_secure_boot and bmc.set_secure_boot. */
     secure_boot: Type.Optional(SecureBootStateSchema),
+    /** Answer of bmc.bios_settings. */
+    bios_settings: Type.Optional(Type.Array(BiosSettingSchema)),
+    /** Answer of bmc.bios_apply and bmc.bios_factory_reset: the change waits for a boot. */
+    reboot_required: Type.Optional(Type.Boolean()),
   }),
   Type.Object({
     command_id: Type.String(),

@@ -32,3 +32,4 @@ export * from './node-write.js';
 export { Batcher } from './batcher.js';
 export * from './deploy-templates.js';
 export * from './allocations.js';
+export * from './bios-settings.js';

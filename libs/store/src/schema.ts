@@ -266,6 +266,33 @@ export const outbox = pgTable(
 );
 
 /** The raw hardware inventory an agent reported, as GET /v1/nodes/{id}/inventory returns it. */
+/**
+ * The BIOS settings of a node as its BMC last reported them (Ironic's bios_settings table, which
+ * GET /v1/nodes/{node}/bios reads): refreshed when the node is managed and after a BIOS step.
+ */
+export const biosSettings = pgTable(
+  'bios_settings',
+  {
+    nodeUuid: uuid()
+      .notNull()
+      .references(() => nodes.uuid, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    value: text(),
+    attributeType: text(),
+    allowableValues: jsonb().$type<string[]>(),
+    lowerBound: integer(),
+    upperBound: integer(),
+    minLength: integer(),
+    maxLength: integer(),
+    readOnly: boolean(),
+    resetRequired: boolean(),
+    unique: boolean(),
+    createdAt: now(),
+    updatedAt: timestamp({ withTimezone: true, mode: 'date' }),
+  },
+  (t) => [primaryKey({ columns: [t.nodeUuid, t.name] })],
+);
+
 export const nodeInventory = pgTable('node_inventory', {
   nodeUuid: uuid()
     .primaryKey()

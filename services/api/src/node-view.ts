@@ -33,8 +33,16 @@ interface NodeSource {
   interfaces?: Record<DriverInterface, string>;
 }
 
-const stepOf = (row: NodeRow, key: 'clean_step' | 'deploy_step') => {
-  const step = (row.driverInternalInfo as Record<string, unknown> | null)?.[key];
+/**
+ * The step an operation is at (Ironic's clean_step, deploy_step, service_step): the conductor's
+ * step progress in driver_internal_info.steps, {} when that operation runs no step.
+ */
+const stepOf = (row: NodeRow, operation: 'clean' | 'deploy' | 'service') => {
+  const progress = (row.driverInternalInfo as { steps?: unknown } | null)?.steps as
+    | { operation?: unknown; list?: unknown; index?: unknown }
+    | undefined;
+  if (progress?.operation !== operation || !Array.isArray(progress.list)) return {};
+  const step: unknown = progress.list[typeof progress.index === 'number' ? progress.index : 0];
   return typeof step === 'object' && step !== null && !Array.isArray(step) ? step : {};
 };
 const interfaceField = (i: DriverInterface) => (s: NodeSource) => s.interfaces?.[i];
@@ -72,9 +80,9 @@ const FIELD_VALUES: Record<NodeViewField, (s: NodeSource) => unknown> = {
   conductor_group: (s) => s.node.conductor_group,
   inspection_started_at: () => null,
   inspection_finished_at: () => null,
-  clean_step: (s) => stepOf(s.row, 'clean_step'),
-  deploy_step: (s) => stepOf(s.row, 'deploy_step'),
-  service_step: () => ({}),
+  clean_step: (s) => stepOf(s.row, 'clean'),
+  deploy_step: (s) => stepOf(s.row, 'deploy'),
+  service_step: (s) => stepOf(s.row, 'service'),
   raid_config: () => ({}),
   target_raid_config: () => ({}),
   resource_class: (s) => s.node.resource_class,

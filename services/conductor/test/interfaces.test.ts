@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HARDWARE_TYPES, implementationsOf } from '@ingot/contracts';
+import { HARDWARE_TYPES, implementationsOf, isNoopInterface } from '@ingot/contracts';
 import { eq } from 'drizzle-orm';
 import { allocations, ports } from '@ingot/store';
 import { BmcCallError } from '../src/bmc-caller.js';
 import { BOOT_INTERFACES } from '../src/interfaces/boot.js';
 import { DEPLOY_INTERFACES, DRIVERS_RESUMED_IN_WAIT } from '../src/interfaces/deploy.js';
 import { INSPECT_INTERFACES } from '../src/interfaces/inspect.js';
+import { stepsInterfaceOf } from '../src/interfaces/steps.js';
 import { runDeleting } from '../src/operations/delete.js';
 import { runDeploying } from '../src/operations/deploy.js';
 import { runInspecting } from '../src/operations/inspect.js';
@@ -24,6 +25,13 @@ describe('the interfaces the conductor runs', () => {
         for (const name of implementationsOf(spec, iface as keyof typeof registered))
           expect(Object.keys(table), `${spec.name} ${iface}_interface ${name}`).toContain(name);
       }
+    }
+    // So is every step interface (bios) a hardware type names, unless it is a no-* one.
+    for (const spec of Object.values(HARDWARE_TYPES)) {
+      const bios = spec.interfaces.bios;
+      expect(stepsInterfaceOf({ driver: spec.name }, 'bios')?.name).toBe(
+        isNoopInterface(bios) ? undefined : bios,
+      );
     }
     // Only a deploy interface without an agent is resumed in wait call-back.
     expect(DRIVERS_RESUMED_IN_WAIT).toEqual(['fake-hardware']);

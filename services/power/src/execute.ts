@@ -48,10 +48,38 @@ export async function executeBmcCommand(
       return ok;
     case 'bmc.get_secure_boot':
       return { ...ok, secure_boot: await hardware.management.getSecureBootState() };
+    case 'bmc.bios_settings': {
+      const settings = await biosOf(hardware).getSettings();
+      return {
+        ...ok,
+        bios_settings: Object.values(settings).map((s) => ({
+          ...s,
+          // Ironic keeps every value as a string.
+          value: s.value === null ? null : String(s.value),
+        })),
+      };
+    }
+    case 'bmc.bios_apply': {
+      const change = await biosOf(hardware).applySettings(cmd.payload.settings);
+      return { ...ok, reboot_required: change.rebootRequired };
+    }
+    case 'bmc.bios_factory_reset':
+      await biosOf(hardware).factoryReset();
+      return { ...ok, reboot_required: true };
     case 'bmc.set_secure_boot':
       return {
         ...ok,
         secure_boot: await hardware.management.setSecureBootState(cmd.payload.enabled),
       };
   }
+}
+
+function biosOf(hardware: HardwareType): NonNullable<HardwareType['bios']> {
+  if (!hardware.bios) {
+    throw new BmcError(
+      'unsupported',
+      `the ${hardware.name} hardware type cannot read or change BIOS settings (bios_interface no-bios)`,
+    );
+  }
+  return hardware.bios;
 }

@@ -42,6 +42,8 @@ const CHANGES_SERVER = new Set<BmcCommand['type']>([
   'bmc.insert_media',
   'bmc.eject_media',
   'bmc.set_secure_boot',
+  'bmc.bios_apply',
+  'bmc.bios_factory_reset',
 ]);
 
 /** How long a carried-out command is remembered: far beyond any command's expiry (minutes). */

@@ -3,7 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireEndpoint, V } from '../api-version.js';
 import type { ApiDeps } from '../deps.js';
 import { badRequest, notFound } from '../errors.js';
+import type { FastifyRequest } from 'fastify';
+import { biosSettingsOf, type BiosSettingRow } from '@ingot/store';
 import { BooleanQuery, parseBool } from '../listing.js';
+import { links } from '../node-view.js';
 import { loadNode, NodeIdent } from './nodes.js';
 
 /** The fields a BIOS setting has from API 1.74 (Ironic's bios schema). */
@@ -37,6 +40,53 @@ const BiosList = Type.Object({
   bios: Type.Array(Type.Record(Type.String(), Type.Unknown())),
 });
 
+/** The fields of a setting without detail (Ironic's _DEFAULT_RETURN_FIELDS). */
+const DEFAULT_FIELDS = ['name', 'value'];
+/** With detail, or in a single setting from 1.74 (Ironic's _DEFAULT_FIELDS_WITH_REGISTRY). */
+const REGISTRY_FIELDS = [
+  'name',
+  'value',
+  'attribute_type',
+  'allowable_values',
+  'lower_bound',
+  'max_length',
+  'min_length',
+  'read_only',
+  'reset_required',
+  'unique',
+  'upper_bound',
+];
+
+/** One setting as Ironic's object_to_dict words it: the fields asked for, dates and links. */
+function settingView(
+  request: FastifyRequest,
+  nodeIdent: string,
+  row: BiosSettingRow,
+  fields: readonly string[],
+): Record<string, unknown> {
+  const all: Record<string, unknown> = {
+    name: row.name,
+    value: row.value,
+    attribute_type: row.attributeType,
+    allowable_values: row.allowableValues,
+    lower_bound: row.lowerBound,
+    upper_bound: row.upperBound,
+    min_length: row.minLength,
+    max_length: row.maxLength,
+    read_only: row.readOnly,
+    reset_required: row.resetRequired,
+    unique: row.unique,
+    node_uuid: row.nodeUuid,
+  };
+  const view: Record<string, unknown> = {
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt?.toISOString() ?? null,
+  };
+  for (const field of fields) if (field in all) view[field] = all[field];
+  view.links = links(request, `nodes/${nodeIdent}/bios/${encodeURIComponent(row.name)}`);
+  return view;
+}
+
 /** Ironic's checks of the list's query: nothing before 1.74, then known fields or detail. */
 function checkListQuery(minor: number, query: { fields?: string; detail?: string }): void {
   const given = Object.keys(query).filter((k) => query[k as keyof typeof query] !== undefined);
@@ -54,9 +104,9 @@ function checkListQuery(minor: number, query: { fields?: string; detail?: string
 }
 
 /**
- * /v1/nodes/{node}/bios (API 1.40): the BIOS settings Ironic caches from the node's BIOS
- * interface. Every Ingot hardware type has no-bios, whose cache stays empty, so the list is empty
- * and every setting is unknown, as Ironic answers for such a node.
+ * /v1/nodes/{node}/bios (API 1.40): the BIOS settings cached from the node's BIOS interface (the
+ * conductor reads them when the node is managed and after each BIOS step). A node with no-bios has
+ * none: an empty list, and every setting unknown, as Ironic answers for such a node.
  */
 export function nodeBiosRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -66,8 +116,18 @@ export function nodeBiosRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       async (request) => {
         requireEndpoint(request, V.BIOS_INTERFACE);
         checkListQuery(request.apiMinor, request.query);
-        await loadNode(deps, request, request.params.node_ident);
-        return { bios: [] };
+        const node = await loadNode(deps, request, request.params.node_ident);
+        const { fields, detail } = request.query;
+        const shown =
+          parseBool(detail) === true
+            ? REGISTRY_FIELDS
+            : fields !== undefined
+              ? fields.split(',').map((f) => f.trim())
+              : DEFAULT_FIELDS;
+        const rows = await biosSettingsOf(deps.db, node.uuid);
+        return {
+          bios: rows.map((row) => settingView(request, request.params.node_ident, row, shown)),
+        };
       },
     );
 
@@ -77,9 +137,11 @@ export function nodeBiosRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
       async (request) => {
         requireEndpoint(request, V.BIOS_INTERFACE);
         const node = await loadNode(deps, request, request.params.node_ident);
-        throw notFound(
-          `Node ${node.uuid} doesn't have a BIOS setting '${request.params.setting_name}'`,
-        );
+        const name = request.params.setting_name;
+        const row = (await biosSettingsOf(deps.db, node.uuid)).find((r) => r.name === name);
+        if (!row) throw notFound(`Node ${node.uuid} doesn't have a BIOS setting '${name}'`);
+        const fields = request.apiMinor >= V.BIOS_REGISTRY ? REGISTRY_FIELDS : DEFAULT_FIELDS;
+        return { [name]: settingView(request, node.uuid, row, fields) };
       },
     );
   };

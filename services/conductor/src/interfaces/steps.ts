@@ -5,12 +5,17 @@ import {
   type DriverName,
 } from '@ingot/contracts';
 import { StepError } from '../operations/fail.js';
+import { redfishBios } from './bios-redfish.js';
 import type { NodeComposition } from './chosen.js';
 import type { ConductorStep, StepRequest, StepsInterface } from './types.js';
 
+const byName = (...impls: StepsInterface[]) => Object.fromEntries(impls.map((i) => [i.name, i]));
+
 /** The step interfaces the conductor implements, by interface and implementation name. */
 const STEP_INTERFACES: Partial<Record<DriverInterface, Readonly<Record<string, StepsInterface>>>> =
-  {};
+  {
+    bios: byName(redfishBios),
+  };
 
 /** Deploy interfaces whose deploy steps run on the agent (Ironic's agent-based deploy). */
 const AGENT_DEPLOY_INTERFACES = new Set(['direct']);
@@ -50,4 +55,13 @@ export function conductorStepsOf(
     const steps = impl ? (STEP_INTERFACES[iface]?.[impl]?.steps ?? []) : [];
     return steps.map((step) => ({ interface: iface, step }));
   });
+}
+
+/** The node's implementation of a step interface, when the conductor has one. */
+export function stepsInterfaceOf(
+  node: NodeComposition,
+  iface: DriverInterface,
+): StepsInterface | undefined {
+  const impl = implementationOf(node, iface);
+  return impl ? STEP_INTERFACES[iface]?.[impl] : undefined;
 }

@@ -112,4 +112,6 @@ export interface ConductorStep {
 export interface StepsInterface {
   readonly name: string;
   readonly steps: readonly ConductorStep[];
+  /** Reads what the API shows of it into Ingot's cache (BIOS settings) when a node is managed. */
+  cache?: NodeStep;
 }

@@ -3,6 +3,7 @@ import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { provisionTransition, writeNode } from '../node-writer.js';
 import { BmcCallError } from '../bmc-caller.js';
+import { stepsInterfaceOf } from '../interfaces/steps.js';
 
 /**
  * The `verifying` step: the power worker reaches the BMC, the credentials work and the power state
@@ -17,6 +18,7 @@ export async function runVerify(
   const node = leased.node;
   try {
     const reply = await ctx.bmc.call(node, 'bmc.verify', {}, requestId);
+    await cacheWhatTheApiShows(ctx, leased, requestId);
     const done = transition('verifying', 'done', { currentTarget: node.targetProvisionState });
     if (!done.ok) throw new Error(done.reason);
     const change = provisionTransition(ctx.bus.subjects, node, {
@@ -43,6 +45,29 @@ export async function runVerify(
         lastError: `Failed to verify the BMC of node ${node.name ?? node.uuid}: ${error.message}`,
         requestId,
       }),
+    );
+  }
+}
+
+/**
+ * Ironic's cache_bios_settings on verify: the node's BIOS settings as its BMC reports them. A BMC
+ * that cannot say does not stop the node from being managed; the cache is read again after each
+ * BIOS step.
+ */
+async function cacheWhatTheApiShows(
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  requestId?: string,
+): Promise<void> {
+  const bios = stepsInterfaceOf(leased.node, 'bios');
+  try {
+    await bios?.cache?.(ctx, leased, requestId);
+  } catch (error) {
+    if (!(error instanceof BmcCallError)) throw error;
+    const level = error.kind === 'unsupported' ? 'info' : 'warn';
+    ctx.logger[level](
+      { node: leased.node.uuid, err: error.message },
+      'could not read the BIOS settings; the node is managed without them',
     );
   }
 }
