@@ -62,11 +62,11 @@ export const redfishBios: StepsInterface = {
       async run(ctx, leased, args, requestId) {
         const settings = settingsOf(args);
         const reply = await ctx.bmc.call(leased.node, 'bmc.bios_apply', { settings }, requestId);
-        if (reply.reboot_required) return 'reboot';
+        if (reply.reboot_required) return { kind: 'reboot', state: {} };
         await cacheBiosSettings(ctx, leased, requestId);
-        return 'done';
+        return { kind: 'done' };
       },
-      async afterReboot(ctx, leased, args, requestId) {
+      async resume(ctx, leased, args, _resumed, requestId) {
         const wanted = settingsOf(args);
         const now = await cacheBiosSettings(ctx, leased, requestId);
         const missed = wanted.filter((s) => now.get(s.name) !== String(s.value));
@@ -75,6 +75,7 @@ export const redfishBios: StepsInterface = {
             `The BIOS did not take ${missed.map((s) => `${s.name}=${String(s.value)} (it reports ${now.get(s.name) ?? 'nothing'})`).join(', ')} after the reboot`,
           );
         }
+        return { kind: 'done' };
       },
     },
     {
@@ -83,12 +84,13 @@ export const redfishBios: StepsInterface = {
       argsinfo: {},
       async run(ctx, leased, _args, requestId) {
         const reply = await ctx.bmc.call(leased.node, 'bmc.bios_factory_reset', {}, requestId);
-        if (reply.reboot_required) return 'reboot';
+        if (reply.reboot_required) return { kind: 'reboot', state: {} };
         await cacheBiosSettings(ctx, leased, requestId);
-        return 'done';
+        return { kind: 'done' };
       },
-      async afterReboot(ctx, leased, _args, requestId) {
+      async resume(ctx, leased, _args, _resumed, requestId) {
         await cacheBiosSettings(ctx, leased, requestId);
+        return { kind: 'done' };
       },
     },
   ],

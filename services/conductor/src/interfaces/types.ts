@@ -89,24 +89,39 @@ export interface ConductorStep {
   /** Ironic's default priority: 0 runs only when asked for (manual cleaning, servicing). */
   readonly priority: number;
   readonly argsinfo: Readonly<Record<string, StepArgument>>;
-  /**
-   * Carries the step out. 'reboot': the server must restart for it to take effect (BIOS settings
-   * are applied at POST); the conductor boots the ramdisk again and calls afterReboot.
-   */
+  /** Carries the step out, or starts it (see StepResult). */
   run(
     ctx: ConductorContext,
     leased: LeasedNode,
     args: Record<string, unknown>,
     requestId?: string,
-  ): Promise<'done' | 'reboot'>;
-  /** After the restart: checks that the step took effect (a StepError saying what did not). */
-  afterReboot?(
+  ): Promise<StepResult>;
+  /**
+   * Goes on with a step that answered 'wait' (at each of the agent's heartbeats: 'poll') or
+   * 'reboot' (once the ramdisk booted again: 'rebooted'), with the state it saved. Checks that the
+   * step took effect; a StepError says what did not.
+   */
+  resume?(
     ctx: ConductorContext,
     leased: LeasedNode,
     args: Record<string, unknown>,
+    resumed: { why: 'poll' | 'rebooted'; state: StepState },
     requestId?: string,
-  ): Promise<void>;
+  ): Promise<StepResult>;
 }
+
+/** What a conductor step keeps between its calls (a BMC task's address, what is left to do). */
+export type StepState = Record<string, unknown>;
+
+/**
+ * Where a conductor step is: done; waiting for the BMC (a task running) and asked again at the
+ * next heartbeat; or in need of a restart to take effect (BIOS settings, firmware applied at POST),
+ * after which the ramdisk is booted again and the step resumed.
+ */
+export type StepResult =
+  | { kind: 'done' }
+  | { kind: 'wait'; state: StepState; note?: string }
+  | { kind: 'reboot'; state: StepState };
 
 /** An implementation of an interface whose work is steps (bios, raid, firmware). */
 export interface StepsInterface {

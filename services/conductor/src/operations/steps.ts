@@ -3,7 +3,7 @@ import type { ConductorContext } from '../context.js';
 import { AgentClient, AgentError, type AgentCommand } from '../agent-client.js';
 import type { LeasedNode } from '../node-lease.js';
 import { stepRunnerOf } from '../interfaces/steps.js';
-import type { ConductorStep, StepRequest } from '../interfaces/types.js';
+import type { StepRequest, StepResult, StepState } from '../interfaces/types.js';
 import { updateNode } from '../transition-node.js';
 import { StepError } from './fail.js';
 import { bootRamdisk } from './ramdisk.js';
@@ -20,8 +20,11 @@ export interface StepProgress {
   version?: unknown;
   /** The agent command of the running step. */
   command?: { id: string; step: string };
-  /** A conductor step that restarted the server into the ramdisk to take effect. */
-  restarted?: { step: string };
+  /**
+   * The conductor step in progress: waiting for the BMC (asked again at each heartbeat) or for the
+   * restart it asked for, with the state it keeps between calls.
+   */
+  conductor?: { step: string; waiting: 'poll' | 'reboot'; state: StepState };
 }
 
 export const stepProgressOf = (leased: LeasedNode): StepProgress | undefined =>
@@ -78,16 +81,59 @@ export async function advanceSteps(
     );
     return next;
   };
-  if (progress.restarted) {
-    // Back in the ramdisk after the restart a conductor step asked for: did it take effect?
+  /** Records what a conductor step answered; true when the operation must wait for it. */
+  const settle = async (step: Step, result: StepResult): Promise<boolean> => {
+    const name = `${progress.operation} step ${step.step}`;
+    if (result.kind === 'done') {
+      progress = await record(
+        { ...progress, index: progress.index + 1, conductor: undefined },
+        `${name} finished`,
+      );
+      return false;
+    }
+    const conductor = {
+      step: step.step,
+      waiting: result.kind === 'wait' ? 'poll' : 'reboot',
+      state: result.state,
+    } as const;
+    if (result.kind === 'wait') {
+      progress = await record(
+        { ...progress, conductor },
+        result.note ? `${name}: ${result.note}` : `${name} is running on the BMC`,
+      );
+      return true;
+    }
+    progress = await record({ ...progress, conductor }, `${name} needs a restart to take effect`, {
+      deadlineAt: new Date(Date.now() + opts.deadlineInMs),
+    });
+    await bootRamdisk(
+      ctx,
+      leased,
+      progress.operation,
+      opts.requestId,
+      `${step.interface} step ${step.step} takes effect at boot`,
+    );
+    return true;
+  };
+  if (progress.conductor) {
+    // A conductor step in progress: the BMC's task asked again, or the restart it needed done.
     const step = progress.list[progress.index];
     const runner = step ? stepRunnerOf(leased.node, step) : undefined;
-    if (step && runner?.kind === 'conductor')
-      await runner.step.afterReboot?.(ctx, leased, step.args ?? {}, opts.requestId);
-    progress = await record(
-      { ...progress, index: progress.index + 1, restarted: undefined },
-      `${progress.operation} step ${progress.restarted.step} finished`,
-    );
+    if (!step || runner?.kind !== 'conductor') {
+      throw new StepError(
+        `the ${progress.operation} step in progress (${progress.conductor.step}) is no longer known`,
+      );
+    }
+    const resumed = {
+      why: progress.conductor.waiting === 'reboot' ? 'rebooted' : 'poll',
+      state: progress.conductor.state,
+    } as const;
+    const result = runner.step.resume
+      ? await runConductorStep(step, () =>
+          runner.step.resume!(ctx, leased, step.args ?? {}, resumed, opts.requestId),
+        )
+      : ({ kind: 'done' } as const);
+    if (await settle(step, result)) return 'running';
   }
   // The conductor's own steps run one after the other here; an agent step is started and waited for.
   for (;;) {
@@ -95,27 +141,11 @@ export async function advanceSteps(
     if (!step || progress.command) break;
     const runner = stepRunnerOf(leased.node, step);
     if (runner.kind === 'agent') break;
-    const started = await record(progress, `${progress.operation} step ${step.step} started`);
-    const outcome = await runConductorStep(ctx, leased, runner.step, step, opts.requestId);
-    if (outcome === 'reboot') {
-      await record(
-        { ...started, restarted: { step: step.step } },
-        `${progress.operation} step ${step.step} needs a restart to take effect`,
-        { deadlineAt: new Date(Date.now() + opts.deadlineInMs) },
-      );
-      await bootRamdisk(
-        ctx,
-        leased,
-        progress.operation,
-        opts.requestId,
-        `${step.interface} step ${step.step} takes effect at boot`,
-      );
-      return 'running';
-    }
-    progress = await record(
-      { ...started, index: started.index + 1 },
-      `${progress.operation} step ${step.step} finished`,
+    progress = await record(progress, `${progress.operation} step ${step.step} started`);
+    const result = await runConductorStep(step, () =>
+      runner.step.run(ctx, leased, step.args ?? {}, opts.requestId),
     );
+    if (await settle(step, result)) return 'running';
   }
   if (!progress.command && progress.index >= progress.list.length) return 'complete';
   const agent = agentOf(ctx, leased);
@@ -213,16 +243,10 @@ function describeError(error: unknown): string {
   return e.details ?? e.message ?? JSON.stringify(error).slice(0, 500);
 }
 
-/** A conductor step, its BMC failures worded as the step's (the operation fails with them). */
-async function runConductorStep(
-  ctx: ConductorContext,
-  leased: LeasedNode,
-  implementation: ConductorStep,
-  step: Step,
-  requestId?: string,
-): Promise<'done' | 'reboot'> {
+/** Runs a call of a conductor step, its BMC failures worded as the step's (they fail the operation). */
+async function runConductorStep(step: Step, call: () => Promise<StepResult>): Promise<StepResult> {
   try {
-    return await implementation.run(ctx, leased, step.args ?? {}, requestId);
+    return await call();
   } catch (error) {
     if (error instanceof StepError) throw error;
     if (error instanceof Error && error.name === 'BmcCallError') {
