@@ -65,6 +65,10 @@ export const nodes = pgTable(
      * node and its allocation can point at each other.
      */
     allocationUuid: uuid(),
+    /** The RAID configuration the node has (Ironic's raid_config), written by the RAID steps. */
+    raidConfig: json<Record<string, unknown>>(),
+    /** The RAID configuration asked for (PUT .../states/raid), built by create_configuration. */
+    targetRaidConfig: json<Record<string, unknown>>(),
     provisionState: text().$type<ProvisionState>().notNull().default('enroll'),
     targetProvisionState: text().$type<ProvisionState>(),
     provisionUpdatedAt: timestamp({ withTimezone: true, mode: 'date' }),
@@ -266,6 +270,26 @@ export const outbox = pgTable(
 );
 
 /** The raw hardware inventory an agent reported, as GET /v1/nodes/{id}/inventory returns it. */
+/**
+ * The firmware components of a node (Ironic's firmware_information, API 1.86): the version first
+ * seen, the version now, and the last one flashed by an update step.
+ */
+export const firmwareComponents = pgTable(
+  'firmware_components',
+  {
+    nodeUuid: uuid()
+      .notNull()
+      .references(() => nodes.uuid, { onDelete: 'cascade' }),
+    component: text().notNull(),
+    initialVersion: text(),
+    currentVersion: text(),
+    lastVersionFlashed: text(),
+    createdAt: now(),
+    updatedAt: timestamp({ withTimezone: true, mode: 'date' }),
+  },
+  (t) => [primaryKey({ columns: [t.nodeUuid, t.component] })],
+);
+
 /**
  * The BIOS settings of a node as its BMC last reported them (Ironic's bios_settings table, which
  * GET /v1/nodes/{node}/bios reads): refreshed when the node is managed and after a BIOS step.

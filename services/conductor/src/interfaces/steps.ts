@@ -65,3 +65,10 @@ export function stepsInterfaceOf(
   const impl = implementationOf(node, iface);
   return impl ? STEP_INTERFACES[iface]?.[impl] : undefined;
 }
+
+/** Every step interface the conductor implements for this node (bios, raid, firmware, ...). */
+export function stepsInterfacesOf(node: NodeComposition): StepsInterface[] {
+  return (Object.keys(STEP_INTERFACES) as DriverInterface[])
+    .map((iface) => stepsInterfaceOf(node, iface))
+    .filter((impl): impl is StepsInterface => impl !== undefined);
+}

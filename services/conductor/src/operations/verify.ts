@@ -3,7 +3,7 @@ import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { provisionTransition, writeNode } from '../node-writer.js';
 import { BmcCallError } from '../bmc-caller.js';
-import { stepsInterfaceOf } from '../interfaces/steps.js';
+import { stepsInterfacesOf } from '../interfaces/steps.js';
 
 /**
  * The `verifying` step: the power worker reaches the BMC, the credentials work and the power state
@@ -50,24 +50,25 @@ export async function runVerify(
 }
 
 /**
- * Ironic's cache_bios_settings on verify: the node's BIOS settings as its BMC reports them. A BMC
- * that cannot say does not stop the node from being managed; the cache is read again after each
- * BIOS step.
+ * Ironic's cache_bios_settings (and firmware components) on verify: what the node's step
+ * interfaces show through the API, as its BMC reports it. A BMC that cannot say does not stop the
+ * node from being managed; each cache is read again after the steps that change it.
  */
 async function cacheWhatTheApiShows(
   ctx: ConductorContext,
   leased: LeasedNode,
   requestId?: string,
 ): Promise<void> {
-  const bios = stepsInterfaceOf(leased.node, 'bios');
-  try {
-    await bios?.cache?.(ctx, leased, requestId);
-  } catch (error) {
-    if (!(error instanceof BmcCallError)) throw error;
-    const level = error.kind === 'unsupported' ? 'info' : 'warn';
-    ctx.logger[level](
-      { node: leased.node.uuid, err: error.message },
-      'could not read the BIOS settings; the node is managed without them',
-    );
+  for (const impl of stepsInterfacesOf(leased.node)) {
+    try {
+      await impl.cache?.(ctx, leased, requestId);
+    } catch (error) {
+      if (!(error instanceof BmcCallError)) throw error;
+      const level = error.kind === 'unsupported' ? 'info' : 'warn';
+      ctx.logger[level](
+        { node: leased.node.uuid, interface: impl.name, err: error.message },
+        'could not read what the BMC reports for the API; the node is managed without it',
+      );
+    }
   }
 }
