@@ -39,6 +39,7 @@ export const ProvisionCommandSchema = message(
     verb: ProvisionVerbSchema,
     clean_steps: Type.Optional(Type.Array(JsonObject)),
     deploy_steps: Type.Optional(Type.Array(JsonObject)),
+    service_steps: Type.Optional(Type.Array(JsonObject)),
   }),
 );
 export const PowerCommandSchema = message(

@@ -15,6 +15,7 @@ export const IMPLEMENTED_OPERATIONS = [
   'deploy',
   'undeploy',
   'adopt',
+  'service',
 ] as const satisfies readonly Operation[];
 export type ImplementedOperation = (typeof IMPLEMENTED_OPERATIONS)[number];
 

@@ -21,13 +21,14 @@ describe('which verbs the conductor can carry out', () => {
     expect(carriedOut('active', 'rebuild')).toBe(true);
     expect(carriedOut('active', 'deleted')).toBe(true);
     expect(carriedOut('manageable', 'adopt')).toBe(true);
+    expect(carriedOut('active', 'service')).toBe(true);
+    expect(carriedOut('service failed', 'abort')).toBe(true);
     expect(carriedOut('clean wait', 'abort')).toBe(true);
     expect(carriedOut('available', 'manage')).toBe(true);
   });
 
   it('not those whose operation is not built, nor an unhold of steps Ingot never holds', () => {
     expect(carriedOut('active', 'rescue')).toBe(false);
-    expect(carriedOut('active', 'service')).toBe(false);
     expect(carriedOut('clean hold', 'unhold')).toBe(false);
   });
 
@@ -41,6 +42,7 @@ describe('which verbs the conductor can carry out', () => {
       'deploying',
       'deleting',
       'adopting',
+      'servicing',
     ]);
   });
 });

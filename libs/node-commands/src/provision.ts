@@ -23,6 +23,7 @@ const DEPLOYS = new Set<ProvisionVerb>(['active', 'deploy', 'rebuild']);
 
 export interface ProvisionExtras {
   cleanSteps?: Record<string, unknown>[];
+  serviceSteps?: Record<string, unknown>[];
   configDrive?: string | Record<string, unknown>;
 }
 
@@ -37,16 +38,8 @@ function busyWith(node: NodeRow): string | undefined {
 
 function checkProvisionInput(node: NodeRow, verb: ProvisionVerb, extras: ProvisionExtras): void {
   if (NEEDS_BMC.has(verb)) checkDriverInfo(node.driver, node.driverInfo, true);
-  if (verb === 'clean') {
-    const steps = extras.cleanSteps;
-    if (!steps || steps.length === 0)
-      throw invalid("Field 'clean_steps' is required for a manual clean");
-    steps.forEach((step, i) => {
-      if (typeof step.interface !== 'string' || typeof step.step !== 'string') {
-        throw invalid(`Field 'clean_steps[${i}]' needs an 'interface' and a 'step'`);
-      }
-    });
-  }
+  if (verb === 'clean') checkSteps('clean_steps', extras.cleanSteps, 'a manual clean');
+  if (verb === 'service') checkSteps('service_steps', extras.serviceSteps, 'servicing');
   // A fake deploy interface validates nothing, as Ironic's: it never reads the image.
   const deploysFake = hardwareOf(node.driver).interfaces.deploy === 'fake';
   if ((DEPLOYS.has(verb) || verb === 'adopt') && !deploysFake) {
@@ -61,6 +54,26 @@ function checkProvisionInput(node: NodeRow, verb: ProvisionVerb, extras: Provisi
       );
     }
   }
+}
+
+/** The steps a manual clean or a servicing asks for: a list of {interface, step, args?}. */
+function checkSteps(
+  field: string,
+  steps: Record<string, unknown>[] | undefined,
+  what: string,
+): void {
+  if (!steps || steps.length === 0) throw invalid(`Field '${field}' is required for ${what}`);
+  steps.forEach((step, i) => {
+    if (typeof step.interface !== 'string' || typeof step.step !== 'string') {
+      throw invalid(`Field '${field}[${i}]' needs an 'interface' and a 'step'`);
+    }
+    if (
+      step.args !== undefined &&
+      (typeof step.args !== 'object' || step.args === null || Array.isArray(step.args))
+    ) {
+      throw invalid(`Field '${field}[${i}].args' must be an object`);
+    }
+  });
 }
 
 /**
@@ -107,7 +120,11 @@ export async function requestProvision(
     outbox: [
       conductorCommand(deps, node, requestId, {
         type: 'node.provision',
-        payload: { verb, ...(extras.cleanSteps ? { clean_steps: extras.cleanSteps } : {}) },
+        payload: {
+          verb,
+          ...(extras.cleanSteps ? { clean_steps: extras.cleanSteps } : {}),
+          ...(extras.serviceSteps ? { service_steps: extras.serviceSteps } : {}),
+        },
       }),
     ],
   });

@@ -27,7 +27,7 @@ import { parseUntypedBodiesAsJson } from './untyped-json.js';
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 const BAD_TOKEN = 'Invalid or missing agent token received.';
 /** States whose heartbeats move an operation on; in others a heartbeat only proves the agent alive. */
-const DRIVEN_BY_HEARTBEAT = new Set(['clean wait', 'wait call-back']);
+const DRIVEN_BY_HEARTBEAT = new Set(['clean wait', 'wait call-back', 'service wait']);
 const INSPECTION_STATES = new Set(['inspect wait', 'inspecting']);
 /**
  * ironic-python-agent's default collectors add its journal and logs (base64 tar.gz) to the

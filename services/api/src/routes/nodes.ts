@@ -416,6 +416,7 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         if (since !== undefined) requireVersion(request, since, `the '${verb}' verb`);
         const queued = await requestProvision(deps, node, verb as ProvisionVerb, request.id, {
           cleanSteps: request.body.clean_steps,
+          serviceSteps: request.body.service_steps,
           configDrive: request.body.configdrive,
         });
         // As Ironic, answer once the conductor has the node in the verb's transitional state,

@@ -5,6 +5,7 @@ import { CONDUCTOR_INBOX, type ConductorContext } from '../context.js';
 import { provisionTransition, writeNode } from '../node-writer.js';
 import { REQUESTED_CLEAN_STEPS } from '../operations/clean.js';
 import { failOperation } from '../operations/fail.js';
+import { abortServicing, REQUESTED_SERVICE_STEPS } from '../operations/service.js';
 import { OPERATIONS } from '../operations/index.js';
 import { RAMDISK_BOOT } from '../operations/ramdisk-boot.js';
 import { IMAGE_WAIT } from '../operations/image-wait.js';
@@ -35,6 +36,9 @@ export async function handleProvisionCommand(
       });
       if (result.ok && event === 'abort') {
         await markHandled(ctx.db, CONDUCTOR_INBOX, cmd.id);
+        // A failed servicing is aborted back to its instance, booted again.
+        if (node.provisionState === 'service failed')
+          return abortServicing(ctx, leased, cmd.request_id);
         await failOperation(ctx, leased, `Aborted on request while '${node.provisionState}'`, {
           event: 'abort',
           requestId: cmd.request_id,
@@ -61,6 +65,7 @@ export async function handleProvisionCommand(
       const {
         steps: _steps,
         [REQUESTED_CLEAN_STEPS]: _requested,
+        [REQUESTED_SERVICE_STEPS]: _service,
         [RAMDISK_BOOT]: _boot,
         [STEP_RETRY]: _retry,
         [IMAGE_WAIT]: _imageWait,
@@ -73,9 +78,13 @@ export async function handleProvisionCommand(
         lastError: null,
         requestId: cmd.request_id,
       });
-      change.set.driverInternalInfo = cmd.payload.clean_steps
-        ? { ...internal, [REQUESTED_CLEAN_STEPS]: cmd.payload.clean_steps }
-        : internal;
+      change.set.driverInternalInfo = {
+        ...internal,
+        ...(cmd.payload.clean_steps ? { [REQUESTED_CLEAN_STEPS]: cmd.payload.clean_steps } : {}),
+        ...(cmd.payload.service_steps
+          ? { [REQUESTED_SERVICE_STEPS]: cmd.payload.service_steps }
+          : {}),
+      };
       await writeNode(ctx.db, leased, cmd.request_id, { ...change, handled });
       if (runner) await runner(ctx, leased, cmd.request_id);
     },

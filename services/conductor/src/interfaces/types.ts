@@ -15,7 +15,7 @@ export type NodeStep = (
   requestId?: string,
 ) => Promise<void>;
 
-export type RamdiskPurpose = 'inspect' | 'clean' | 'deploy';
+export type RamdiskPurpose = 'inspect' | 'clean' | 'deploy' | 'service';
 
 /** What a boot interface made ready: the device to boot once, and how history names the boot. */
 export interface PreparedRamdisk {

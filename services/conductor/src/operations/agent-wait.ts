@@ -3,6 +3,7 @@ import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { continueCleaning } from './agent-clean.js';
 import { continueDeploy } from './agent-deploy.js';
+import { continueServicing } from './service.js';
 import { isOperationError } from './fail.js';
 import { failOrRetryLater } from './retry.js';
 
@@ -10,6 +11,7 @@ import { failOrRetryLater } from './retry.js';
 const advances = {
   'clean wait': continueCleaning,
   'wait call-back': continueDeploy,
+  'service wait': continueServicing,
 } as const;
 
 /**

@@ -10,6 +10,7 @@ import { runDeploying } from './deploy.js';
 import { isOperationError } from './fail.js';
 import { runInspecting } from './inspect.js';
 import { failOrRetryLater, stepWentThrough } from './retry.js';
+import { runServicing } from './service.js';
 import { runVerify } from './verify.js';
 
 export type OperationRunner = (
@@ -48,6 +49,7 @@ const RUNNERS: Record<ImplementedOperation, OperationRunner> = {
   deploy: guarded(thenHeardAgent(runDeploying)),
   undeploy: guarded(thenHeardAgent(runDeleting)),
   adopt: guarded(runAdopting),
+  service: guarded(thenHeardAgent(runServicing)),
 };
 
 /**

@@ -13,7 +13,7 @@ export type Step = StepRequest;
 
 /** Progress of a step-driven operation, persisted in driver_internal_info.steps. */
 export interface StepProgress {
-  operation: 'clean' | 'deploy';
+  operation: 'clean' | 'deploy' | 'service';
   list: Step[];
   index: number;
   /** hardware_manager_version the agent reported, sent back with each step as IPA requires. */
@@ -70,7 +70,7 @@ export async function advanceSteps(
     requestId?: string;
   },
 ): Promise<StepOutcome> {
-  const kind = progress.operation === 'clean' ? 'cleaning' : 'deploy';
+  const kind = { clean: 'cleaning', deploy: 'deploy', service: 'service' }[progress.operation];
   const record = async (next: StepProgress, event: string, extra: Record<string, unknown> = {}) => {
     await updateNode(
       ctx,
