@@ -199,11 +199,11 @@ describe('BIOS settings over Redfish', () => {
     await waitForState(system, uuid, 'manageable');
     await system.api('PUT', `/v1/nodes/${uuid}/states/provision`, {
       target: 'clean',
-      clean_steps: [{ interface: 'raid', step: 'create_configuration' }],
+      clean_steps: [{ interface: 'raid', step: 'apply_raid_magic' }],
     });
     const refused = await cleanFinished(uuid, 'clean failed');
     expect(refused.last_error).toMatch(
-      /raid step 'create_configuration' is not supported by the node's raid_interface 'no-raid'/,
+      /raid step 'apply_raid_magic' is not supported by the node's raid_interface 'redfish'/,
     );
   });
 });

@@ -18,7 +18,7 @@ export type { BiosAttributeEntry, BiosValue } from './bios-settings.js';
 export { DEFAULT_FIRMWARE_UPDATE_MS } from './firmware-updates.js';
 export type { FirmwareId } from './firmware-updates.js';
 export { RAID_TYPES } from './raid-controller.js';
-export type { LabVolume, RaidType } from './raid-controller.js';
+export type { ApplyTime, LabVolume, RaidType } from './raid-controller.js';
 export type { LabTask, TaskState } from './redfish-tasks.js';
 export { RESET_TYPES } from './machine.js';
 export type {

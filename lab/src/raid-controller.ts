@@ -51,6 +51,8 @@ export const driveIds = (server: ServerIdentity) => server.profile.disks.map((_,
 export class RaidController {
   volumes: LabVolume[] = [];
   pending: PendingVolume[] = [];
+  /** The apply times the Volumes collection offers: both by default, ['OnReset'] as on iDRAC. */
+  applyTimes: ApplyTime[] = ['Immediate', 'OnReset'];
   private nextId = 1;
 
   constructor(

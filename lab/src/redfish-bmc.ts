@@ -19,7 +19,7 @@ import {
   type RedfishPower,
   type ResetType,
 } from './machine.js';
-import { RaidController, type LabVolume } from './raid-controller.js';
+import { RaidController, type ApplyTime, type LabVolume } from './raid-controller.js';
 import { managerPath, systemPath, type ResourceIds } from './redfish-resources.js';
 import { serveRedfish } from './redfish-http.js';
 import { redfishRoutes } from './redfish-routes.js';
@@ -189,6 +189,18 @@ export class RedfishBmc extends EventEmitter<MachineEvents> {
 
   set firmwareUpdateMs(ms: number) {
     this.firmware.updateMs = ms;
+  }
+
+  /**
+   * The apply times the RAID controller offers for new volumes: both by default; ['OnReset'] models
+   * a controller (such as iDRAC's) that builds volumes only at the next boot.
+   */
+  get volumeApplyTimes(): ApplyTime[] {
+    return [...this.raid.applyTimes];
+  }
+
+  set volumeApplyTimes(times: ApplyTime[]) {
+    this.raid.applyTimes = [...times];
   }
 
   /** Fault knob: a message makes every firmware update fail with it; undefined heals. */

@@ -23,6 +23,10 @@ const missing = (path: string) =>
 const wwn = (seed: string) =>
   `5${createHash('sha1').update(seed).digest('hex').slice(0, 15).toUpperCase()}`;
 
+/** The NAA name of a volume: its Identifiers' DurableName, and the WWN the OS sees on its disk. */
+export const volumeWwn = (server: ServerIdentity, volumeId: string) =>
+  wwn(`${server.uuid}/volume/${volumeId}`);
+
 export const storageCollection = (ids: ResourceIds): Json => ({
   '@odata.type': '#StorageCollection.StorageCollection',
   '@odata.id': `${systemPath(ids)}/Storage`,
@@ -93,7 +97,7 @@ const volume = (ids: ResourceIds, server: ServerIdentity, v: LabVolume): Json =>
   Name: v.name,
   RAIDType: v.raidType,
   CapacityBytes: v.capacityBytes,
-  Identifiers: [{ DurableNameFormat: 'NAA', DurableName: wwn(`${server.uuid}/volume/${v.id}`) }],
+  Identifiers: [{ DurableNameFormat: 'NAA', DurableName: volumeWwn(server, v.id) }],
   Status: { State: 'Enabled', Health: 'OK' },
   Links: { Drives: v.drives.map((d) => link(`${storagePath(ids)}/Drives/${d}`)) },
 });
@@ -106,7 +110,7 @@ const volumeCollection = (ids: ResourceIds, raid: RaidController): Json => ({
   Members: raid.volumes.map((v) => link(`${volumesPath(ids)}/${v.id}`)),
   '@Redfish.OperationApplyTimeSupport': {
     '@odata.type': '#Settings.v1_3_0.OperationApplyTimeSupport',
-    SupportedValues: ['Immediate', 'OnReset'],
+    SupportedValues: [...raid.applyTimes],
   },
 });
 
@@ -170,6 +174,13 @@ function createVolume(raid: RaidController, ids: ResourceIds, body: unknown): Re
       400,
       'PropertyValueNotInList',
       `The value ${JSON.stringify(applyTime)} for @Redfish.OperationApplyTime is not one of Immediate, OnReset.`,
+    );
+  }
+  if (!raid.applyTimes.includes(applyTime)) {
+    return fail(
+      400,
+      'ActionParameterNotSupported',
+      `This controller does not support @Redfish.OperationApplyTime ${applyTime} (supported: ${raid.applyTimes.join(', ')}).`,
     );
   }
   const links = ((request.Links ?? {}) as Json).Drives;

@@ -8,6 +8,8 @@ import type { LabServer } from './fleet.js';
 import { kernelParams, netboot, type NetbootOutcome } from './ipxe-firmware.js';
 import type { PowerChange } from './machine.js';
 import { reportDisk, type DiskReport } from './disk-report.js';
+import { driveIds, type LabVolume } from './raid-controller.js';
+import { volumeWwn } from './redfish-storage.js';
 
 /** Exit codes by which the agent asks the lab to act on the machine (agent/src, platform 'lab'). */
 export const AGENT_EXIT_POWER_OFF = 80;
@@ -61,7 +63,8 @@ export interface HostEvents {
  * own power-off and reboot commands come back as exit codes the host applies to the machine.
  */
 export class ServerHost extends EventEmitter<HostEvents> {
-  readonly disks: Record<string, string>;
+  /** The physical drives' files, by the name the OS gives them without a RAID volume. */
+  private readonly drives: Record<string, string>;
   private agent: ChildProcess | undefined;
   private agentOutput: string[] = [];
   /** Where the current boot's lines start in agentOutput. */
@@ -80,9 +83,77 @@ export class ServerHost extends EventEmitter<HostEvents> {
     private readonly dir: string,
   ) {
     super();
-    this.disks = Object.fromEntries(
+    this.drives = Object.fromEntries(
       server.profile.disks.map((d) => [d.name, join(dir, `${d.name.replace(/^\/dev\//, '')}.img`)]),
     );
+  }
+
+  /**
+   * The block devices the server's OS sees, by name, and the files that play them. As behind a
+   * hardware RAID controller, a drive that belongs to a RAID volume is hidden and the volume shows
+   * as a disk of its own (named after the drives, /dev/sdc after /dev/sda and /dev/sdb); a drive in
+   * no volume shows as itself.
+   */
+  get disks(): Record<string, string> {
+    return Object.fromEntries(this.visibleDisks().map((d) => [d.name, d.path]));
+  }
+
+  private visibleDisks(): VisibleDisk[] {
+    const { profile, index } = this.server;
+    const volumes = this.volumes();
+    const ids = driveIds(this.server);
+    const inVolume = new Set(volumes.flatMap((v) => v.drives));
+    const drives: VisibleDisk[] = profile.disks.flatMap((d, i) =>
+      inVolume.has(ids[i] ?? '')
+        ? []
+        : [
+            {
+              ...d,
+              path: this.drives[d.name]!,
+              model: d.rotational ? 'Lab HDD' : 'Lab SSD',
+              serial: `LAB${String(index).padStart(4, '0')}D${i}`,
+              wwn: `0x5000c500${String(index).padStart(4, '0')}${String(i).padStart(4, '0')}`,
+              vendor: 'IngotLab',
+              hctl: `${i}:0:0:0`,
+            },
+          ],
+    );
+    const virtual = volumes.map((v, j): VisibleDisk => {
+      const name = `/dev/sd${driveLetter(profile.disks.length + j)}`;
+      const members = v.drives.map((id) => profile.disks[ids.indexOf(id)]);
+      const wwn = volumeWwn(this.server, v.id).toLowerCase();
+      return {
+        name,
+        size_bytes: v.capacityBytes,
+        rotational: members.some((m) => m?.rotational === true),
+        path: join(this.dir, `volume-${v.id}.img`),
+        model: 'LabRAID VD',
+        serial: wwn,
+        wwn: `0x${wwn}`,
+        vendor: 'IngotLab',
+        hctl: `0:2:${j}:0`,
+      };
+    });
+    return [...drives, ...virtual];
+  }
+
+  /** The RAID volumes the BMC's controller has (those staged for a boot appear at that boot). */
+  private volumes(): LabVolume[] {
+    const bmc = this.server.bmc as { state?: { volumes?: LabVolume[] } } | undefined;
+    return bmc?.state?.volumes ?? [];
+  }
+
+  /** A volume's file is made when the OS first sees it: sparse, of the volume's size. */
+  private async createVolumeFiles(): Promise<void> {
+    for (const disk of this.visibleDisks()) {
+      if (Object.values(this.drives).includes(disk.path)) continue;
+      const handle = await open(disk.path, 'a');
+      try {
+        if ((await handle.stat()).size !== disk.size_bytes) await handle.truncate(disk.size_bytes);
+      } finally {
+        await handle.close();
+      }
+    }
   }
 
   static async create(server: LabServer, opts: ServerHostOptions): Promise<ServerHost> {
@@ -90,7 +161,7 @@ export class ServerHost extends EventEmitter<HostEvents> {
     await mkdir(dir, { recursive: true });
     const host = new ServerHost(server, opts, dir);
     for (const disk of server.profile.disks) {
-      const handle = await open(host.disks[disk.name]!, 'a');
+      const handle = await open(host.drives[disk.name]!, 'a');
       await handle.truncate(disk.size_bytes); // sparse: costs nothing until written
       await handle.close();
     }
@@ -138,6 +209,7 @@ export class ServerHost extends EventEmitter<HostEvents> {
 
   /** The firmware boots the first disk that holds a partition table. */
   private async bootFromDisk(generation: number): Promise<void> {
+    await this.createVolumeFiles();
     const reports = await Promise.all(Object.values(this.disks).map(reportDisk));
     const bootable = reports.find((r) => r.partitions.length > 0) ?? reports[0];
     if (bootable && generation === this.generation) this.emit('disk-boot', bootable);
@@ -237,6 +309,7 @@ export class ServerHost extends EventEmitter<HostEvents> {
     agentConfig: Record<string, unknown>,
     args: string[],
   ): Promise<void> {
+    await this.createVolumeFiles();
     const profilePath = join(this.dir, 'hardware.json');
     await writeFile(profilePath, JSON.stringify(this.hardwareProfile(), null, 2));
     const configPath = join(this.dir, 'agent.json');
@@ -296,14 +369,7 @@ export class ServerHost extends EventEmitter<HostEvents> {
         frequency: '2400',
       },
       memory_mb: profile.memory_mb,
-      disks: profile.disks.map((d, i) => ({
-        ...d,
-        model: d.rotational ? 'Lab HDD' : 'Lab SSD',
-        serial: `LAB${String(index).padStart(4, '0')}D${i}`,
-        wwn: `0x5000c500${String(index).padStart(4, '0')}${String(i).padStart(4, '0')}`,
-        vendor: 'IngotLab',
-        hctl: `${i}:0:0:0`,
-      })),
+      disks: this.visibleDisks().map(({ path: _path, ...disk }) => disk),
       // Reported only (the agent listens on loopback): TEST-NET-1 addresses, because inspection
       // rightly ignores NICs whose only address is a loopback one when it creates ports.
       interfaces: macs.map((mac, i) => ({
@@ -338,6 +404,25 @@ export class ServerHost extends EventEmitter<HostEvents> {
     this.agentOutput.push(`lab host error: ${describeError(error)}\n`);
     this.emit('agent-exited', { code: null, signal: null, output: this.output() });
   }
+}
+
+/** A disk as the agent's lab profile describes it, and the file that plays it. */
+interface VisibleDisk {
+  name: string;
+  size_bytes: number;
+  rotational: boolean;
+  path: string;
+  model: string;
+  serial: string;
+  wwn: string;
+  vendor: string;
+  hctl: string;
+}
+
+/** sda, sdb, ... sdz, sdaa: the kernel's names for the n-th SCSI disk. */
+function driveLetter(n: number): string {
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  return n < 26 ? letters[n]! : driveLetter(Math.floor(n / 26) - 1) + letters[n % 26]!;
 }
 
 /** An error's message with its cause's (fetch says only "fetch failed"; the cause says why). */

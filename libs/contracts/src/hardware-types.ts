@@ -63,13 +63,16 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
       bios: 'redfish',
       boot: 'redfish-virtual-media',
       deploy: 'direct',
+      firmware: 'redfish',
       inspect: 'agent',
       management: 'redfish',
       power: 'redfish',
+      raid: 'redfish',
     },
     // Metal3's redfish:// addresses boot the agent over iPXE, redfish-virtualmedia:// from an ISO.
     // redfish inspection reads the hardware from the BMC: no agent boot, seconds instead of minutes.
-    alternatives: { boot: ['ipxe'], inspect: ['redfish'] },
+    // no-raid is accepted as a node's raid_interface (Metal3 sends it), but not kept: no column.
+    alternatives: { boot: ['ipxe'], inspect: ['redfish'], raid: ['no-raid'] },
     bootDevices: ['pxe', 'disk', 'cdrom', 'bios'],
     properties: {
       redfish_address:

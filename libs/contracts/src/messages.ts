@@ -1,6 +1,17 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BiosSettingChangeSchema, BiosSettingSchema } from './bios.js';
 import {
+  FirmwareComponentSchema,
+  FirmwareTaskHandleSchema,
+  FirmwareTaskStatusSchema,
+  FirmwareUpdateSettingSchema,
+} from './firmware.js';
+import {
+  CreatedLogicalDiskSchema,
+  RaidCreatePayloadSchema,
+  RaidInventorySchema,
+} from './raid-config.js';
+import {
   BootDeviceSchema,
   PowerStateSchema,
   PowerTargetSchema,
@@ -127,7 +138,28 @@ export const BmcBiosApplySchema = message(
 );
 /** Asks for the BIOS defaults at the next boot (factory_reset). */
 export const BmcBiosFactoryResetSchema = message('bmc.bios_factory_reset', Type.Object({}));
+/** Reads the firmware components and their versions (Ironic's cache_firmware_components). */
+export const BmcFirmwareComponentsSchema = message('bmc.firmware_components', Type.Object({}));
+/** Starts one SimpleUpdate for one component; answers the task handle to poll. */
+export const BmcFirmwareUpdateSchema = message('bmc.firmware_update', FirmwareUpdateSettingSchema);
+/** Asks where a firmware update started by bmc.firmware_update is; changes nothing. */
+export const BmcFirmwareTaskSchema = message(
+  'bmc.firmware_task',
+  Type.Object({ task: FirmwareTaskHandleSchema }),
+);
+/** Reads the RAID controllers, their drives and volumes (Ironic's update_raid_config reads). */
+export const BmcRaidReadSchema = message('bmc.raid_read', Type.Object({}));
+/** Creates logical disks (create_configuration): at once, or staged for the next boot. */
+export const BmcRaidCreateSchema = message('bmc.raid_create', RaidCreatePayloadSchema);
+/** Deletes every volume of every RAID controller (delete_configuration). */
+export const BmcRaidDeleteSchema = message('bmc.raid_delete', Type.Object({}));
 export const BmcCommandSchema = Type.Union([
+  BmcRaidReadSchema,
+  BmcRaidCreateSchema,
+  BmcRaidDeleteSchema,
+  BmcFirmwareComponentsSchema,
+  BmcFirmwareUpdateSchema,
+  BmcFirmwareTaskSchema,
   BmcBiosSettingsSchema,
   BmcBiosApplySchema,
   BmcBiosFactoryResetSchema,
@@ -197,6 +229,18 @@ export const BmcReplySchema = Type.Union([
     bios_settings: Type.Optional(Type.Array(BiosSettingSchema)),
     /** Answer of bmc.bios_apply and bmc.bios_factory_reset: the change waits for a boot. */
     reboot_required: Type.Optional(Type.Boolean()),
+    /** Answer of bmc.firmware_components. */
+    firmware_components: Type.Optional(Type.Array(FirmwareComponentSchema)),
+    /** Answer of bmc.firmware_update: the BMC's task, to hand back with bmc.firmware_task. */
+    firmware_task: Type.Optional(FirmwareTaskHandleSchema),
+    /** Answer of bmc.firmware_task. */
+    firmware_status: Type.Optional(FirmwareTaskStatusSchema),
+    /** Answer of bmc.raid_read. */
+    raid: Type.Optional(RaidInventorySchema),
+    /** Answer of bmc.raid_create (with reboot_required when they wait for a boot). */
+    raid_created: Type.Optional(Type.Array(CreatedLogicalDiskSchema)),
+    /** Answer of bmc.raid_delete: the @odata.id of each volume deleted. */
+    raid_deleted: Type.Optional(Type.Array(Type.String())),
   }),
   Type.Object({
     command_id: Type.String(),

@@ -158,6 +158,8 @@ export interface RaidDrive {
 
 export interface RaidVolume {
   path: string;
+  /** The volume's Id (what Ironic's raid_config calls it). */
+  id: string;
   name: string;
   raid_type: string | null;
   raid_level: RaidLevel | null;
@@ -165,6 +167,8 @@ export interface RaidVolume {
   size_gb: number;
   physical_disks: string[];
   controller: string;
+  /** DurableNames (an NAA WWN is what the OS sees as the virtual disk's WWN). */
+  identifiers: string[];
 }
 
 /** A logical disk as created: sizes and drives resolved, and where to follow it. */

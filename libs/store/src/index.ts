@@ -33,3 +33,4 @@ export { Batcher } from './batcher.js';
 export * from './deploy-templates.js';
 export * from './allocations.js';
 export * from './bios-settings.js';
+export * from './firmware-components.js';

@@ -26,12 +26,14 @@ describe('the interfaces the conductor runs', () => {
           expect(Object.keys(table), `${spec.name} ${iface}_interface ${name}`).toContain(name);
       }
     }
-    // So is every step interface (bios) a hardware type names, unless it is a no-* one.
+    // So is every step interface (bios, raid) a hardware type names, unless it is a no-* one.
     for (const spec of Object.values(HARDWARE_TYPES)) {
-      const bios = spec.interfaces.bios;
-      expect(stepsInterfaceOf({ driver: spec.name }, 'bios')?.name).toBe(
-        isNoopInterface(bios) ? undefined : bios,
-      );
+      for (const iface of ['bios', 'raid'] as const) {
+        const impl = spec.interfaces[iface];
+        expect(stepsInterfaceOf({ driver: spec.name }, iface)?.name).toBe(
+          isNoopInterface(impl) ? undefined : impl,
+        );
+      }
     }
     // Only a deploy interface without an agent is resumed in wait call-back.
     expect(DRIVERS_RESUMED_IN_WAIT).toEqual(['fake-hardware']);

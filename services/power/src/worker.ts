@@ -44,6 +44,9 @@ const CHANGES_SERVER = new Set<BmcCommand['type']>([
   'bmc.set_secure_boot',
   'bmc.bios_apply',
   'bmc.bios_factory_reset',
+  'bmc.firmware_update',
+  'bmc.raid_create',
+  'bmc.raid_delete',
 ]);
 
 /** How long a carried-out command is remembered: far beyond any command's expiry (minutes). */

@@ -67,8 +67,12 @@ export class RedfishRaid implements RaidInterface {
         const raidType = stringOf(volume.RAIDType) ?? null;
         const bytes = typeof volume.CapacityBytes === 'number' ? volume.CapacityBytes : 0;
         const members = linksOf(asResource(volume.Links).Drives);
+        const identifiers = Array.isArray(volume.Identifiers)
+          ? volume.Identifiers.map(asResource)
+          : [];
         found.push({
           path,
+          id: stringOf(volume.Id) ?? path.split('/').pop() ?? path,
           name: stringOf(volume.Name) ?? stringOf(volume.Id) ?? path,
           raid_type: raidType,
           raid_level: raidType ? levelOf(raidType) : null,
@@ -76,6 +80,7 @@ export class RedfishRaid implements RaidInterface {
           size_gb: Math.floor(bytes / GiB),
           physical_disks: storage.drives.filter((d) => members.includes(d.path)).map((d) => d.id),
           controller: storage.path,
+          identifiers: identifiers.flatMap((i) => stringOf(i.DurableName) ?? []),
         });
       }
     }

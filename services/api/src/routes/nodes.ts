@@ -391,7 +391,9 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         target_power_state: n.target_power_state,
         last_error: n.last_error,
         console_enabled: false,
-        ...(request.apiMinor >= 12 ? { raid_config: {}, target_raid_config: {} } : {}),
+        ...(request.apiMinor >= 12
+          ? { raid_config: n.raid_config ?? {}, target_raid_config: n.target_raid_config ?? {} }
+          : {}),
         ...(request.apiMinor >= 75
           ? { boot_mode: node.bootMode, secure_boot: node.secureBoot }
           : {}),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiDeps } from '../deps.js';
 import { nodeBiosRoutes } from './node-bios.js';
 import { nodeConsoleRoutes } from './node-console.js';
+import { nodeFirmwareRoutes } from './node-firmware.js';
 import { nodeVifRoutes } from './node-vifs.js';
 import { raidRoutes } from './raid.js';
 import { vendorPassthruRoutes } from './vendor-passthru.js';
@@ -16,6 +17,7 @@ export function optionalInterfaceRoutes(deps: ApiDeps): FastifyPluginAsyncTypebo
     await app.register(nodeVifRoutes(deps));
     await app.register(nodeBiosRoutes(deps));
     await app.register(nodeConsoleRoutes(deps));
+    await app.register(nodeFirmwareRoutes(deps));
     await app.register(raidRoutes(deps));
     await app.register(vendorPassthruRoutes(deps));
     await app.register(volumeRoutes(deps));

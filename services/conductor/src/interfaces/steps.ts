@@ -6,6 +6,8 @@ import {
 } from '@ingot/contracts';
 import { StepError } from '../operations/fail.js';
 import { redfishBios } from './bios-redfish.js';
+import { redfishRaid } from './raid-redfish.js';
+import { redfishFirmware } from './firmware-redfish.js';
 import type { NodeComposition } from './chosen.js';
 import type { ConductorStep, StepRequest, StepsInterface } from './types.js';
 
@@ -15,6 +17,8 @@ const byName = (...impls: StepsInterface[]) => Object.fromEntries(impls.map((i) 
 const STEP_INTERFACES: Partial<Record<DriverInterface, Readonly<Record<string, StepsInterface>>>> =
   {
     bios: byName(redfishBios),
+    raid: byName(redfishRaid),
+    firmware: byName(redfishFirmware),
   };
 
 /** Deploy interfaces whose deploy steps run on the agent (Ironic's agent-based deploy). */

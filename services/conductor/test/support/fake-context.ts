@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Bus } from '@ingot/bus';
 import { subjectsFor } from '@ingot/bus';
-import type { BmcCommandType } from '@ingot/contracts';
+import type { BmcCommandType, FirmwareComponent, FirmwareTaskStatus } from '@ingot/contracts';
 import {
   createScratchDatabase,
   nodeHistory,
@@ -35,6 +35,11 @@ export class RecordingBmc {
   /** A command type answered with this failure instead (a BMC that cannot). */
   readonly failures = new Map<string, BmcCallError>();
   inventory: unknown = undefined;
+  /** What the firmware commands answer: the components, and the state of any task polled. */
+  firmware: { components: FirmwareComponent[]; task: FirmwareTaskStatus } = {
+    components: [],
+    task: { state: 'completed', message: null, reboot_required: false },
+  };
 
   call = async (_node: NodeRow, type: BmcCommandType, payload: Record<string, unknown>) => {
     this.calls.push({ type, payload });
@@ -49,6 +54,19 @@ export class RecordingBmc {
       return { command_id: randomUUID(), ok: true as const, power_state: this.power };
     if (type === 'bmc.inventory')
       return { command_id: randomUUID(), ok: true as const, inventory: this.inventory };
+    if (type === 'bmc.firmware_components') {
+      const firmware_components = structuredClone(this.firmware.components);
+      return { command_id: randomUUID(), ok: true as const, firmware_components };
+    }
+    if (type === 'bmc.firmware_update') {
+      const task = `/redfish/v1/TaskService/Tasks/${this.calls.length}`;
+      const firmware_task = { ...payload, task };
+      return { command_id: randomUUID(), ok: true as const, firmware_task };
+    }
+    if (type === 'bmc.firmware_task') {
+      const firmware_status = { ...this.firmware.task };
+      return { command_id: randomUUID(), ok: true as const, firmware_status };
+    }
     return { command_id: randomUUID(), ok: true as const };
   };
 
