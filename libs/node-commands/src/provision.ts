@@ -24,6 +24,7 @@ const DEPLOYS = new Set<ProvisionVerb>(['active', 'deploy', 'rebuild']);
 export interface ProvisionExtras {
   cleanSteps?: Record<string, unknown>[];
   serviceSteps?: Record<string, unknown>[];
+  deploySteps?: Record<string, unknown>[];
   configDrive?: string | Record<string, unknown>;
 }
 
@@ -40,6 +41,15 @@ function checkProvisionInput(node: NodeRow, verb: ProvisionVerb, extras: Provisi
   if (NEEDS_BMC.has(verb)) checkDriverInfo(node.driver, node.driverInfo, true);
   if (verb === 'clean') checkSteps('clean_steps', extras.cleanSteps, 'a manual clean');
   if (verb === 'service') checkSteps('service_steps', extras.serviceSteps, 'servicing');
+  if (extras.deploySteps !== undefined) {
+    if (!DEPLOYS.has(verb))
+      throw invalid(`Field 'deploy_steps' is only for deploying and rebuilding, not '${verb}'`);
+    checkSteps('deploy_steps', extras.deploySteps, 'a deploy with steps');
+    extras.deploySteps.forEach((step, i) => {
+      if (!Number.isInteger(step.priority) || (step.priority as number) < 0)
+        throw invalid(`Field 'deploy_steps[${i}].priority' must be an integer of 0 or more`);
+    });
+  }
   // A fake deploy interface validates nothing, as Ironic's: it never reads the image.
   const deploysFake = hardwareOf(node.driver).interfaces.deploy === 'fake';
   if ((DEPLOYS.has(verb) || verb === 'adopt') && !deploysFake) {
@@ -124,6 +134,7 @@ export async function requestProvision(
           verb,
           ...(extras.cleanSteps ? { clean_steps: extras.cleanSteps } : {}),
           ...(extras.serviceSteps ? { service_steps: extras.serviceSteps } : {}),
+          ...(extras.deploySteps ? { deploy_steps: extras.deploySteps } : {}),
         },
       }),
     ],

@@ -57,6 +57,8 @@ export const V = {
   LESSEE: 65,
   VIF_ATTACH_PORT: 67,
   AGENT_VERIFY_CA: 68,
+  /** deploy_steps with the deploy and rebuild verbs. */
+  DEPLOY_STEPS_ARGUMENT: 69,
   DEPLOY_UNDEPLOY_VERBS: 73,
   BIOS_REGISTRY: 74,
   NODE_HISTORY: 78,

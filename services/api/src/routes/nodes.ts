@@ -416,9 +416,12 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
         }
         const since = VERB_VERSIONS[verb as ProvisionVerb];
         if (since !== undefined) requireVersion(request, since, `the '${verb}' verb`);
+        if (request.body.deploy_steps !== undefined)
+          requireVersion(request, V.DEPLOY_STEPS_ARGUMENT, 'deploy_steps');
         const queued = await requestProvision(deps, node, verb as ProvisionVerb, request.id, {
           cleanSteps: request.body.clean_steps,
           serviceSteps: request.body.service_steps,
+          deploySteps: request.body.deploy_steps,
           configDrive: request.body.configdrive,
         });
         // As Ironic, answer once the conductor has the node in the verb's transitional state,

@@ -6,6 +6,7 @@ import { provisionTransition, writeNode } from '../node-writer.js';
 import { REQUESTED_CLEAN_STEPS } from '../operations/clean.js';
 import { failOperation } from '../operations/fail.js';
 import { abortServicing, REQUESTED_SERVICE_STEPS } from '../operations/service.js';
+import { REQUESTED_DEPLOY_STEPS } from '../operations/deploy-steps.js';
 import { OPERATIONS } from '../operations/index.js';
 import { RAMDISK_BOOT } from '../operations/ramdisk-boot.js';
 import { IMAGE_WAIT } from '../operations/image-wait.js';
@@ -66,6 +67,7 @@ export async function handleProvisionCommand(
         steps: _steps,
         [REQUESTED_CLEAN_STEPS]: _requested,
         [REQUESTED_SERVICE_STEPS]: _service,
+        [REQUESTED_DEPLOY_STEPS]: _deploy,
         [RAMDISK_BOOT]: _boot,
         [STEP_RETRY]: _retry,
         [IMAGE_WAIT]: _imageWait,
@@ -84,6 +86,7 @@ export async function handleProvisionCommand(
         ...(cmd.payload.service_steps
           ? { [REQUESTED_SERVICE_STEPS]: cmd.payload.service_steps }
           : {}),
+        ...(cmd.payload.deploy_steps ? { [REQUESTED_DEPLOY_STEPS]: cmd.payload.deploy_steps } : {}),
       };
       await writeNode(ctx.db, leased, cmd.request_id, { ...change, handled });
       if (runner) await runner(ctx, leased, cmd.request_id);

@@ -7,7 +7,15 @@ import { bootRamdisk, tearDownRamdisk } from './ramdisk.js';
 import { deploySourceOf } from './instance-info.js';
 import { rootDeviceFor } from './root-device.js';
 import { configureSecureBoot, disableSecureBoot, instanceBootDevice } from './secure-boot.js';
-import { advanceSteps, agentOf, saveProgress, stepProgressOf, type StepProgress } from './steps.js';
+import { extraDeploySteps, REQUESTED_DEPLOY_STEPS } from './deploy-steps.js';
+import {
+  advanceSteps,
+  agentOf,
+  saveProgress,
+  stepProgressOf,
+  type Step,
+  type StepProgress,
+} from './steps.js';
 
 /**
  * `deploying` (deploy or rebuild) with the agent: have the site's image cache fetch, verify and
@@ -23,6 +31,7 @@ export async function deployWithAgent(
     return finishDeploy(ctx, leased, requestId);
 
   const node = leased.node;
+  const extra = await extraDeploySteps(ctx, leased);
   const source = deploySourceOf(node.instanceInfo, node.properties);
   const prepared = await prepareImage(
     ctx,
@@ -39,29 +48,29 @@ export async function deployWithAgent(
   if (!prepared) return; // still being fetched: asked again at wake_at, by any conductor
   const { image, waitedMs } = prepared;
   const rootDevice = await rootDeviceFor(ctx, node, source.rootDeviceHints);
+  const writeImage: Step = {
+    interface: 'deploy',
+    step: 'write_image',
+    priority: 80,
+    args: {
+      image_info: {
+        id: image.sha256,
+        urls: [image.url],
+        disk_format: 'raw',
+        container_format: 'bare',
+        os_hash_algo: 'sha256',
+        os_hash_value: image.sha256,
+        stream_raw_images: true,
+        node_uuid: node.uuid,
+        ...(rootDevice ? { root_device: rootDevice } : {}),
+      },
+    },
+  };
+  // By priority, highest first (write_image is 80); the sort keeps equal ones in order.
   const progress: StepProgress = {
     operation: 'deploy',
     index: 0,
-    list: [
-      {
-        interface: 'deploy',
-        step: 'write_image',
-        priority: 80,
-        args: {
-          image_info: {
-            id: image.sha256,
-            urls: [image.url],
-            disk_format: 'raw',
-            container_format: 'bare',
-            os_hash_algo: 'sha256',
-            os_hash_value: image.sha256,
-            stream_raw_images: true,
-            node_uuid: node.uuid,
-            ...(rootDevice ? { root_device: rootDevice } : {}),
-          },
-        },
-      },
-    ],
+    list: [...extra, writeImage].sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0)),
   };
   await updateNode(ctx, leased, {
     driverInternalInfo: { ...withoutImageWait(leased.node.driverInternalInfo), steps: progress },
@@ -126,7 +135,11 @@ async function finishDeploy(
   await tearDownRamdisk(ctx, leased, { powerOff: true, requestId, keepSteps: true });
   await configureSecureBoot(ctx, leased, requestId);
   const on = await ctx.bmc.call(leased.node, 'bmc.set_power', { target: 'power on' }, requestId);
-  const { steps: _steps, ...internal } = leased.node.driverInternalInfo as Record<string, unknown>;
+  const {
+    steps: _steps,
+    [REQUESTED_DEPLOY_STEPS]: _requested,
+    ...internal
+  } = leased.node.driverInternalInfo as Record<string, unknown>;
   await transitionNode(ctx, leased, 'done', {
     note: 'deployed; booting from disk',
     lastError: null,

@@ -135,23 +135,13 @@ export async function advanceSteps(
       : ({ kind: 'done' } as const);
     if (await settle(step, result)) return 'running';
   }
-  // The conductor's own steps run one after the other here; an agent step is started and waited for.
-  for (;;) {
-    const step = progress.list[progress.index];
-    if (!step || progress.command) break;
-    const runner = stepRunnerOf(leased.node, step);
-    if (runner.kind === 'agent') break;
-    progress = await record(progress, `${progress.operation} step ${step.step} started`);
-    const result = await runConductorStep(step, () =>
-      runner.step.run(ctx, leased, step.args ?? {}, opts.requestId),
-    );
-    if (await settle(step, result)) return 'running';
-  }
-  if (!progress.command && progress.index >= progress.list.length) return 'complete';
-  const agent = agentOf(ctx, leased);
-
+  // The agent's step in progress: still running, failed, or done (then the next steps).
   if (progress.command) {
-    const command = await findCommand(agent, progress.command.id, leased.node.agentUrl ?? '');
+    const command = await findCommand(
+      agentOf(ctx, leased),
+      progress.command.id,
+      leased.node.agentUrl ?? '',
+    );
     if (command.command_status === 'RUNNING') return 'running';
     if (command.command_status === 'FAILED') {
       throw new StepError(
@@ -170,8 +160,21 @@ export async function advanceSteps(
       { eventType: kind, event: `${progress.operation} step ${finished} finished` },
     );
   }
+  // The conductor's own steps run one after the other here; an agent step is started and waited for.
+  for (;;) {
+    const step = progress.list[progress.index];
+    if (!step) break;
+    const runner = stepRunnerOf(leased.node, step);
+    if (runner.kind === 'agent') break;
+    progress = await record(progress, `${progress.operation} step ${step.step} started`);
+    const result = await runConductorStep(step, () =>
+      runner.step.run(ctx, leased, step.args ?? {}, opts.requestId),
+    );
+    if (await settle(step, result)) return 'running';
+  }
   const step = progress.list[progress.index];
   if (!step) return 'complete';
+  const agent = agentOf(ctx, leased);
   // A conductor that died between starting a step and recording it must not start it twice.
   const already = await runningStep(agent, opts.execute, step.step);
   if (already) {
