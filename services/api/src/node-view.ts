@@ -39,8 +39,7 @@ interface NodeSource {
  */
 const stepOf = (row: NodeRow, operation: 'clean' | 'deploy' | 'service') => {
   const progress = (row.driverInternalInfo as { steps?: unknown } | null)?.steps as
-    | { operation?: unknown; list?: unknown; index?: unknown }
-    | undefined;
+    { operation?: unknown; list?: unknown; index?: unknown } | undefined;
   if (progress?.operation !== operation || !Array.isArray(progress.list)) return {};
   const step: unknown = progress.list[typeof progress.index === 'number' ? progress.index : 0];
   return typeof step === 'object' && step !== null && !Array.isArray(step) ? step : {};

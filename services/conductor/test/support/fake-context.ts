@@ -13,7 +13,7 @@ import {
   type NodeRow,
 } from '@ingot/store';
 import { createLogger } from '@ingot/telemetry';
-import type { BmcCallError} from '../../src/bmc-caller.js';
+import type { BmcCallError } from '../../src/bmc-caller.js';
 import { type BmcCaller } from '../../src/bmc-caller.js';
 import { conductorConfigFromEnv } from '../../src/config.js';
 import type { ConductorContext } from '../../src/context.js';
