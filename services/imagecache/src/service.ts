@@ -13,6 +13,7 @@ import { AGENT_INITRAMFS_PATH, AGENT_KERNEL_PATH, startHttpServer } from './http
 import { ImageIndex } from './image-index.js';
 import { ImagePreparer } from './image-preparer.js';
 import { commands } from './metrics.js';
+import { CommandJournal } from './command-journal.js';
 import { PxeConfigStore } from './pxe-configs.js';
 
 export interface RunningImageCache {
@@ -45,6 +46,15 @@ export async function startImageCache(
     agentCa: config.agentCa,
   });
   const pxeConfigs = await PxeConfigStore.open(config.dir, logger);
+  const journal = await CommandJournal.open(config.dir, logger);
+  const pruneJournal = setInterval(() => {
+    journal
+      .prune()
+      .catch((error: unknown) =>
+        logger.warn({ err: String(error) }, 'could not prune the command journal; will retry'),
+      );
+  }, 600_000);
+  pruneJournal.unref();
   const bus = await Bus.connect(config.bus);
   let publicUrl = config.publicUrl ?? '';
   const ipxe = { ...config.ipxe };
@@ -90,6 +100,16 @@ export async function startImageCache(
   const subject = imageCacheSubject(bus, config.site);
 
   async function answer(cmd: ImageCacheCommand): Promise<ImageCacheReply> {
+    const changesBoot = CHANGES_BOOT.has(cmd.type);
+    const earlier = changesBoot ? journal.answered(cmd.id) : undefined;
+    if (earlier) {
+      logger.warn(
+        { node: cmd.node_uuid, type: cmd.type, command: cmd.id },
+        'image cache command delivered again after it was carried out; answering as before',
+      );
+      commands.inc({ type: cmd.type, outcome: 'duplicate' });
+      return earlier;
+    }
     const reply = await runImageCacheCommand(cmd, {
       preparer,
       bootIsos,
@@ -98,6 +118,7 @@ export async function startImageCache(
       publicUrl: () => publicUrl,
       bmcUrl: () => bmcUrl,
     });
+    if (changesBoot && reply.ok) await journal.record(cmd.id, reply);
     commands.inc({ type: cmd.type, outcome: reply.ok ? 'ok' : reply.error.kind });
     if (!reply.ok && reply.error.kind !== 'in_progress')
       logger.info(
@@ -142,6 +163,7 @@ export async function startImageCache(
     subject,
     bus,
     async stop(graceMs?: number) {
+      clearInterval(pruneJournal);
       await consumer.stop(graceMs);
       await Promise.all([http.close(), plain?.close()]);
       await index.flush();
@@ -149,6 +171,13 @@ export async function startImageCache(
     },
   };
 }
+
+/** Commands that change what a node boots: carried out at most once per id (CommandJournal). */
+const CHANGES_BOOT = new Set<ImageCacheCommand['type']>([
+  'image.boot_iso',
+  'image.pxe_config',
+  'image.pxe_clear',
+]);
 
 const giveUpKind = {
   'image.prepare': 'download',

@@ -83,7 +83,7 @@ export interface Harness {
   send(
     type: 'image.prepare' | 'image.boot_iso' | 'image.pxe_config' | 'image.pxe_clear',
     payload: Record<string, unknown>,
-    opts?: { node?: string; expiresInMs?: number; timeoutMs?: number },
+    opts?: { node?: string; expiresInMs?: number; timeoutMs?: number; id?: string },
   ): Promise<ImageCacheReply>;
   /** Stops the image cache and starts a new one on the same directory and bus. */
   restart(): Promise<void>;
@@ -111,7 +111,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     config,
     bus,
     async send(type, payload, opts = {}) {
-      const id = randomUUID();
+      // A given id is a command sent again (a new stream message, as after a NATS restart).
+      const id = opts.id ?? randomUUID();
       const now = Date.now();
       const reply = waiter.wait(
         id,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -224,5 +225,32 @@ describe('network boot without the agent kernel and initrd', () => {
     } finally {
       await bare.close();
     }
+  });
+
+  it('a config delivered again after it was cleared is not carried out again, even after a restart', async () => {
+    const macs = ['52:54:00:00:07:01'];
+    const id = randomUUID();
+    const first = ok(
+      await harness.send('image.pxe_config', { macs, kernel_params: PARAMS }, { node: 'n-7', id }),
+    );
+    ok(await harness.send('image.pxe_clear', { macs }, { node: 'n-7' }));
+    expect((await script('/ipxe/52-54-00-00-07-01.ipxe')).body).toBe(nextDevice(macs[0]!));
+
+    // The config comes back (its acknowledgement was lost): answered as the first time, no change.
+    const again = ok(
+      await harness.send('image.pxe_config', { macs, kernel_params: PARAMS }, { node: 'n-7', id }),
+    );
+    expect(again).toEqual(first);
+    expect((await script('/ipxe/52-54-00-00-07-01.ipxe')).body).toBe(nextDevice(macs[0]!));
+
+    await harness.restart();
+    ok(
+      await harness.send('image.pxe_config', { macs, kernel_params: PARAMS }, { node: 'n-7', id }),
+    );
+    expect((await script('/ipxe/52-54-00-00-07-01.ipxe')).body).toBe(nextDevice(macs[0]!));
+    // A new command is carried out as ever.
+    ok(await harness.send('image.pxe_config', { macs, kernel_params: PARAMS }, { node: 'n-7' }));
+    expect((await script('/ipxe/52-54-00-00-07-01.ipxe')).body).toMatch(/^#!ipxe/);
+    expect((await script('/ipxe/52-54-00-00-07-01.ipxe')).body).not.toBe(nextDevice(macs[0]!));
   });
 });
