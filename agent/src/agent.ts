@@ -114,7 +114,7 @@ export async function startAgent(
   };
 
   async function departAs(how: Departure): Promise<void> {
-    if (config.platform === 'host' && how !== 'lockdown') {
+    if (config.platform === 'host' && (how === 'power_off' || how === 'reboot')) {
       log.warn(`running ${how === 'power_off' ? 'poweroff' : 'reboot'}`);
       try {
         await runTool(how === 'power_off' ? 'poweroff' : 'reboot', []);

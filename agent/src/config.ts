@@ -44,6 +44,11 @@ export interface AgentConfig {
   /** Where images are staged (qcow2 downloads). */
   work_dir: string;
   /**
+   * Where rescue.finalize_rescue writes the rescue user's password hash, read by the ramdisk's
+   * rescue service (IPA's /etc/ipa-rescue-config/ipa-rescue-password); lab: under work_dir.
+   */
+  rescue_password_file: string;
+  /**
    * IPA's enable_auto_tls: serve the command API over HTTPS with a self-signed certificate made
    * at start, sent to the API as agent_verify_ca (when the API serves 1.68 or later).
    */
@@ -83,10 +88,14 @@ const KNOWN_FIELDS = new Set([
   'hardware_profile',
   'disks',
   'work_dir',
+  'rescue_password_file',
   'enable_auto_tls',
   'ca_file',
   'insecure',
 ]);
+
+/** Where IPA writes the rescue password's hash (ironic_python_agent/extensions/rescue.py). */
+export const IPA_RESCUE_PASSWORD_FILE = '/etc/ipa-rescue-config/ipa-rescue-password';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MIN_TOKEN_LENGTH = 32;
@@ -126,6 +135,7 @@ export function parseConfig(raw: unknown, opts: ParseOptions = {}): ParsedConfig
   const fields = new FieldReader(input, problems);
 
   const platform = fields.oneOf('platform', PLATFORMS, 'host');
+  const workDir = fields.path('work_dir', baseDir) ?? join(tmpdir(), 'ingot-agent');
   const config: AgentConfig = {
     api_url: fields.httpUrl('api_url', true) ?? '',
     node_uuid: fields.string('node_uuid', (v) => UUID_RE.test(v) || 'must be a UUID'),
@@ -145,7 +155,10 @@ export function parseConfig(raw: unknown, opts: ParseOptions = {}): ParsedConfig
     platform,
     hardware_profile: fields.path('hardware_profile', baseDir),
     disks: fields.diskMap('disks', baseDir),
-    work_dir: fields.path('work_dir', baseDir) ?? join(tmpdir(), 'ingot-agent'),
+    work_dir: workDir,
+    rescue_password_file:
+      fields.path('rescue_password_file', baseDir) ??
+      (platform === 'lab' ? join(workDir, 'ipa-rescue-password') : IPA_RESCUE_PASSWORD_FILE),
     enable_auto_tls: fields.boolean('enable_auto_tls') ?? true,
     ca_file: fields.path('ca_file', baseDir),
     insecure: fields.boolean('insecure') ?? false,

@@ -15,6 +15,8 @@ export const EXIT_CODES = {
   reboot: 81,
   /** system.lockdown: the agent refuses further work. */
   lockdown: 82,
+  /** rescue.finalize_rescue: the agent left the running ramdisk to the rescue user. */
+  rescued: 83,
 } as const;
 
 export function exitCodeFor(departure: Departure): number {
@@ -25,5 +27,7 @@ export function exitCodeFor(departure: Departure): number {
       return EXIT_CODES.reboot;
     case 'lockdown':
       return EXIT_CODES.lockdown;
+    case 'rescue':
+      return EXIT_CODES.rescued;
   }
 }

@@ -39,7 +39,12 @@ export { Installation, SERVICE_NODE_OPTIONS } from './installation.js';
 export type { InstallationOptions, ServiceName, ServiceProcess } from './installation.js';
 export { freePort, stablePort } from './free-port.js';
 export { waitFor } from './wait-for.js';
-export { ServerHost, AGENT_EXIT_POWER_OFF, AGENT_EXIT_REBOOT } from './server-host.js';
+export {
+  ServerHost,
+  AGENT_EXIT_POWER_OFF,
+  AGENT_EXIT_REBOOT,
+  AGENT_EXIT_RESCUED,
+} from './server-host.js';
 export type { ServerHostOptions, HostEvents } from './server-host.js';
 export { netboot, NetbootError } from './ipxe-firmware.js';
 export type { NetbootOutcome } from './ipxe-firmware.js';

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readIsoFile } from '@ingot/media';
+import { verify } from 'unixcrypt';
 import type { LabServer } from './fleet.js';
 import { kernelParams, netboot, type NetbootOutcome } from './ipxe-firmware.js';
 import type { PowerChange } from './machine.js';
@@ -14,6 +15,8 @@ import { volumeWwn } from './redfish-storage.js';
 /** Exit codes by which the agent asks the lab to act on the machine (agent/src, platform 'lab'). */
 export const AGENT_EXIT_POWER_OFF = 80;
 export const AGENT_EXIT_REBOOT = 81;
+/** rescue.finalize_rescue: the agent left; the machine stays on, its ramdisk the rescue system. */
+export const AGENT_EXIT_RESCUED = 83;
 
 const AGENT_MAIN = fileURLToPath(new URL('../../agent/dist/main.js', import.meta.url));
 
@@ -175,6 +178,29 @@ export class ServerHost extends EventEmitter<HostEvents> {
   }
 
   /**
+   * Where the agent of the running ramdisk writes the rescue user's password hash (IPA's
+   * /etc/ipa-rescue-config/ipa-rescue-password). It lives in the ramdisk's memory: gone at the
+   * next power change.
+   */
+  get rescuePasswordFile(): string {
+    return join(this.dir, 'ipa-rescue-password');
+  }
+
+  /**
+   * The `rescue` user logs in to the rescue ramdisk with `password`: true when the agent set that
+   * password (crypt(3) verification of the hash it wrote, as login does against /etc/shadow).
+   */
+  async rescueLogin(password: string): Promise<boolean> {
+    let hash: string;
+    try {
+      hash = (await readFile(this.rescuePasswordFile, 'utf8')).trim();
+    } catch {
+      return false;
+    }
+    return this.server.bmc.state.power === 'On' && verify(password, hash);
+  }
+
+  /**
    * The agent dies (a crash, the OOM killer) and the server stays on: its heartbeats stop and its
    * API goes away. The next boot of the ramdisk starts a new agent. False when none was running.
    */
@@ -197,6 +223,8 @@ export class ServerHost extends EventEmitter<HostEvents> {
 
   private async powerChanged(change: PowerChange, generation: number): Promise<void> {
     await this.killAgent();
+    // The ramdisk's memory, its rescue password with it, does not outlive the power change.
+    await rm(this.rescuePasswordFile, { force: true });
     if (change.to === 'Off') return;
     this.bootStart = this.agentOutput.length;
     const bootDelayMs = this.opts.bootDelayMs ?? 0;
@@ -326,6 +354,7 @@ export class ServerHost extends EventEmitter<HostEvents> {
         hardware_profile: profilePath,
         disks: this.disks,
         min_heartbeat_gap_s: 1,
+        rescue_password_file: this.rescuePasswordFile,
         ...this.opts.agentOverrides,
       }),
       { mode: 0o600 },

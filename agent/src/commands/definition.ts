@@ -18,8 +18,11 @@ export interface CommandDefinition {
 
 export type CommandTable = Record<string, CommandDefinition>;
 
-/** Ways the agent can leave: each maps to an exit code (lab) or a system action (host). */
-export type Departure = 'power_off' | 'reboot' | 'lockdown';
+/**
+ * Ways the agent can leave: each maps to an exit code (lab) or a system action (host). 'rescue':
+ * the agent is done and the machine stays up for the rescue user.
+ */
+export type Departure = 'power_off' | 'reboot' | 'lockdown' | 'rescue';
 
 export interface CommandContext {
   readonly config: AgentConfig;

@@ -107,13 +107,16 @@ export class CommandExecutor {
 
 /**
  * Params are echoed back in every poll; a config drive can weigh megabytes and carries user
- * data (maybe secrets), so it and other long strings are summarised instead.
+ * data (maybe secrets), so it and other long strings are summarised instead, and the rescue
+ * password masked.
  */
 function displayParams(params: Params): Params {
   return JSON.parse(
     JSON.stringify(params, (key, value: unknown) => {
       if (typeof value !== 'string') return value;
       if (key === 'configdrive') return `<config drive, ${value.length} characters>`;
+      // The rescue password (its hash, as Ironic sends it) is not shown back, as IPA's mask.
+      if (key === 'rescue_password') return '******';
       return value.length > LONG_PARAM ? `<${value.length} characters>` : value;
     }),
   ) as Params;

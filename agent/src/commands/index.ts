@@ -2,6 +2,7 @@ import { cleanCommands } from './clean.js';
 import type { CommandContext, CommandTable } from './definition.js';
 import { deployCommands } from './deploy.js';
 import { miscCommands } from './misc.js';
+import { rescueCommands } from './rescue.js';
 import { standbyCommands } from './standby.js';
 
 export type { CommandContext, CommandDefinition, CommandTable, Departure } from './definition.js';
@@ -15,5 +16,6 @@ export function commandTable(ctx: CommandContext): CommandTable {
     ...deployCommands(ctx),
     ...standbyCommands(ctx),
     ...miscCommands(ctx),
+    ...rescueCommands(ctx),
   };
 }

@@ -52,8 +52,8 @@ const NOT_IMPLEMENTED = {
 
 /**
  * The hardware types Ingot ships. redfish deploys with the agent (direct deploy) booted from virtual
- * media (or iPXE) and inspects with it; ipmi does the same with the agent booted over iPXE. Every interface of fake-hardware is fake, as in Ironic: power and boot
- * device live in memory, and deploy, clean and inspect finish at once without an agent or image.
+ * media (or iPXE), inspects and rescues with it; ipmi does the same with the agent booted over iPXE. Every interface of fake-hardware is fake, as in Ironic: power and boot
+ * device live in memory, and deploy, clean, inspect and rescue finish at once without an agent or image.
  */
 export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
   redfish: {
@@ -68,6 +68,7 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
       management: 'redfish',
       power: 'redfish',
       raid: 'redfish',
+      rescue: 'agent',
     },
     // Metal3's redfish:// addresses boot the agent over iPXE, redfish-virtualmedia:// from an ISO.
     // redfish inspection reads the hardware from the BMC: no agent boot, seconds instead of minutes.
@@ -99,6 +100,7 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
       inspect: 'agent',
       management: 'ipmitool',
       power: 'ipmitool',
+      rescue: 'agent',
     },
     alternatives: {},
     bootDevices: ['pxe', 'disk', 'cdrom', 'bios', 'safe'],
@@ -125,6 +127,7 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
       inspect: 'fake',
       management: 'fake',
       power: 'fake',
+      rescue: 'fake',
     },
     alternatives: {},
     bootDevices: ['pxe', 'disk', 'cdrom', 'bios', 'safe'],

@@ -13,6 +13,7 @@ import {
 } from './raid-config.js';
 import {
   BootDeviceSchema,
+  BootModeSchema,
   PowerStateSchema,
   PowerTargetSchema,
   ProvisionStateSchema,
@@ -65,6 +66,16 @@ export const BootDeviceCommandSchema = message(
   'node.boot_device',
   Type.Object({ device: BootDeviceSchema, persistent: Type.Boolean() }),
 );
+/** A boot mode change requested through the API (PUT .../states/boot_mode). */
+export const BootModeCommandSchema = message(
+  'node.boot_mode',
+  Type.Object({ mode: BootModeSchema }),
+);
+/** A UEFI secure boot change requested through the API (PUT .../states/secure_boot). */
+export const SecureBootCommandSchema = message(
+  'node.secure_boot',
+  Type.Object({ enabled: Type.Boolean() }),
+);
 /** An agent heartbeat the API accepted (token and callback URL already checked). */
 export const HeartbeatCommandSchema = message(
   'node.heartbeat',
@@ -79,6 +90,8 @@ export const ConductorCommandSchema = Type.Union([
   ProvisionCommandSchema,
   PowerCommandSchema,
   BootDeviceCommandSchema,
+  BootModeCommandSchema,
+  SecureBootCommandSchema,
   HeartbeatCommandSchema,
   InspectionResultSchema,
 ]);
@@ -87,6 +100,8 @@ export type InspectionResultCommand = Static<typeof InspectionResultSchema>;
 export type ProvisionCommand = Static<typeof ProvisionCommandSchema>;
 export type PowerCommand = Static<typeof PowerCommandSchema>;
 export type BootDeviceCommand = Static<typeof BootDeviceCommandSchema>;
+export type BootModeCommand = Static<typeof BootModeCommandSchema>;
+export type SecureBootCommand = Static<typeof SecureBootCommandSchema>;
 export type ConductorCommand = Static<typeof ConductorCommandSchema>;
 
 // --- Commands to the BMC (power) workers of a site: <prefix>.cmd.<site>.power
@@ -109,6 +124,15 @@ export const BmcSetBootDeviceSchema = message(
 );
 /** Reads the boot override (GET .../management/boot_device); changes nothing. */
 export const BmcGetBootDeviceSchema = message('bmc.get_boot_device', Type.Object({}));
+/** Reads the boot mode the BMC boots the server in (Ironic's management get_boot_mode). */
+export const BmcGetBootModeSchema = message('bmc.get_boot_mode', Type.Object({}));
+/** Sets the boot mode, reads it back and answers it (Ironic's management set_boot_mode). */
+export const BmcSetBootModeSchema = message(
+  'bmc.set_boot_mode',
+  Type.Object({ mode: BootModeSchema }),
+);
+/** Injects a non-maskable interrupt at once (Ironic's management inject_nmi). */
+export const BmcInjectNmiSchema = message('bmc.inject_nmi', Type.Object({}));
 export const BmcInsertMediaSchema = message(
   'bmc.insert_media',
   Type.Object({
@@ -171,6 +195,9 @@ export const BmcCommandSchema = Type.Union([
   BmcSetPowerSchema,
   BmcSetBootDeviceSchema,
   BmcGetBootDeviceSchema,
+  BmcGetBootModeSchema,
+  BmcSetBootModeSchema,
+  BmcInjectNmiSchema,
   BmcInsertMediaSchema,
   BmcEjectMediaSchema,
 ]);
@@ -221,6 +248,8 @@ export const BmcReplySchema = Type.Union([
     /** Answer of bmc.get_boot_device: null device when no override is set. */
     boot_device: Type.Optional(Type.Union([BootDeviceSchema, Type.Null()])),
     persistent: Type.Optional(Type.Boolean()),
+    /** Answer of bmc.get_boot_mode and bmc.set_boot_mode: null when the BMC does not say. */
+    boot_mode: Type.Optional(Type.Union([BootModeSchema, Type.Null()])),
     /** Answer of bmc.inventory. */
     inventory: Type.Optional(OobInventorySchema),
     /** Answer of bmc.get_secure_boot and bmc.set_secure_boot. */

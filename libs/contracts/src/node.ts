@@ -151,6 +151,27 @@ export const BootDeviceRequestSchema = Type.Object(
 );
 export type BootDeviceRequest = Static<typeof BootDeviceRequestSchema>;
 
+/**
+ * Body of PUT /v1/nodes/{id}/states/boot_mode (1.76): `uefi` or `bios`, checked by the route so
+ * that a wrong value is refused with Ironic's words.
+ */
+export const BootModeRequestSchema = Type.Object(
+  { target: Type.String({ description: 'uefi or bios' }) },
+  { additionalProperties: false },
+);
+
+/**
+ * Body of PUT /v1/nodes/{id}/states/secure_boot (1.76): a boolean, or a string oslo reads as one
+ * (Ironic's args.boolean), checked by the route.
+ */
+export const SecureBootRequestSchema = Type.Object(
+  {
+    // Not a union: the API's Ajv coerces types, and would read null as false (or false as null).
+    target: Type.Unknown({ description: 'true or false (or a string such as "on" or "off")' }),
+  },
+  { additionalProperties: false },
+);
+
 /** Answer of GET /v1/nodes/{id}/management/boot_device; nulls when the BMC sets no override. */
 export const BootDeviceAnswerSchema = Type.Object({
   boot_device: Nullable(BootDeviceSchema),

@@ -76,3 +76,8 @@ export const PowerTargetSchema = StringEnum(POWER_TARGETS);
 export const BOOT_DEVICES = ['pxe', 'disk', 'cdrom', 'bios', 'safe'] as const;
 export type BootDevice = (typeof BOOT_DEVICES)[number];
 export const BootDeviceSchema = StringEnum(BOOT_DEVICES);
+
+/** Ironic's boot modes (ironic/common/boot_modes.py): what node.boot_mode holds. */
+export const BOOT_MODES = ['uefi', 'bios'] as const;
+export type BootMode = (typeof BOOT_MODES)[number];
+export const BootModeSchema = StringEnum(BOOT_MODES);

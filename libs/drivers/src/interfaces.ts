@@ -39,6 +39,21 @@ export interface ManagementInterface {
   getSecureBootState(): Promise<SecureBootState>;
   /** Sets it, reads it back and answers what the BMC reports; refused when it did not take. */
   setSecureBootState(enabled: boolean): Promise<SecureBootState>;
+  /**
+   * The mode the server boots in (Ironic's get/set_boot_mode); null when the BMC does not say. A
+   * hardware type that cannot manage it rejects with a BmcError of kind 'unsupported'.
+   */
+  getBootMode(): Promise<BootMode | null>;
+  /**
+   * Sets it, reads it back and answers what the BMC reports (null when it does not say); refused
+   * when it did not take.
+   */
+  setBootMode(mode: BootMode): Promise<BootMode | null>;
+  /**
+   * Injects a non-maskable interrupt now (Ironic's inject_nmi): the OS usually panics and dumps
+   * its memory. Unsupported: a BmcError of kind 'unsupported'.
+   */
+  injectNmi(): Promise<void>;
 }
 
 /** Out-of-band inspection: what the BMC knows of the server, read without booting it. */

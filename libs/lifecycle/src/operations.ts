@@ -16,6 +16,8 @@ export const IMPLEMENTED_OPERATIONS = [
   'undeploy',
   'adopt',
   'service',
+  'rescue',
+  'unrescue',
 ] as const satisfies readonly Operation[];
 export type ImplementedOperation = (typeof IMPLEMENTED_OPERATIONS)[number];
 

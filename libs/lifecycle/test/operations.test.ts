@@ -25,10 +25,12 @@ describe('which verbs the conductor can carry out', () => {
     expect(carriedOut('service failed', 'abort')).toBe(true);
     expect(carriedOut('clean wait', 'abort')).toBe(true);
     expect(carriedOut('available', 'manage')).toBe(true);
+    expect(carriedOut('active', 'rescue')).toBe(true);
+    expect(carriedOut('rescue', 'unrescue')).toBe(true);
+    expect(carriedOut('rescue wait', 'abort')).toBe(true);
   });
 
-  it('not those whose operation is not built, nor an unhold of steps Ingot never holds', () => {
-    expect(carriedOut('active', 'rescue')).toBe(false);
+  it('not an unhold of steps Ingot never holds', () => {
     expect(carriedOut('clean hold', 'unhold')).toBe(false);
   });
 
@@ -43,6 +45,8 @@ describe('which verbs the conductor can carry out', () => {
       'deleting',
       'adopting',
       'servicing',
+      'rescuing',
+      'unrescuing',
     ]);
   });
 });

@@ -5,6 +5,7 @@ export * from './automated-clean.js';
 export * from './boolean-field.js';
 export * from './driver-info.js';
 export * from './provision.js';
+export * from './rescue-password.js';
 export * from './create.js';
 export * from './patch.js';
 export * from './delete.js';

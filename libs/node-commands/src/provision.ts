@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { ConductorCommand, PowerRequest, ProvisionVerb } from '@ingot/contracts';
+import { isNoopInterface } from '@ingot/contracts';
 import { traceHeaders } from '@ingot/bus';
 import { applyVerb, conductorCanCarryOut, isFailedState, isStable } from '@ingot/lifecycle';
 import { nodes, writeNodeRow, type NodeRow, type OutboxMessage } from '@ingot/store';
@@ -8,6 +9,7 @@ import type { CommandDeps } from './deps.js';
 import { checkDriverInfo } from './driver-info.js';
 import { conflict, invalid } from './errors.js';
 import { hardwareOf } from './hardware.js';
+import { HASHED_RESCUE_PASSWORD, hashRescuePassword } from './rescue-password.js';
 
 const NEEDS_BMC = new Set<ProvisionVerb>([
   'manage',
@@ -18,6 +20,8 @@ const NEEDS_BMC = new Set<ProvisionVerb>([
   'deploy',
   'rebuild',
   'adopt',
+  'rescue',
+  'unrescue',
 ]);
 const DEPLOYS = new Set<ProvisionVerb>(['active', 'deploy', 'rebuild']);
 
@@ -26,6 +30,8 @@ export interface ProvisionExtras {
   serviceSteps?: Record<string, unknown>[];
   deploySteps?: Record<string, unknown>[];
   configDrive?: string | Record<string, unknown>;
+  /** The rescue user's password (API 1.38): stored only as its hash (see rescue-password.ts). */
+  rescuePassword?: string;
 }
 
 /** A node is busy while an operation runs on it, or while a verb waits for the conductor. */
@@ -41,6 +47,7 @@ function checkProvisionInput(node: NodeRow, verb: ProvisionVerb, extras: Provisi
   if (NEEDS_BMC.has(verb)) checkDriverInfo(node.driver, node.driverInfo, true);
   if (verb === 'clean') checkSteps('clean_steps', extras.cleanSteps, 'a manual clean');
   if (verb === 'service') checkSteps('service_steps', extras.serviceSteps, 'servicing');
+  checkRescue(node, verb, extras.rescuePassword);
   if (extras.deploySteps !== undefined) {
     if (!DEPLOYS.has(verb))
       throw invalid(`Field 'deploy_steps' is only for deploying and rebuilding, not '${verb}'`);
@@ -64,6 +71,23 @@ function checkProvisionInput(node: NodeRow, verb: ProvisionVerb, extras: Provisi
       );
     }
   }
+}
+
+/** As Ironic's API: rescue needs a password, no other verb takes one, and a rescue interface. */
+function checkRescue(node: NodeRow, verb: ProvisionVerb, password: string | undefined): void {
+  if (password !== undefined && verb !== 'rescue')
+    throw invalid(
+      "Field 'rescue_password' is only valid when setting target provision state to rescue",
+    );
+  if (verb === 'rescue' && !password?.trim())
+    throw invalid(
+      "A non-empty 'rescue_password' is required when setting target provision state to rescue",
+    );
+  if (
+    (verb === 'rescue' || verb === 'unrescue') &&
+    isNoopInterface(hardwareOf(node.driver).interfaces.rescue)
+  )
+    throw invalid(`Driver ${node.driver} does not support rescue (disabled or not implemented).`);
 }
 
 /** The steps a manual clean or a servicing asks for: a list of {interface, step, args?}. */
@@ -113,6 +137,16 @@ export async function requestProvision(
       ...(verb === 'abort' ? {} : { targetProvisionState: result.target }),
       ...(extras.configDrive !== undefined
         ? { instanceInfo: { ...node.instanceInfo, configdrive: extras.configDrive } }
+        : {}),
+      // Hashed here, so the password in clear is in no row and no message (Ironic hashes it in
+      // its conductor, which its API reaches by RPC).
+      ...(verb === 'rescue' && extras.rescuePassword !== undefined
+        ? {
+            instanceInfo: {
+              ...node.instanceInfo,
+              [HASHED_RESCUE_PASSWORD]: hashRescuePassword(extras.rescuePassword),
+            },
+          }
         : {}),
     },
     expect: {

@@ -61,6 +61,8 @@ export const V = {
   DEPLOY_STEPS_ARGUMENT: 69,
   DEPLOY_UNDEPLOY_VERBS: 73,
   BIOS_REGISTRY: 74,
+  /** PUT .../states/boot_mode and .../states/secure_boot. */
+  NODE_CHANGE_BOOT_MODE: 76,
   NODE_HISTORY: 78,
   NODE_INVENTORY: 81,
   SHARD: 82,

@@ -15,6 +15,7 @@ import { chassisRoutes } from './routes/chassis.js';
 import { deployTemplateRoutes } from './routes/deploy-templates.js';
 import { driverRoutes } from './routes/drivers.js';
 import { inspectionRuleRoutes } from './routes/inspection-rules.js';
+import { nodeBootSettingRoutes } from './routes/node-boot-settings.js';
 import { nodeManagementRoutes } from './routes/node-management.js';
 import { nodeTraitRoutes } from './routes/node-traits.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -121,6 +122,7 @@ export async function buildApp(
   await app.register(rootRoutes(deps));
   await app.register(nodeRoutes(deps));
   await app.register(nodeManagementRoutes(deps, bmc));
+  await app.register(nodeBootSettingRoutes(deps, bmc));
   await app.register(nodeTraitRoutes(deps));
   await app.register(portRoutes(deps));
   await app.register(portgroupRoutes(deps));

@@ -76,6 +76,28 @@ export class BmcCalls {
   }
 
   /**
+   * Injects an NMI through the site's power workers and waits for the BMC's answer, as Ironic's
+   * inject_nmi waits for its conductor. A command nobody started in time expires unsent, so a late
+   * worker never interrupts the server long after the client gave up.
+   */
+  async injectNmi(node: NodeRow, requestId: string): Promise<void> {
+    await this.checkSiteServed(node);
+    const site = node.conductorGroup || 'default';
+    const answer = await this.requester.request(
+      this.bus.subjects.power(node.conductorGroup),
+      { site: node.conductorGroup, node_uuid: node.uuid, request_id: requestId },
+      { type: 'bmc.inject_nmi', payload: {} },
+      this.timeoutMs,
+      () =>
+        new ApiError(
+          503,
+          `No power worker of site "${site}" answered within ${Math.round(this.timeoutMs / 1000)} s; whether node ${node.uuid} received the NMI is unknown.`,
+        ),
+    );
+    if (!answer.ok) throw bmcFailure(answer.error.kind, answer.error.message);
+  }
+
+  /**
    * Waits for the outcome of the boot device command `requestId` on the node: subscribe first
    * (`start` queues the command), then resolve with the event, or undefined after the timeout.
    */

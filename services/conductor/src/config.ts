@@ -34,6 +34,8 @@ export interface ConductorConfig {
   inspectWaitTimeoutMs: number;
   cleanWaitTimeoutMs: number;
   deployWaitTimeoutMs: number;
+  /** `rescue wait`: the rescue ramdisk's agent has this long to heartbeat (Ironic's rescue_callback_timeout). */
+  rescueWaitTimeoutMs: number;
   /**
    * How long a ramdisk boot may go without any contact from its agent (a lookup or a heartbeat)
    * before it is booted again; INGOT_BOOT_TIMEOUT_S.
@@ -85,6 +87,7 @@ export function conductorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Co
     inspectWaitTimeoutMs: intFromEnv(env, 'INGOT_INSPECT_WAIT_TIMEOUT_MS', 1_800_000),
     cleanWaitTimeoutMs: intFromEnv(env, 'INGOT_CLEAN_WAIT_TIMEOUT_MS', 1_800_000),
     deployWaitTimeoutMs: intFromEnv(env, 'INGOT_DEPLOY_WAIT_TIMEOUT_MS', 1_800_000),
+    rescueWaitTimeoutMs: intFromEnv(env, 'INGOT_RESCUE_WAIT_TIMEOUT_MS', 1_800_000),
     bootTimeoutMs: intFromEnv(env, 'INGOT_BOOT_TIMEOUT_S', 600, 1) * 1000,
     bootAttempts: intFromEnv(env, 'INGOT_BOOT_ATTEMPTS', 3, 1),
     agentHeartbeatTimeoutMs: intFromEnv(env, 'INGOT_AGENT_HEARTBEAT_TIMEOUT_S', 300, 1) * 1000,

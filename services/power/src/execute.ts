@@ -47,6 +47,13 @@ export async function executeBmcCommand(
       const boot = await hardware.management.getBootDevice();
       return { ...ok, boot_device: boot.device, persistent: boot.persistent };
     }
+    case 'bmc.get_boot_mode':
+      return { ...ok, boot_mode: await hardware.management.getBootMode() };
+    case 'bmc.set_boot_mode':
+      return { ...ok, boot_mode: await hardware.management.setBootMode(cmd.payload.mode) };
+    case 'bmc.inject_nmi':
+      await hardware.management.injectNmi();
+      return ok;
     case 'bmc.insert_media':
       await hardware.management.insertVirtualMedia(cmd.payload.url, cmd.payload.device);
       return ok;

@@ -27,7 +27,10 @@ const nodeCommands = counter(
   ['node_site', 'type'],
 );
 
-/** Rebooting twice is harmful, so those commands run at most once, even if the first one died. */
+/**
+ * Rebooting twice is harmful, so those commands run at most once, even if the first one died; so
+ * does an NMI (a second one can interrupt the crash dump the first started).
+ */
 const AT_MOST_ONCE = new Set(['rebooting', 'soft rebooting']);
 
 /**
@@ -42,6 +45,7 @@ const CHANGES_SERVER = new Set<BmcCommand['type']>([
   'bmc.insert_media',
   'bmc.eject_media',
   'bmc.set_secure_boot',
+  'bmc.set_boot_mode',
   'bmc.bios_apply',
   'bmc.bios_factory_reset',
   'bmc.firmware_update',
@@ -95,11 +99,13 @@ export async function startPowerWorker(
     });
     const driver = () => (cached ? cached.hardware : hardware.get(node!));
     const changes = CHANGES_SERVER.has(cmd.type);
-    const atMostOnce = cmd.type === 'bmc.set_power' && AT_MOST_ONCE.has(cmd.payload.target);
+    const atMostOnce =
+      (cmd.type === 'bmc.set_power' && AT_MOST_ONCE.has(cmd.payload.target)) ||
+      cmd.type === 'bmc.inject_nmi';
     if (atMostOnce && !(await markHandled(database.db, POWER_INBOX, cmd.id))) {
       logger.warn(
-        { node: cmd.node_uuid, command: cmd.id },
-        'reboot already carried out once; not repeating it',
+        { node: cmd.node_uuid, type: cmd.type, command: cmd.id },
+        `${cmd.type === 'bmc.inject_nmi' ? 'NMI' : 'reboot'} already carried out once; not repeating it`,
       );
       const now = node ?? (await getNode(database.db, cmd.node_uuid));
       return { command_id: cmd.id, ok: true, power_state: now?.powerState ?? undefined };
@@ -184,6 +190,8 @@ async function answerDuplicate(
       return { ...ok, power_state: await hardware.power.getPowerState() };
     if (cmd.type === 'bmc.set_secure_boot')
       return { ...ok, secure_boot: await hardware.management.getSecureBootState() };
+    if (cmd.type === 'bmc.set_boot_mode')
+      return { ...ok, boot_mode: await hardware.management.getBootMode() };
   } catch (error) {
     if (!(error instanceof BmcError)) throw error;
   }

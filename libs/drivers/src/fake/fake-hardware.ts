@@ -1,4 +1,5 @@
 import type { BootDevice, PowerState, PowerTarget } from '@ingot/contracts';
+import { BmcError } from '../errors.js';
 import type { HardwareType, VirtualMediaDevice } from '../interfaces.js';
 
 interface FakeNode {
@@ -33,6 +34,12 @@ function nodeState(nodeUuid: string): FakeNode {
   return node;
 }
 
+const unsupported = (extension: string) =>
+  new BmcError(
+    'unsupported',
+    `Driver fake-hardware does not support ${extension} (disabled or not implemented).`,
+  );
+
 /** Ironic's fake-hardware: no BMC, instant success, state in memory. For benchmarks and tests. */
 export function fakeHardware(nodeUuid: string): HardwareType {
   const node = nodeState(nodeUuid);
@@ -64,6 +71,10 @@ export function fakeHardware(nodeUuid: string): HardwareType {
         node.secureBoot = enabled;
         return { enabled, current_boot: enabled };
       },
+      // Ironic's fake management interface has neither boot mode nor NMI: its words.
+      getBootMode: () => Promise.reject(unsupported('get_boot_mode')),
+      setBootMode: () => Promise.reject(unsupported('set_boot_mode')),
+      injectNmi: () => Promise.reject(unsupported('inject_nmi')),
     },
     close: async () => {},
   };

@@ -130,6 +130,32 @@ class IpmiManagement implements ManagementInterface {
     return Promise.reject(this.noSecureBoot());
   }
 
+  getBootMode(): Promise<never> {
+    return Promise.reject(this.unsupported('get_boot_mode'));
+  }
+
+  setBootMode(): Promise<never> {
+    return Promise.reject(this.unsupported('set_boot_mode'));
+  }
+
+  /** `chassis power diag`: a pulse of the diagnostic interrupt, as Ironic's ipmitool driver. */
+  async injectNmi(): Promise<void> {
+    await ipmitool(this.config, ['chassis', 'power', 'diag'], {
+      expect: /Chassis Power Control: Diag/i,
+    });
+  }
+
+  /**
+   * What Ironic's ipmitool management interface does not implement, in Ironic's words (its
+   * UnsupportedDriverExtension): IPMI boots in whatever mode the firmware is set to.
+   */
+  private unsupported(extension: string): BmcError {
+    return new BmcError(
+      'unsupported',
+      `Driver ipmi does not support ${extension} (disabled or not implemented): IPMI cannot change the boot mode of the server behind ${this.config.host}:${this.config.port}; use the redfish hardware type`,
+    );
+  }
+
   /** IPMI has no secure boot command; Metal3 refuses UEFISecureBoot for ipmi:// hosts too. */
   private noSecureBoot(): BmcError {
     return new BmcError(

@@ -1,5 +1,6 @@
 import type { HardwareType } from '../interfaces.js';
 import { RedfishBios } from './bios.js';
+import { BootModeSetting } from './boot-mode.js';
 import { RedfishClient } from './client.js';
 import type { RedfishConfig } from './driver-config.js';
 import { RedfishFirmware } from './firmware.js';
@@ -23,6 +24,7 @@ export function redfishHardware(config: RedfishConfig): HardwareType {
       system,
       new VirtualMediaSlots(client, system),
       new SecureBootSetting(client, system),
+      new BootModeSetting(client, system),
     ),
     inspect: new RedfishInspect(client, system),
     bios: new RedfishBios(client, system),

@@ -1,7 +1,9 @@
 import type { BootDevice, SecureBootState } from '@ingot/contracts';
 import { BmcError } from '../errors.js';
 import type { BootMode, ManagementInterface, VirtualMediaDevice } from '../interfaces.js';
+import { REDFISH_BOOT_MODES, type BootModeSetting } from './boot-mode.js';
 import type { RedfishClient } from './client.js';
+import { resetTargetOf } from './power.js';
 import { asResource, stringsOf } from './resource.js';
 import type { SecureBootSetting } from './secure-boot.js';
 import type { SystemLocator } from './system.js';
@@ -17,7 +19,6 @@ const TARGETS: Partial<Record<BootDevice, string>> = {
 const DEVICES = new Map(
   Object.entries(TARGETS).map(([device, target]) => [target, device as BootDevice]),
 );
-const MODES: Record<BootMode, string> = { uefi: 'UEFI', bios: 'Legacy' };
 
 export class RedfishManagement implements ManagementInterface {
   constructor(
@@ -25,6 +26,7 @@ export class RedfishManagement implements ManagementInterface {
     private readonly system: SystemLocator,
     private readonly media: VirtualMediaSlots,
     private readonly secureBoot: SecureBootSetting,
+    private readonly bootMode: BootModeSetting,
   ) {}
 
   async setBootDevice(
@@ -53,7 +55,7 @@ export class RedfishManagement implements ManagementInterface {
       Boot: {
         BootSourceOverrideTarget: target,
         BootSourceOverrideEnabled: opts.persistent ? 'Continuous' : 'Once',
-        ...(opts.bootMode ? { BootSourceOverrideMode: MODES[opts.bootMode] } : {}),
+        ...(opts.bootMode ? { BootSourceOverrideMode: REDFISH_BOOT_MODES[opts.bootMode] } : {}),
       },
     });
   }
@@ -80,5 +82,21 @@ export class RedfishManagement implements ManagementInterface {
 
   setSecureBootState(enabled: boolean): Promise<SecureBootState> {
     return this.secureBoot.set(enabled);
+  }
+
+  getBootMode(): Promise<BootMode | null> {
+    return this.bootMode.read();
+  }
+
+  setBootMode(mode: BootMode): Promise<BootMode | null> {
+    return this.bootMode.set(mode);
+  }
+
+  /** ComputerSystem.Reset with ResetType Nmi, as Ironic's (sushy's RESET_NMI). */
+  async injectNmi(): Promise<void> {
+    const system = await this.system.read();
+    await this.client.post(resetTargetOf(system, 'Nmi', this.client.config.bmc), {
+      ResetType: 'Nmi',
+    });
   }
 }

@@ -19,6 +19,23 @@ const PLAN: Record<PowerTarget, { whenOn: string | null; whenOff: string | null;
     'soft rebooting': { whenOn: 'GracefulRestart', whenOff: 'On', ends: 'power on' },
   };
 
+/**
+ * Where to POST the system's ComputerSystem.Reset of `resetType`; refused when the BMC lists the
+ * reset types it offers and this one is not among them.
+ */
+export function resetTargetOf(system: Resource, resetType: string, bmc: string): string {
+  const action = asResource(asResource(system.Actions)['#ComputerSystem.Reset']);
+  const allowed = stringsOf(action['ResetType@Redfish.AllowableValues']);
+  if (allowed && !allowed.includes(resetType)) {
+    throw new BmcError(
+      'unsupported',
+      `BMC at ${bmc} does not offer ResetType ${resetType} (it offers ${allowed.join(', ')})`,
+    );
+  }
+  const self = stringOf(system['@odata.id']) ?? '';
+  return stringOf(action.target) ?? `${self}/Actions/ComputerSystem.Reset`;
+}
+
 /** Redfish PowerState, with transitions counted as their destination as Ironic does. */
 export function toPowerState(redfish: unknown): PowerState {
   if (redfish === 'On' || redfish === 'PoweringOn') return 'power on';
@@ -49,21 +66,10 @@ export class RedfishPower implements PowerInterface {
     const isOn = toPowerState(system.PowerState) === 'power on';
     const resetType = isOn ? plan.whenOn : plan.whenOff;
     if (resetType === null) return plan.ends;
-    await this.client.post(this.resetTarget(system, resetType), { ResetType: resetType });
+    await this.client.post(resetTargetOf(system, resetType, this.client.config.bmc), {
+      ResetType: resetType,
+    });
     return this.waitFor(plan.ends, resetType, opts.timeoutMs ?? DEFAULT_POWER_TIMEOUT_MS);
-  }
-
-  private resetTarget(system: Resource, resetType: string): string {
-    const action = asResource(asResource(system.Actions)['#ComputerSystem.Reset']);
-    const allowed = stringsOf(action['ResetType@Redfish.AllowableValues']);
-    if (allowed && !allowed.includes(resetType)) {
-      throw new BmcError(
-        'unsupported',
-        `BMC at ${this.client.config.bmc} does not offer ResetType ${resetType} (it offers ${allowed.join(', ')})`,
-      );
-    }
-    const self = stringOf(system['@odata.id']) ?? '';
-    return stringOf(action.target) ?? `${self}/Actions/ComputerSystem.Reset`;
   }
 
   /** Polls until the BMC reports the settled state; a Reset is accepted long before it is done. */

@@ -27,7 +27,12 @@ import { parseUntypedBodiesAsJson } from './untyped-json.js';
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 const BAD_TOKEN = 'Invalid or missing agent token received.';
 /** States whose heartbeats move an operation on; in others a heartbeat only proves the agent alive. */
-const DRIVEN_BY_HEARTBEAT = new Set(['clean wait', 'wait call-back', 'service wait']);
+const DRIVEN_BY_HEARTBEAT = new Set([
+  'clean wait',
+  'wait call-back',
+  'service wait',
+  'rescue wait',
+]);
 const INSPECTION_STATES = new Set(['inspect wait', 'inspecting']);
 /**
  * ironic-python-agent's default collectors add its journal and logs (base64 tar.gz) to the
@@ -303,7 +308,13 @@ export function agentRoutes(deps: ApiDeps, opts: AgentApiOptions): FastifyPlugin
   };
 }
 
-/** Config drives carry user data, which may hold secrets: never shown back. */
+/**
+ * Config drives carry user data, which may hold secrets, and the rescue password's hash is one
+ * (Ironic's mask_dict_password): never shown back.
+ */
 export function maskInstanceInfo(info: Record<string, unknown>): Record<string, unknown> {
-  return 'configdrive' in info ? { ...info, configdrive: '******' } : info;
+  const masked = { ...info };
+  for (const key of ['configdrive', 'hashed_rescue_password', 'rescue_password'])
+    if (key in masked) masked[key] = '******';
+  return masked;
 }

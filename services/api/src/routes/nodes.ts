@@ -423,6 +423,7 @@ export function nodeRoutes(deps: ApiDeps): FastifyPluginAsyncTypebox {
           serviceSteps: request.body.service_steps,
           deploySteps: request.body.deploy_steps,
           configDrive: request.body.configdrive,
+          rescuePassword: request.body.rescue_password,
         });
         // As Ironic, answer once the conductor has the node in the verb's transitional state,
         // where a client cannot tell from the state alone (see awaitPickup).

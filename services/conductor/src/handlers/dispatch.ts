@@ -2,6 +2,7 @@ import type { DeliveryContext } from '@ingot/bus';
 import type { ConductorCommand } from '@ingot/contracts';
 import type { ConductorContext } from '../context.js';
 import { handleBootDeviceCommand } from './boot-device.js';
+import { handleBootModeCommand, handleSecureBootCommand } from './boot-settings.js';
 import { handleHeartbeat } from './heartbeat.js';
 import { handleInspectionResult } from './inspection-result.js';
 import { handlePowerCommand } from './power.js';
@@ -20,6 +21,10 @@ export function dispatch(
       return handlePowerCommand(ctx, cmd);
     case 'node.boot_device':
       return handleBootDeviceCommand(ctx, cmd);
+    case 'node.boot_mode':
+      return handleBootModeCommand(ctx, cmd);
+    case 'node.secure_boot':
+      return handleSecureBootCommand(ctx, cmd);
     case 'node.heartbeat':
       return handleHeartbeat(ctx, cmd, delivery);
     case 'node.inspection_result':

@@ -25,7 +25,7 @@ export async function recordGiveUp(
         updatedAt: new Date(),
         ...(cmd.type === 'node.power'
           ? { targetPowerState: null }
-          : cmd.type === 'node.boot_device'
+          : isManagement(cmd)
             ? {} // changes no state: only the error is recorded
             : // A verb that never started leaves no target behind; one in progress is resumed by the sweeper.
               {
@@ -47,9 +47,15 @@ export async function recordGiveUp(
   });
 }
 
+/** Commands that change a BMC setting, not the node's states. */
+const isManagement = (cmd: ConductorCommand): boolean =>
+  cmd.type === 'node.boot_device' ||
+  cmd.type === 'node.boot_mode' ||
+  cmd.type === 'node.secure_boot';
+
 function historyKind(cmd: ConductorCommand): string {
   if (cmd.type === 'node.power') return 'power';
-  if (cmd.type === 'node.boot_device') return 'management';
+  if (isManagement(cmd)) return 'management';
   return 'provisioning';
 }
 
@@ -61,6 +67,10 @@ function describeCommand(cmd: ConductorCommand): string {
       return `power '${cmd.payload.target}'`;
     case 'node.boot_device':
       return `boot device '${cmd.payload.device}'`;
+    case 'node.boot_mode':
+      return `boot mode '${cmd.payload.mode}'`;
+    case 'node.secure_boot':
+      return `secure boot ${cmd.payload.enabled ? 'on' : 'off'}`;
     case 'node.heartbeat':
       return 'an agent heartbeat';
     case 'node.inspection_result':

@@ -15,7 +15,7 @@ export type NodeStep = (
   requestId?: string,
 ) => Promise<void>;
 
-export type RamdiskPurpose = 'inspect' | 'clean' | 'deploy' | 'service';
+export type RamdiskPurpose = 'inspect' | 'clean' | 'deploy' | 'service' | 'rescue';
 
 /** What a boot interface made ready: the device to boot once, and how history names the boot. */
 export interface PreparedRamdisk {
@@ -64,6 +64,18 @@ export interface InspectInterface {
   readonly name: string;
   /** `inspecting`: to `inspect wait`, or to `manageable` when nothing has to be waited for. */
   inspect: NodeStep;
+}
+
+/**
+ * How an active node is rescued (Ironic's RescueInterface): a ramdisk the owner logs in to with the
+ * password they gave, their disk left as it is; and how the instance comes back.
+ */
+export interface RescueInterface {
+  readonly name: string;
+  /** `rescuing`: to `rescue wait` (a ramdisk to wait for) or on to `rescue`. */
+  rescue: NodeStep;
+  /** `unrescuing`: the rescue environment gone, the instance booted from its disk, `active`. */
+  unrescue: NodeStep;
 }
 
 /** What a step asks for, as Ironic describes it: {interface, step, args, priority}. */

@@ -3,6 +3,7 @@ import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { continueCleaning } from './agent-clean.js';
 import { continueDeploy } from './agent-deploy.js';
+import { finalizeRescue } from './agent-rescue.js';
 import { continueServicing } from './service.js';
 import { isOperationError } from './fail.js';
 import { failOrRetryLater } from './retry.js';
@@ -12,6 +13,7 @@ const advances = {
   'clean wait': continueCleaning,
   'wait call-back': continueDeploy,
   'service wait': continueServicing,
+  'rescue wait': finalizeRescue,
 } as const;
 
 /**

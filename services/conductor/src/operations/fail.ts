@@ -1,7 +1,9 @@
+import { operationOf } from '@ingot/lifecycle';
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { transitionNode } from '../transition-node.js';
 import { tearDownRamdisk } from './ramdisk.js';
+import { withoutRescuePassword } from './rescue-password.js';
 
 /**
  * Ends an operation in its failed state with a readable last_error. The ramdisk is torn down first
@@ -21,10 +23,13 @@ export async function failOperation(
       lastError = `${message} (and tearing down the ramdisk failed: ${error instanceof Error ? error.message : String(error)})`;
     }
   }
+  // As Ironic's rescuing_error_handler: a rescue that failed or was aborted keeps no password.
+  const rescuing = operationOf(leased.node.provisionState) === 'rescue';
   await transitionNode(ctx, leased, opts.event ?? 'fail', {
     note: opts.event === 'abort' ? 'aborted' : 'failed',
     lastError,
     requestId: opts.requestId,
+    ...(rescuing ? { set: { instanceInfo: withoutRescuePassword(leased.node.instanceInfo) } } : {}),
   });
 }
 

@@ -1,6 +1,7 @@
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { transitionNode } from '../transition-node.js';
+import { withoutRescuePassword } from './rescue-password.js';
 import { configureSecureBoot, instanceBootDevice } from './secure-boot.js';
 
 /**
@@ -69,5 +70,35 @@ export async function fakeDeploy(
     lastError: null,
     requestId,
     set: { powerState: on.power_state ?? 'power on' },
+  });
+}
+
+/**
+ * `rescuing` with a fake rescue interface (Ironic's FakeRescue): nothing boots, the node is in
+ * `rescue` at once, its password forgotten as after a real rescue.
+ */
+export async function fakeRescue(
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  requestId?: string,
+): Promise<void> {
+  await transitionNode(ctx, leased, 'done', {
+    note: 'fake rescue finished',
+    lastError: null,
+    requestId,
+    set: { instanceInfo: withoutRescuePassword(leased.node.instanceInfo) },
+  });
+}
+
+/** `unrescuing` with a fake rescue interface: back to `active` at once. */
+export async function fakeUnrescue(
+  ctx: ConductorContext,
+  leased: LeasedNode,
+  requestId?: string,
+): Promise<void> {
+  await transitionNode(ctx, leased, 'done', {
+    note: 'fake unrescue finished',
+    lastError: null,
+    requestId,
   });
 }

@@ -10,6 +10,7 @@ import { runDeploying } from './deploy.js';
 import { isOperationError } from './fail.js';
 import { runInspecting } from './inspect.js';
 import { failOrRetryLater, stepWentThrough } from './retry.js';
+import { runRescuing, runUnrescuing } from './rescue.js';
 import { runServicing } from './service.js';
 import { runVerify } from './verify.js';
 
@@ -50,6 +51,8 @@ const RUNNERS: Record<ImplementedOperation, OperationRunner> = {
   undeploy: guarded(thenHeardAgent(runDeleting)),
   adopt: guarded(runAdopting),
   service: guarded(thenHeardAgent(runServicing)),
+  rescue: guarded(thenHeardAgent(runRescuing)),
+  unrescue: guarded(runUnrescuing),
 };
 
 /**

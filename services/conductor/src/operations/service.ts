@@ -84,7 +84,12 @@ async function finishServicing(
   });
 }
 
-async function bootInstance(
+/**
+ * The instance boots again after a ramdisk (servicing, unrescue): power off, the ramdisk torn down
+ * (ISO ejected or iPXE script cleared, agent token wiped), the disk as boot device, secure boot as
+ * deployed, power on.
+ */
+export async function bootInstance(
   ctx: ConductorContext,
   leased: LeasedNode,
   requestId?: string,

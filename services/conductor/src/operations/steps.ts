@@ -239,7 +239,8 @@ async function findCommand(
   return command;
 }
 
-function describeError(error: unknown): string {
+/** An agent command's error, as last_error words it. */
+export function describeError(error: unknown): string {
   if (!error) return 'no reason given';
   if (typeof error === 'string') return error;
   const e = error as { message?: string; details?: string };
