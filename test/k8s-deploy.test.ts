@@ -92,9 +92,16 @@ describe('deploy/kubernetes (kustomize) on a real API server', () => {
     await kubectl(server, ['create', 'namespace', 'ingot']);
     const dry = await kubectl(server, ['apply', '--dry-run=server', '-k', base]);
     expect(dry.stdout).toContain('deployment.apps/ingot-k8s-adapter created (server dry run)');
-    expect(dry.stdout).toContain(
-      'customresourcedefinition.apiextensions.k8s.io/baremetalhosts.metal3.io created (server dry run)',
-    );
+    for (const crd of [
+      'baremetalhosts',
+      'hardwaredata',
+      'hostfirmwaresettings',
+      'firmwareschemas',
+      'hostfirmwarecomponents',
+    ])
+      expect(dry.stdout).toContain(
+        `customresourcedefinition.apiextensions.k8s.io/${crd}.metal3.io created (server dry run)`,
+      );
     const { stdout } = await kubectl(server, ['apply', '-k', base]);
     expect(stdout).toContain('deployment.apps/ingot-api created');
     const listed = await kubectl(server, ['get', 'deployments', '-n', 'ingot', '-o', 'name']);
@@ -123,6 +130,11 @@ describe('deploy/kubernetes (kustomize) on a real API server', () => {
       ['update', 'baremetalhosts.metal3.io', '--subresource=status', '-n', 'tenant'],
       ['update', 'baremetalhosts.metal3.io', '--subresource=finalizers', '-n', 'tenant'],
       ['create', 'hardwaredata.metal3.io', '-n', 'tenant'],
+      ['create', 'hostfirmwaresettings.metal3.io', '-n', 'tenant'],
+      ['update', 'hostfirmwaresettings.metal3.io', '--subresource=status', '-n', 'tenant'],
+      ['watch', 'hostfirmwarecomponents.metal3.io', '-A'],
+      ['update', 'hostfirmwarecomponents.metal3.io', '--subresource=status', '-n', 'tenant'],
+      ['create', 'firmwareschemas.metal3.io', '-n', 'tenant'],
       ['get', 'secrets', '-n', 'tenant'],
       ['watch', 'secrets', '-A'],
       ['create', 'events', '-n', 'tenant'],
@@ -131,6 +143,7 @@ describe('deploy/kubernetes (kustomize) on a real API server', () => {
     const refused = [
       ['create', 'baremetalhosts.metal3.io', '-n', 'tenant'],
       ['delete', 'baremetalhosts.metal3.io', '-n', 'tenant'],
+      ['delete', 'hostfirmwaresettings.metal3.io', '-n', 'tenant'],
       ['create', 'secrets', '-n', 'tenant'],
       ['update', 'secrets', '-n', 'ingot'],
       ['delete', 'secrets', '-n', 'tenant'],

@@ -6,6 +6,12 @@ export const BAREMETALHOST_KIND = 'BareMetalHost';
 export const BAREMETALHOST_PLURAL = 'baremetalhosts';
 export const HARDWAREDATA_KIND = 'HardwareData';
 export const HARDWAREDATA_PLURAL = 'hardwaredata';
+export const HOSTFIRMWARESETTINGS_KIND = 'HostFirmwareSettings';
+export const HOSTFIRMWARESETTINGS_PLURAL = 'hostfirmwaresettings';
+export const FIRMWARESCHEMA_KIND = 'FirmwareSchema';
+export const FIRMWARESCHEMA_PLURAL = 'firmwareschemas';
+export const HOSTFIRMWARECOMPONENTS_KIND = 'HostFirmwareComponents';
+export const HOSTFIRMWARECOMPONENTS_PLURAL = 'hostfirmwarecomponents';
 
 /** Finalizer that holds a host's object until its server is deprovisioned and forgotten. */
 export const BAREMETALHOST_FINALIZER = 'baremetalhost.metal3.io';
@@ -129,6 +135,23 @@ export type DiskType = (typeof DISK_TYPES)[number];
 export const HARDWARE_RAID_LEVELS = ['0', '1', '2', '5', '6', '1+0', '5+0', '6+0'] as const;
 export const SOFTWARE_RAID_LEVELS = ['0', '1', '1+0'] as const;
 export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+/** FirmwareSchema attribute_type values (the BIOS registry's types). */
+export const BIOS_ATTRIBUTE_TYPES = [
+  'Enumeration',
+  'String',
+  'Integer',
+  'Boolean',
+  'Password',
+] as const;
+/** Conditions of HostFirmwareSettings and HostFirmwareComponents. */
+export const FIRMWARE_CONDITIONS = {
+  /** The spec asks for something the status does not show yet. */
+  changeDetected: 'ChangeDetected',
+  /** The spec can be applied (known settings and values, known components). */
+  valid: 'Valid',
+} as const;
+/** The components a HostFirmwareComponents update may name: bios, bmc, or nic:<id>. */
+export const NIC_COMPONENT_PREFIX = 'nic:';
 
 /** Reboot modes of the reboot annotation's JSON value. */
 export const REBOOT_MODES = ['hard', 'soft'] as const;

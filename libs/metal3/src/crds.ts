@@ -4,11 +4,22 @@ import { BareMetalHostSchema } from './baremetalhost.js';
 import {
   BAREMETALHOST_KIND,
   BAREMETALHOST_PLURAL,
+  FIRMWARESCHEMA_KIND,
+  FIRMWARESCHEMA_PLURAL,
   HARDWAREDATA_KIND,
   HARDWAREDATA_PLURAL,
+  HOSTFIRMWARECOMPONENTS_KIND,
+  HOSTFIRMWARECOMPONENTS_PLURAL,
+  HOSTFIRMWARESETTINGS_KIND,
+  HOSTFIRMWARESETTINGS_PLURAL,
   METAL3_GROUP,
   METAL3_VERSION,
 } from './constants.js';
+import {
+  FirmwareSchemaSchema,
+  HostFirmwareComponentsSchema,
+  HostFirmwareSettingsSchema,
+} from './firmware.js';
 import { HardwareDataSchema } from './hardwaredata.js';
 
 export interface PrinterColumn {
@@ -31,7 +42,8 @@ export interface CustomResourceDefinition {
       listKind: string;
       plural: string;
       singular: string;
-      shortNames: string[];
+      /** Left out when there are none: the API server stores no empty list. */
+      shortNames?: string[];
     };
     scope: 'Namespaced';
     versions: {
@@ -40,7 +52,8 @@ export interface CustomResourceDefinition {
       storage: boolean;
       schema: { openAPIV3Schema: Record<string, unknown> };
       subresources: { status?: Record<string, never> };
-      additionalPrinterColumns: PrinterColumn[];
+      /** Left out when there are none, as shortNames. */
+      additionalPrinterColumns?: PrinterColumn[];
     }[];
   };
 }
@@ -59,6 +72,8 @@ const AGE: PrinterColumn = {
 function crd(opts: {
   kind: string;
   plural: string;
+  /** The singular name, when it is not the kind in lower case. */
+  singular?: string;
   shortNames: string[];
   schema: TSchema;
   statusSubresource: boolean;
@@ -77,8 +92,8 @@ function crd(opts: {
         kind: opts.kind,
         listKind: `${opts.kind}List`,
         plural: opts.plural,
-        singular: opts.kind.toLowerCase(),
-        shortNames: opts.shortNames,
+        singular: opts.singular ?? opts.kind.toLowerCase(),
+        ...(opts.shortNames.length > 0 ? { shortNames: opts.shortNames } : {}),
       },
       scope: 'Namespaced',
       versions: [
@@ -88,7 +103,7 @@ function crd(opts: {
           storage: true,
           schema: { openAPIV3Schema: plainSchema(opts.schema) },
           subresources: opts.statusSubresource ? { status: {} } : {},
-          additionalPrinterColumns: opts.columns,
+          ...(opts.columns.length > 0 ? { additionalPrinterColumns: opts.columns } : {}),
         },
       ],
     },
@@ -159,10 +174,51 @@ export function hardwareDataCrd(): CustomResourceDefinition {
   });
 }
 
+/** HostFirmwareSettings' CRD: the BIOS settings a host has (status) and should have (spec). */
+export function hostFirmwareSettingsCrd(): CustomResourceDefinition {
+  return crd({
+    kind: HOSTFIRMWARESETTINGS_KIND,
+    plural: HOSTFIRMWARESETTINGS_PLURAL,
+    singular: HOSTFIRMWARESETTINGS_PLURAL,
+    shortNames: ['hfs'],
+    schema: HostFirmwareSettingsSchema,
+    statusSubresource: true,
+    columns: [],
+  });
+}
+
+/** FirmwareSchema's CRD: the settings a kind of server has, shared by its HostFirmwareSettings. */
+export function firmwareSchemaCrd(): CustomResourceDefinition {
+  return crd({
+    kind: FIRMWARESCHEMA_KIND,
+    plural: FIRMWARESCHEMA_PLURAL,
+    shortNames: [],
+    schema: FirmwareSchemaSchema,
+    statusSubresource: false,
+    columns: [],
+  });
+}
+
+/** HostFirmwareComponents' CRD: the firmware versions a host has and the updates it should get. */
+export function hostFirmwareComponentsCrd(): CustomResourceDefinition {
+  return crd({
+    kind: HOSTFIRMWARECOMPONENTS_KIND,
+    plural: HOSTFIRMWARECOMPONENTS_PLURAL,
+    singular: HOSTFIRMWARECOMPONENTS_PLURAL,
+    shortNames: [],
+    schema: HostFirmwareComponentsSchema,
+    statusSubresource: true,
+    columns: [],
+  });
+}
+
 /** Every CRD Ingot serves, in install order. */
 export const customResourceDefinitions = (): CustomResourceDefinition[] => [
   bareMetalHostCrd(),
   hardwareDataCrd(),
+  hostFirmwareSettingsCrd(),
+  firmwareSchemaCrd(),
+  hostFirmwareComponentsCrd(),
 ];
 
 /** The file name and YAML text of each CRD, as deploy/kubernetes/crds holds them. */

@@ -4,4 +4,5 @@ export * from './object-meta.js';
 export * from './hardware.js';
 export * from './baremetalhost.js';
 export * from './hardwaredata.js';
+export * from './firmware.js';
 export * from './crds.js';

@@ -70,11 +70,16 @@ function shape(crd: CustomResourceDefinition) {
   return {
     name: crd.metadata.name,
     group: crd.spec.group,
-    names: { ...crd.spec.names, shortNames: [...crd.spec.names.shortNames].sort() },
+    names: { ...crd.spec.names, shortNames: [...(crd.spec.names.shortNames ?? [])].sort() },
     scope: crd.spec.scope,
     versions: crd.spec.versions.map((v) => [v.name, v.served, v.storage]),
     subresources: version.subresources,
-    columns: version.additionalPrinterColumns.map((c) => [c.name, c.type, c.jsonPath, c.priority]),
+    columns: (version.additionalPrinterColumns ?? []).map((c) => [
+      c.name,
+      c.type,
+      c.jsonPath,
+      c.priority,
+    ]),
   };
 }
 

@@ -15,6 +15,12 @@ export interface Desired {
   rebootMode: 'hard' | 'soft' | undefined;
   /** The credentials Secret's resourceVersion, which the node was last registered with or not. */
   credentialsVersion: string;
+  /** RAID, BIOS settings or firmware updates to apply before the host is available (preparing). */
+  prepare?: boolean;
+  /** Why the host's RAID or firmware configuration cannot be applied, for a preparation error. */
+  prepareProblem?: string;
+  /** BIOS settings or firmware updates to apply to the provisioned host (servicing). */
+  service?: boolean;
 }
 
 /** The one step toward the desired state that the reconciler takes now. */
@@ -22,6 +28,10 @@ export type Step =
   | { kind: 'wait' }
   | { kind: 'verb'; verb: ProvisionVerb }
   | { kind: 'deploy' }
+  /** A manual clean with the preparation's steps (after setting target_raid_config). */
+  | { kind: 'prepare' }
+  /** Servicing with the service steps of the host's firmware changes. */
+  | { kind: 'service' }
   | { kind: 'power'; target: 'power on' | 'power off' | 'soft power off' }
   | { kind: 'delete-node' }
   | { kind: 'retry-later'; verb: ProvisionVerb };
@@ -29,6 +39,8 @@ export type Step =
 export interface Decision {
   state: ProvisioningState;
   error?: { type: ErrorType; message: string };
+  /** The operational status when there is no error: servicing while the server is serviced. */
+  operational?: 'servicing';
   step: Step;
 }
 
@@ -107,6 +119,8 @@ function decideState(desired: Desired, node: NodeRow, inspected: boolean): Decis
         return { state: 'externally provisioned', step: { kind: 'verb', verb: 'adopt' } };
       if ((!inspected && !desired.inspectDisabled) || desired.reinspect)
         return { state: 'inspecting', step: { kind: 'verb', verb: 'inspect' } };
+      if (desired.prepareProblem) return preparationProblem(desired.prepareProblem);
+      if (desired.prepare) return { state: 'preparing', step: { kind: 'prepare' } };
       if (desired.hasImage)
         return { state: 'provisioning', step: { kind: 'verb', verb: 'provide' } };
       return { state: 'available', step: powerStep(desired, node) };
@@ -122,11 +136,20 @@ function decideState(desired: Desired, node: NodeRow, inspected: boolean): Decis
     case 'cleaning':
     case 'clean wait':
     case 'clean hold':
+      // A manual clean is aimed at manageable: the preparation's.
+      if (node.targetProvisionState === 'manageable')
+        return { state: 'preparing', step: { kind: 'wait' } };
       return {
         state: desired.hasImage ? 'provisioning' : 'deprovisioning',
         step: { kind: 'wait' },
       };
     case 'clean failed':
+      if (node.targetProvisionState === 'manageable')
+        return {
+          state: 'preparing',
+          error: { type: 'preparation error', message: lastError(node) },
+          step: { kind: 'retry-later', verb: 'manage' },
+        };
       return {
         state: desired.hasImage ? 'provisioning' : 'deprovisioning',
         error: {
@@ -140,6 +163,9 @@ function decideState(desired: Desired, node: NodeRow, inspected: boolean): Decis
       if (desired.externallyProvisioned || desired.reinspect)
         return { state: 'available', step: { kind: 'verb', verb: 'manage' } };
       if (desired.hasImage) return { state: 'provisioning', step: { kind: 'deploy' } };
+      // Preparing runs a manual clean, which starts from manageable.
+      if (desired.prepareProblem) return preparationProblem(desired.prepareProblem);
+      if (desired.prepare) return { state: 'preparing', step: { kind: 'verb', verb: 'manage' } };
       return { state: 'available', step: powerStep(desired, node) };
     case 'deploying':
     case 'wait call-back':
@@ -159,7 +185,30 @@ function decideState(desired: Desired, node: NodeRow, inspected: boolean): Decis
         return { state: 'externally provisioned', step: powerStep(desired, node) };
       if (!desired.hasImage)
         return { state: 'deprovisioning', step: { kind: 'verb', verb: 'deleted' } };
+      // Firmware changes are serviced when the host is off and should be on (after a reboot
+      // annotation powered it off, or online set back to true), as baremetal-operator does.
+      if (
+        desired.service &&
+        desired.online &&
+        node.powerState === 'power off' &&
+        !node.targetPowerState &&
+        !node.maintenance
+      )
+        return { state: 'provisioned', operational: 'servicing', step: { kind: 'service' } };
       return { state: 'provisioned', step: powerStep(desired, node) };
+    case 'servicing':
+    case 'service wait':
+    case 'service hold':
+      return { state: 'provisioned', operational: 'servicing', step: { kind: 'wait' } };
+    case 'service failed':
+      // Retried while the change is still wanted; aborted (the instance booted again) otherwise.
+      return {
+        state: 'provisioned',
+        error: { type: 'servicing error', message: lastError(node) },
+        step: desired.service
+          ? { kind: 'retry-later', verb: 'service' }
+          : { kind: 'verb', verb: 'abort' },
+      };
     case 'deleting':
       return { state: 'deprovisioning', step: { kind: 'wait' } };
     case 'adopting':
@@ -177,10 +226,17 @@ function decideState(desired: Desired, node: NodeRow, inspected: boolean): Decis
         step: { kind: 'retry-later', verb: 'deleted' },
       };
     default:
-      // rescue and service states: Metal3 has no name for them; the host is left as it is.
+      // rescue states: Metal3 has no name for them; the host is left as it is.
       return { state: 'unmanaged', step: { kind: 'wait' } };
   }
 }
+
+/** A host whose RAID or firmware configuration cannot be applied: it waits for a new spec. */
+const preparationProblem = (message: string): Decision => ({
+  state: 'preparing',
+  error: { type: 'preparation error', message },
+  step: { kind: 'wait' },
+});
 
 /** A host being deleted: deprovision (clean) a provisioned server, power off, forget the node. */
 function decideDelete(desired: Desired, node: NodeRow): Decision {
@@ -192,11 +248,18 @@ function decideDelete(desired: Desired, node: NodeRow): Decision {
       if (desired.externallyProvisioned) break;
       return { state: 'deprovisioning', step: { kind: 'verb', verb: 'deleted' } };
     case 'deploy failed':
+    case 'service failed':
     case 'error':
       return { state: 'deprovisioning', step: { kind: 'verb', verb: 'deleted' } };
     case 'available':
     case 'inspect failed':
     case 'clean failed':
+      if (node.targetProvisionState === 'manageable')
+        return {
+          state: 'preparing',
+          error: { type: 'preparation error', message: lastError(node) },
+          step: { kind: 'retry-later', verb: 'manage' },
+        };
       return { state: 'deleting', step: { kind: 'verb', verb: 'manage' } };
     default:
       break;

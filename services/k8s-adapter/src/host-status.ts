@@ -7,6 +7,7 @@ import type {
 import type { NodeRow } from '@ingot/store';
 import type { Decision } from './decide.js';
 import { hostRecordOf } from './decide.js';
+import type { PreparedRecord } from './preparation.js';
 
 /** Keys sorted, undefined dropped: two statuses with the same content compare equal. */
 export function canonical(value: unknown): string {
@@ -25,8 +26,14 @@ export function canonical(value: unknown): string {
 export function statusFor(
   host: BareMetalHost,
   node: NodeRow | undefined,
-  decision: Pick<Decision, 'state' | 'error'>,
-  extras: { hardware?: HardwareDetails; detached?: boolean; credentialsVersion?: string },
+  decision: Pick<Decision, 'state' | 'error' | 'operational'>,
+  extras: {
+    hardware?: HardwareDetails;
+    detached?: boolean;
+    credentialsVersion?: string;
+    /** status.provisioning.raid/firmware from now on (kept from the status when undefined). */
+    prepared?: PreparedRecord;
+  },
 ): BareMetalHostStatus {
   const previous = host.status;
   const spec = host.spec!;
@@ -37,7 +44,11 @@ export function statusFor(
     ? 'detached'
     : error
       ? 'error'
-      : 'OK';
+      : (decision.operational ?? 'OK');
+  const prepared = extras.prepared ?? {
+    raid: previous?.provisioning?.raid,
+    firmware: previous?.provisioning?.firmware,
+  };
   const provisioned = ['provisioning', 'provisioned', 'externally provisioned'].includes(
     decision.state,
   );
@@ -64,6 +75,8 @@ export function statusFor(
       ...(provisioned && spec.image ? { image: spec.image } : {}),
       ...(spec.rootDeviceHints ? { rootDeviceHints: spec.rootDeviceHints } : {}),
       ...(spec.bootMode ? { bootMode: spec.bootMode } : {}),
+      ...(prepared.raid ? { raid: prepared.raid } : {}),
+      ...(prepared.firmware ? { firmware: prepared.firmware } : {}),
     },
     ...(credentialsRef && record.registeredVersion
       ? {
@@ -124,6 +137,7 @@ export function transitionEvent(
     'registering>inspecting': 'Registered',
     'registering>available': 'Registered',
     'inspecting>available': 'InspectionComplete',
+    'inspecting>preparing': 'InspectionComplete',
     'inspecting>provisioning': 'InspectionComplete',
     'deprovisioning>available': 'DeprovisioningComplete',
   };

@@ -16,6 +16,15 @@ import {
 } from '@ingot/metal3';
 import type { HostKey } from './host-key.js';
 
+/** Any namespaced object: what the generic calls need of it. */
+interface MetaObject {
+  metadata?: { name?: string; namespace?: string };
+}
+const keyOf = (body: MetaObject): HostKey => ({
+  namespace: body.metadata!.namespace!,
+  name: body.metadata!.name!,
+});
+
 /** The HTTP status of a failed client-node call (its ApiException carries `code`). */
 export const statusOf = (error: unknown): number | undefined =>
   (error as { code?: number; statusCode?: number }).code ??
@@ -76,6 +85,48 @@ export class Kube {
       if (statusOf(error) === 404) return undefined;
       throw error;
     }
+  }
+
+  private objectRef(plural: string, key: HostKey) {
+    return {
+      group: METAL3_GROUP,
+      version: METAL3_VERSION,
+      plural,
+      namespace: key.namespace,
+      name: key.name,
+    };
+  }
+
+  /** A metal3.io object of the given plural (a host's HostFirmwareSettings...), or undefined. */
+  async getObject<T>(plural: string, key: HostKey): Promise<T | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject(this.objectRef(plural, key))) as T;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Creates a metal3.io object; fails with 409 when one of its name exists. */
+  async createObject<T extends MetaObject>(plural: string, body: T): Promise<T> {
+    const { name: _name, ...ref } = this.objectRef(plural, keyOf(body));
+    return (await this.custom.createNamespacedCustomObject({ ...ref, body })) as T;
+  }
+
+  /** PUT of a metal3.io object (metadata, spec); 409 when its resourceVersion is stale. */
+  async replaceObject<T extends MetaObject>(plural: string, body: T): Promise<T> {
+    return (await this.custom.replaceNamespacedCustomObject({
+      ...this.objectRef(plural, keyOf(body)),
+      body,
+    })) as T;
+  }
+
+  /** PUT of a metal3.io object's status subresource; 409 when its resourceVersion is stale. */
+  async replaceObjectStatus<T extends MetaObject>(plural: string, body: T): Promise<T> {
+    return (await this.custom.replaceNamespacedCustomObjectStatus({
+      ...this.objectRef(plural, keyOf(body)),
+      body,
+    })) as T;
   }
 
   /** Creates or updates the host's HardwareData (same name, owned by the host). */

@@ -20,11 +20,19 @@ import { findNode, nodeInventory, type NodeRow } from '@ingot/store';
 import { configDriveOf } from './config-drive.js';
 import { decide, hostRecordOf, type Decision, type Desired } from './decide.js';
 import { hardwareDetailsOf } from './hardware-details.js';
+import {
+  forgetUpdatesStarted,
+  hostWorkOf,
+  startPreparation,
+  startServicing,
+  type HostWork,
+} from './host-firmware.js';
 import { inspectRequest, rebootRequest } from './host-inputs.js';
 import { nodeNameOf, type HostKey } from './host-key.js';
 import { canonical } from './host-status.js';
 import { bootModeOf, imageProblem, instanceInfoOf, rootDeviceOf } from './instance.js';
 import { statusOf } from './kube.js';
+import { planNeeded, type PreparedRecord } from './preparation.js';
 import {
   HostProblem,
   IN_PROGRESS_MS,
@@ -107,6 +115,7 @@ export async function reconcileHost(deps: ReconcilerDeps, key: HostKey): Promise
       return { requeueAfterMs: 0 };
     }
     const inspect = inspectRequest(host);
+    const work = deleting ? undefined : await hostWorkOf(deps, host, node);
     const desired: Desired = {
       deleting,
       externallyProvisioned: Boolean(host.spec.externallyProvisioned),
@@ -116,16 +125,20 @@ export async function reconcileHost(deps: ReconcilerDeps, key: HostKey): Promise
       reinspect: inspect.again,
       rebootMode: reboot?.mode,
       credentialsVersion: bmc?.credentialsVersion ?? hostRecordOf(node).credentialsVersion ?? '',
+      prepare: work?.preparation ? planNeeded(work.preparation) : false,
+      ...(work?.problem ? { prepareProblem: work.problem } : {}),
+      service: (work?.servicing.steps.length ?? 0) > 0,
     };
     const decision = decide(desired, node, inspected !== undefined);
-    const outcome = await act(deps, host, node, decision, desired);
+    const outcome = await act(deps, host, node, decision, desired, work);
     if (outcome === 'node deleted') return removeFinalizer(deps, host);
+    const prepared = await preparedAfter(deps, node, decision, work);
     const hardware = inspected ? hardwareDetailsOf(inspected, host.spec.bootMACAddress) : undefined;
     // HardwareData first: a status that shows the hardware implies its HardwareData exists, and a
     // failed write is retried because the status still lacks the new hardware.
     if (hardware && canonical(hardware) !== canonical(host.status?.hardware))
       await deps.kube.putHardwareData(host, hardware);
-    await writeStatus(deps, host, node, decision, { hardware });
+    await writeStatus(deps, host, node, decision, { hardware, ...(prepared ? { prepared } : {}) });
     return outcome;
   } catch (error) {
     if (error instanceof HostProblem) {
@@ -151,6 +164,26 @@ async function inventoryOf(deps: ReconcilerDeps, node: NodeRow): Promise<Invento
   return row?.inventory as Inventory | undefined;
 }
 
+/**
+ * What status.provisioning.raid/firmware record after this reconcile: the preparation's once it
+ * started; nothing once it failed (so it runs again, as baremetal-operator clears them); undefined
+ * to keep them. A failed clean or servicing also forgets the firmware updates it started.
+ */
+async function preparedAfter(
+  deps: ReconcilerDeps,
+  node: NodeRow,
+  decision: Decision,
+  work: HostWork | undefined,
+): Promise<PreparedRecord | undefined> {
+  if (decision.step.kind === 'prepare') return work?.preparation?.record;
+  const failed =
+    (decision.error?.type === 'preparation error' && node.provisionState === 'clean failed') ||
+    (decision.error?.type === 'servicing error' && node.provisionState === 'service failed');
+  if (!failed || !work) return undefined;
+  await forgetUpdatesStarted(deps, work);
+  return decision.error?.type === 'preparation error' ? {} : undefined;
+}
+
 /** Takes the decision's step. */
 async function act(
   deps: ReconcilerDeps,
@@ -158,6 +191,7 @@ async function act(
   node: NodeRow,
   decision: Decision,
   desired: Desired,
+  work: HostWork | undefined,
 ): Promise<Outcome | 'node deleted'> {
   const step = decision.step;
   const requestId = `k8s-${host.metadata!.uid}`;
@@ -192,6 +226,12 @@ async function act(
       });
       return { requeueAfterMs: IN_PROGRESS_MS };
     }
+    case 'prepare':
+      await startPreparation(deps, node, work!.preparation!, work!, requestId);
+      return { requeueAfterMs: IN_PROGRESS_MS };
+    case 'service':
+      await startServicing(deps, node, work!.servicing, work!, requestId);
+      return { requeueAfterMs: IN_PROGRESS_MS };
     case 'retry-later': {
       const count = host.status?.errorCount ?? 1;
       const delay = Math.min(deps.retryBaseMs * 2 ** Math.max(0, count - 1), MAX_RETRY_MS);
@@ -199,7 +239,9 @@ async function act(
         ? Date.now() - Date.parse(host.status.lastUpdated)
         : delay;
       if (since < delay) return { requeueAfterMs: delay - since };
-      if (step.verb === 'active') {
+      if (step.verb === 'service') {
+        await startServicing(deps, node, work!.servicing, work!, requestId);
+      } else if (step.verb === 'active') {
         node = await prepareDeploy(deps, host, node);
         await requestProvision(deps.commands, node, 'active', requestId, {
           configDrive: await configDriveOf(deps, host),
@@ -236,15 +278,24 @@ async function prepareDeploy(
   const patch: NodePatch = [
     { op: 'replace', path: '/instance_info', value: wanted },
     { op: 'replace', path: '/boot_mode', value: bootModeOf(spec.bootMode) },
-    rootDevice
-      ? { op: 'add', path: '/properties/root_device', value: rootDevice }
-      : {
-          op: 'replace',
-          path: '/properties',
-          value: { ...node.properties, root_device: undefined },
-        },
   ];
+  if (rootDevice) patch.push({ op: 'add', path: '/properties/root_device', value: rootDevice });
+  // Without hints, a RAID root volume built while preparing is the root device (its
+  // create_configuration pointed properties.root_device at it); otherwise there is none.
+  else if (!hasRaidRootVolume(node))
+    patch.push({
+      op: 'replace',
+      path: '/properties',
+      value: { ...node.properties, root_device: undefined },
+    });
   return updateNode(deps.commands, node, JSON.parse(JSON.stringify(patch)) as NodePatch);
+}
+
+/** Whether the node's RAID configuration (as built) has a root volume. */
+function hasRaidRootVolume(node: NodeRow): boolean {
+  const disks = (node.raidConfig as { logical_disks?: { is_root_volume?: boolean }[] } | null)
+    ?.logical_disks;
+  return Boolean(disks?.some((d) => d.is_root_volume));
 }
 
 /** Adoption needs instance_info.image_source: the host's image, or a name saying who provisioned it. */

@@ -6,6 +6,8 @@ import { eq } from 'drizzle-orm';
 import { incomingContext } from '@ingot/bus';
 import {
   BAREMETALHOST_PLURAL,
+  HOSTFIRMWARECOMPONENTS_PLURAL,
+  HOSTFIRMWARESETTINGS_PLURAL,
   METAL3_GROUP,
   METAL3_VERSION,
   type BareMetalHost,
@@ -90,6 +92,8 @@ export async function startAdapter(
   interface Term {
     queue: WorkQueue;
     hostsWatch?: Watched<WatchedHost>;
+    /** HostFirmwareSettings and HostFirmwareComponents: a change reconciles their host. */
+    firmwareWatches?: Watched<KubernetesObject>[];
     secretsWatch?: Watched<V1Secret>;
     nodeEvents?: Subscription;
     resync?: NodeJS.Timeout;
@@ -157,6 +161,35 @@ export async function startAdapter(
         logger.warn({ err: String(error), retryInMs }, 'BareMetalHost watch failed; restarting'),
       onRecovered: () => logger.info('BareMetalHost watch resumed'),
     });
+    // A host's HostFirmwareSettings and HostFirmwareComponents share its name: a changed spec
+    // reconciles the host, which applies it (baremetal-operator's controllers watch both).
+    const listOf = (plural: string) => async () =>
+      (ns
+        ? await kube.custom.listNamespacedCustomObject({
+            group: METAL3_GROUP,
+            version: METAL3_VERSION,
+            namespace: ns,
+            plural,
+          })
+        : await kube.custom.listClusterCustomObject({
+            group: METAL3_GROUP,
+            version: METAL3_VERSION,
+            plural,
+          })) as never;
+    current.firmwareWatches = await Promise.all(
+      [HOSTFIRMWARESETTINGS_PLURAL, HOSTFIRMWARECOMPONENTS_PLURAL].map((plural) =>
+        watchResource<KubernetesObject>({
+          config: kubeConfig,
+          path: `/apis/${METAL3_GROUP}/${METAL3_VERSION}${ns ? `/namespaces/${ns}` : ''}/${plural}`,
+          list: listOf(plural),
+          onChange: (object) =>
+            enqueue({ namespace: object.metadata!.namespace!, name: object.metadata!.name! }),
+          onError: (error, retryInMs) =>
+            logger.warn({ err: String(error), retryInMs }, `${plural} watch failed; restarting`),
+          onRecovered: () => logger.info(`${plural} watch resumed`),
+        }),
+      ),
+    );
     current.secretsWatch = await watchResource<V1Secret>({
       config: kubeConfig,
       path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
@@ -216,6 +249,7 @@ export async function startAdapter(
     current.nodeEvents?.unsubscribe();
     current.queue.stop();
     await current.hostsWatch?.stop();
+    await Promise.all((current.firmwareWatches ?? []).map((w) => w.stop()));
     await current.secretsWatch?.stop();
     await current.queue.idle();
     traceOf.clear();

@@ -10,7 +10,7 @@ export async function writeStatus(
   deps: ReconcilerDeps,
   host: BareMetalHost,
   node: NodeRow | undefined,
-  decision: Pick<Decision, 'state' | 'error'>,
+  decision: Pick<Decision, 'state' | 'error' | 'operational'>,
   extras: Parameters<typeof statusFor>[3] = {},
 ): Promise<void> {
   let current = host;
@@ -50,4 +50,5 @@ const errorReason = (type: string | undefined) =>
     'preparation error': 'PreparationError',
     'power management error': 'PowerManagementError',
     'provisioned registration error': 'ProvisionedRegistrationError',
+    'servicing error': 'ServicingError',
   })[type ?? ''] ?? 'Error';
