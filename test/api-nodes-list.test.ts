@@ -340,6 +340,12 @@ describe('node lists, node management and boot devices, as Ironic serves them', 
       expect(redfish.body.power.result).toBe(false);
       expect(redfish.body.power.reason).toMatch(/driver_info\.redfish_address/);
       expect(redfish.body.boot.result).toBe(false);
+      // So do the interfaces that reach the BMC for their steps and rescue.
+      for (const iface of ['bios', 'raid', 'firmware', 'rescue'])
+        expect(redfish.body[iface], iface).toMatchObject({
+          result: false,
+          reason: expect.stringMatching(/driver_info\.redfish_address/),
+        });
 
       const patched = await system.api(
         'PATCH',
@@ -358,6 +364,8 @@ describe('node lists, node management and boot devices, as Ironic serves them', 
       const valid = await system.api('GET', '/v1/nodes/no-bmc/validate', undefined, V78);
       expect(valid.body.power).toEqual({ result: true, reason: null });
       expect(valid.body.deploy).toEqual({ result: true, reason: null });
+      for (const iface of ['bios', 'raid', 'firmware', 'rescue'])
+        expect(valid.body[iface], iface).toEqual({ result: true, reason: null });
     });
 
     it('interface fields are accepted when they name what the hardware type implements (as Metal3 sends them)', async () => {

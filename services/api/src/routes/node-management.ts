@@ -175,6 +175,18 @@ export function refuseIfLocked(node: NodeRow): void {
  * the BMC either): power, management, boot and inspect need the BMC's driver_info, deploy needs
  * the image in instance_info, the no-op interfaces are reported unsupported.
  */
+/** Interfaces whose implementations all reach the BMC (the rescue and boot ones boot through it). */
+const BMC_INTERFACES = new Set<DriverInterface>([
+  'power',
+  'management',
+  'boot',
+  'inspect',
+  'bios',
+  'raid',
+  'firmware',
+  'rescue',
+]);
+
 export function validateNode(
   node: NodeRow,
 ): Record<DriverInterface, { result: boolean | null; reason: string | null }> {
@@ -189,7 +201,7 @@ export function validateNode(
       reason = `Driver ${node.driver} does not support ${iface} (disabled or not implemented).`;
     } else if (iface === 'deploy') {
       reason = deploy;
-    } else if (['power', 'management', 'boot', 'inspect'].includes(iface)) {
+    } else if (BMC_INTERFACES.has(iface)) {
       reason = bmc;
     }
     results[iface] = { result: reason === null, reason };
