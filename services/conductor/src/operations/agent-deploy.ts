@@ -3,10 +3,11 @@ import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
 import { transitionNode, updateNode } from '../transition-node.js';
 import { prepareImage, withoutImageWait } from './image-wait.js';
-import { bootRamdisk, tearDownRamdisk } from './ramdisk.js';
+import { bootInstance } from './instance-boot.js';
+import { bootRamdisk } from './ramdisk.js';
 import { deploySourceOf } from './instance-info.js';
 import { rootDeviceFor } from './root-device.js';
-import { configureSecureBoot, disableSecureBoot, instanceBootDevice } from './secure-boot.js';
+import { disableSecureBoot } from './secure-boot.js';
 import { extraDeploySteps, REQUESTED_DEPLOY_STEPS } from './deploy-steps.js';
 import {
   advanceSteps,
@@ -130,11 +131,7 @@ async function finishDeploy(
   leased: LeasedNode,
   requestId?: string,
 ): Promise<void> {
-  const node = leased.node;
-  await ctx.bmc.call(node, 'bmc.set_boot_device', instanceBootDevice(node), requestId);
-  await tearDownRamdisk(ctx, leased, { powerOff: true, requestId, keepSteps: true });
-  await configureSecureBoot(ctx, leased, requestId);
-  const on = await ctx.bmc.call(leased.node, 'bmc.set_power', { target: 'power on' }, requestId);
+  const powerState = await bootInstance(ctx, leased, requestId, { keepSteps: true });
   const {
     steps: _steps,
     [REQUESTED_DEPLOY_STEPS]: _requested,
@@ -144,7 +141,7 @@ async function finishDeploy(
     note: 'deployed; booting from disk',
     lastError: null,
     requestId,
-    set: { powerState: on.power_state ?? 'power on', driverInternalInfo: internal },
+    set: { powerState, driverInternalInfo: internal },
   });
 }
 

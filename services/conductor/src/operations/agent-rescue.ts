@@ -5,7 +5,7 @@ import { StepError } from './fail.js';
 import { bootRamdisk, tearDownRamdisk } from './ramdisk.js';
 import { hashedRescuePasswordOf, withoutRescuePassword } from './rescue-password.js';
 import { disableSecureBoot } from './secure-boot.js';
-import { bootInstance } from './service.js';
+import { bootInstance } from './instance-boot.js';
 import { agentOf, describeError } from './steps.js';
 
 function passwordHashOf(leased: LeasedNode): string {
@@ -83,11 +83,11 @@ export async function unrescueWithAgent(
   leased: LeasedNode,
   requestId?: string,
 ): Promise<void> {
-  await bootInstance(ctx, leased, requestId);
+  const powerState = await bootInstance(ctx, leased, requestId);
   await transitionNode(ctx, leased, 'done', {
     note: 'rescue ended; booting from disk',
     lastError: null,
     requestId,
-    set: { instanceInfo: withoutRescuePassword(leased.node.instanceInfo) },
+    set: { powerState, instanceInfo: withoutRescuePassword(leased.node.instanceInfo) },
   });
 }

@@ -1,9 +1,10 @@
 import type { ConductorContext } from '../context.js';
 import type { LeasedNode } from '../node-lease.js';
-import { transitionNode, updateNode } from '../transition-node.js';
+import { transitionNode } from '../transition-node.js';
 import { StepError } from './fail.js';
-import { bootRamdisk, tearDownRamdisk } from './ramdisk.js';
-import { configureSecureBoot, disableSecureBoot, instanceBootDevice } from './secure-boot.js';
+import { bootInstance } from './instance-boot.js';
+import { bootRamdisk } from './ramdisk.js';
+import { disableSecureBoot } from './secure-boot.js';
 import { advanceSteps, saveProgress, stepProgressOf, type Step } from './steps.js';
 
 /** Steps a servicing asked for, kept until the agent is up (Ironic's service_steps argument). */
@@ -73,37 +74,15 @@ async function finishServicing(
   leased: LeasedNode,
   requestId?: string,
 ): Promise<void> {
-  await bootInstance(ctx, leased, requestId);
+  const powerState = await bootInstance(ctx, leased, requestId);
   const { [REQUESTED_SERVICE_STEPS]: _requested, ...internal } = leased.node
     .driverInternalInfo as Record<string, unknown>;
   await transitionNode(ctx, leased, 'done', {
     note: 'servicing finished; booting from disk',
     lastError: null,
     requestId,
-    set: { driverInternalInfo: internal },
+    set: { powerState, driverInternalInfo: internal },
   });
-}
-
-/**
- * The instance boots again after a ramdisk (servicing, unrescue): power off, the ramdisk torn down
- * (ISO ejected or iPXE script cleared, agent token wiped), the disk as boot device, secure boot as
- * deployed, power on.
- */
-export async function bootInstance(
-  ctx: ConductorContext,
-  leased: LeasedNode,
-  requestId?: string,
-): Promise<void> {
-  await tearDownRamdisk(ctx, leased, { powerOff: true, requestId });
-  await ctx.bmc.call(
-    leased.node,
-    'bmc.set_boot_device',
-    instanceBootDevice(leased.node),
-    requestId,
-  );
-  await configureSecureBoot(ctx, leased, requestId);
-  const on = await ctx.bmc.call(leased.node, 'bmc.set_power', { target: 'power on' }, requestId);
-  await updateNode(ctx, leased, { powerState: on.power_state ?? 'power on' });
 }
 
 /**
@@ -115,9 +94,10 @@ export async function abortServicing(
   leased: LeasedNode,
   requestId?: string,
 ): Promise<void> {
-  await bootInstance(ctx, leased, requestId);
+  const powerState = await bootInstance(ctx, leased, requestId);
   await transitionNode(ctx, leased, 'abort', {
     note: 'servicing aborted; booting from disk',
     requestId,
+    set: { powerState },
   });
 }
