@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, labCertificate } from '@ingot/lab';
-import { runBaremetal } from './support/baremetal-cli.js';
+import { runBaremetal, outputOf } from './support/baremetal-cli.js';
 
 const API_VERSION = '1.78';
 const USER = 'metal3';
@@ -28,10 +28,7 @@ describe('the baremetal CLI over HTTPS with http_basic', () => {
     OS_CACERT: caFile,
   });
   const bm = async (...args: string[]) => {
-    const res = await run(args, operator());
-    if (res.code !== 0)
-      throw new Error(`baremetal ${args.join(' ')} exited ${res.code}\n${res.stderr}${res.stdout}`);
-    return res.stdout;
+    return outputOf(args, await run(args, operator()));
   };
   // The CLI's `-f json` output is loosely typed by nature.
   const bmJson = async (...args: string[]): Promise<any> =>

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RAID_LOGICAL_DISK_PROPERTIES } from '@ingot/contracts';
 import { Installation } from '@ingot/lab';
-import { runBaremetal } from './support/baremetal-cli.js';
+import { runBaremetal, outputOf } from './support/baremetal-cli.js';
 
 /** ironicclient 5.x negotiates 1.78 (its maximum); a fixed version keeps the test independent of the client's release. */
 const API_VERSION = '1.78';
@@ -22,10 +22,7 @@ describe('the real baremetal CLI on ports, VIFs and the optional interfaces', ()
     });
   /** Runs a command that must succeed, and returns its output. */
   const bm = async (...args: string[]) => {
-    const res = await run(args);
-    if (res.code !== 0)
-      throw new Error(`baremetal ${args.join(' ')} exited ${res.code}\n${res.stderr}${res.stdout}`);
-    return res.stdout;
+    return outputOf(args, await run(args));
   };
   // The CLI's `-f json` output is loosely typed by nature.
   const bmJson = async (...args: string[]): Promise<any> =>

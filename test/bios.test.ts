@@ -3,7 +3,7 @@
 // shown by /v1/nodes/{node}/bios, with the API and with the real `baremetal` CLI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, ServerHost, startFleet, waitFor, type Fleet } from '@ingot/lab';
-import { runBaremetal } from './support/baremetal-cli.js';
+import { succeedingBaremetal } from './support/baremetal-cli.js';
 import { enroll, getNode, setProvision, waitForState } from './support/nodes.js';
 
 const API_VERSION = '1.95';
@@ -33,15 +33,7 @@ describe('BIOS settings over Redfish', () => {
     return uuid;
   }
 
-  const baremetal = async (...args: string[]) => {
-    const res = await runBaremetal(system.apiUrl, args, {
-      apiVersion: API_VERSION,
-      settings: { OS_AUTH_TYPE: 'none' },
-    });
-    if (res.code !== 0)
-      throw new Error(`baremetal ${args.join(' ')} exited ${res.code}\n${res.stderr}${res.stdout}`);
-    return res.stdout;
-  };
+  const baremetal = succeedingBaremetal(() => system.apiUrl, API_VERSION);
 
   const cleanFinished = (uuid: string, state: 'manageable' | 'clean failed') =>
     waitFor(

@@ -2,7 +2,7 @@
 // real `baremetal` CLI (python-ironicclient) and checked by their effect on the lab BMCs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, startFleet, waitFor, type Fleet, type LabServer } from '@ingot/lab';
-import { runBaremetal } from './support/baremetal-cli.js';
+import { runBaremetal, outputOf } from './support/baremetal-cli.js';
 import { enroll, getNode, setPower, setProvision, waitForState } from './support/nodes.js';
 
 /** ironicclient 5.x negotiates 1.78 (its maximum): above 1.76, where these endpoints start. */
@@ -21,10 +21,7 @@ describe('boot mode, secure boot and NMI through the baremetal CLI, as the lab B
     });
   /** Runs a command that must succeed. */
   const bm = async (...args: string[]) => {
-    const res = await run(...args);
-    if (res.code !== 0)
-      throw new Error(`baremetal ${args.join(' ')} exited ${res.code}\n${res.stderr}${res.stdout}`);
-    return res.stdout;
+    return outputOf(args, await run(...args));
   };
   /** The node once no conductor holds it and `accept` takes it. */
   const settled = (ident: string, what: string, accept: (node: Record<string, any>) => boolean) =>

@@ -3,7 +3,7 @@
 // priority with write_image (80), on lab servers, through the real `baremetal` CLI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, ServerHost, startFleet, type Fleet } from '@ingot/lab';
-import { runBaremetal } from './support/baremetal-cli.js';
+import { succeedingBaremetal } from './support/baremetal-cli.js';
 import { expectDeployedDisk } from './support/deployed-disk.js';
 import { ImageOrigin, makeTestImage, scratchDir, type TestImage } from './support/images.js';
 import { enroll, setProvision, waitForFailedState, waitForState } from './support/nodes.js';
@@ -34,15 +34,7 @@ describe('deploy templates and deploy_steps', () => {
     await scratch?.remove();
   });
 
-  const baremetal = async (...args: string[]) => {
-    const res = await runBaremetal(system.apiUrl, args, {
-      apiVersion: '1.95',
-      settings: { OS_AUTH_TYPE: 'none' },
-    });
-    if (res.code !== 0)
-      throw new Error(`baremetal ${args.join(' ')} exited ${res.code}\n${res.stderr}${res.stdout}`);
-    return res.stdout;
-  };
+  const baremetal = succeedingBaremetal(() => system.apiUrl, '1.95');
 
   async function available(index: number, traits: string[]): Promise<string> {
     const uuid = await enroll(system, fleet.servers[index]!);

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, ServerHost, startFleet, waitFor, type Fleet } from '@ingot/lab';
-import { runBaremetal } from './support/baremetal-cli.js';
+import { succeedingBaremetal } from './support/baremetal-cli.js';
 import { ImageOrigin, scratchDir } from './support/images.js';
 import { enroll, getNode, setProvision, waitForState } from './support/nodes.js';
 
@@ -49,15 +49,7 @@ describe('firmware over Redfish', () => {
     return uuid;
   }
 
-  const baremetal = async (...args: string[]) => {
-    const res = await runBaremetal(system.apiUrl, args, {
-      apiVersion: API_VERSION,
-      settings: { OS_AUTH_TYPE: 'none' },
-    });
-    if (res.code !== 0)
-      throw new Error(`baremetal ${args.join(' ')} exited ${res.code}\n${res.stderr}${res.stdout}`);
-    return res.stdout;
-  };
+  const baremetal = succeedingBaremetal(() => system.apiUrl, API_VERSION);
   const cleanFinished = (uuid: string, state: 'manageable' | 'clean failed') =>
     waitFor(
       `node ${uuid} ${state} after its clean`,

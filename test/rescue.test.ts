@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, ServerHost, startFleet, waitFor, type Fleet } from '@ingot/lab';
-import { runBaremetal } from './support/baremetal-cli.js';
+import { succeedingBaremetal } from './support/baremetal-cli.js';
 import { expectDeployedDisk } from './support/deployed-disk.js';
 import { ImageOrigin, makeTestImage, scratchDir, type TestImage } from './support/images.js';
 import {
@@ -70,15 +70,7 @@ describe('rescue and unrescue of an active node', () => {
     return uuid;
   }
 
-  const baremetal = async (...args: string[]) => {
-    const res = await runBaremetal(system.apiUrl, args, {
-      apiVersion: API_VERSION,
-      settings: { OS_AUTH_TYPE: 'none' },
-    });
-    if (res.code !== 0)
-      throw new Error(`baremetal ${args.join(' ')} exited ${res.code}\n${res.stderr}${res.stdout}`);
-    return res.stdout;
-  };
+  const baremetal = succeedingBaremetal(() => system.apiUrl, API_VERSION);
 
   const rescue = (uuid: string, body: Record<string, unknown>, version = API_VERSION) =>
     system.api(

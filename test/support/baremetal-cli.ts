@@ -40,3 +40,25 @@ export function runBaremetal(
     );
   });
 }
+
+/** The command's standard output; its whole output in the error when it did not succeed. */
+export function outputOf(args: string[], res: CliResult): string {
+  if (res.code !== 0)
+    throw new Error(`baremetal ${args.join(' ')} exited ${res.code}\n${res.stderr}${res.stdout}`);
+  return res.stdout;
+}
+
+/**
+ * A runner of `baremetal` commands that must succeed, without auth, against the API whose URL
+ * `endpoint` gives when a command runs (a test's installation starts after the runner is made).
+ */
+export function succeedingBaremetal(
+  endpoint: () => string,
+  apiVersion: string,
+): (...args: string[]) => Promise<string> {
+  return async (...args) =>
+    outputOf(
+      args,
+      await runBaremetal(endpoint(), args, { apiVersion, settings: { OS_AUTH_TYPE: 'none' } }),
+    );
+}
