@@ -69,6 +69,7 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
       power: 'redfish',
       raid: 'redfish',
       rescue: 'agent',
+      vendor: 'redfish',
     },
     // Metal3's redfish:// addresses boot the agent over iPXE, redfish-virtualmedia:// from an ISO.
     // redfish inspection reads the hardware from the BMC: no agent boot, seconds instead of minutes.

@@ -76,6 +76,23 @@ export const SecureBootCommandSchema = message(
   'node.secure_boot',
   Type.Object({ enabled: Type.Boolean() }),
 );
+/** Virtual media a BMC can play: a CD/DVD drive or a USB stick (Ironic's cdrom and disk). */
+export const VmediaDeviceSchema = Type.Union([Type.Literal('cd'), Type.Literal('usb')]);
+/**
+ * Virtual media attached or detached through the API (POST/DELETE .../vmedia, 1.89; the redfish
+ * vendor method eject_vmedia): carried out by the site's conductor holding the node.
+ */
+export const VmediaCommandSchema = message(
+  'node.vmedia',
+  Type.Union([
+    Type.Object({
+      action: Type.Literal('attach'),
+      device: VmediaDeviceSchema,
+      url: Type.String({ minLength: 1 }),
+    }),
+    Type.Object({ action: Type.Literal('detach'), devices: Type.Array(VmediaDeviceSchema) }),
+  ]),
+);
 /** An agent heartbeat the API accepted (token and callback URL already checked). */
 export const HeartbeatCommandSchema = message(
   'node.heartbeat',
@@ -92,6 +109,7 @@ export const ConductorCommandSchema = Type.Union([
   BootDeviceCommandSchema,
   BootModeCommandSchema,
   SecureBootCommandSchema,
+  VmediaCommandSchema,
   HeartbeatCommandSchema,
   InspectionResultSchema,
 ]);
@@ -102,6 +120,8 @@ export type PowerCommand = Static<typeof PowerCommandSchema>;
 export type BootDeviceCommand = Static<typeof BootDeviceCommandSchema>;
 export type BootModeCommand = Static<typeof BootModeCommandSchema>;
 export type SecureBootCommand = Static<typeof SecureBootCommandSchema>;
+export type VmediaCommand = Static<typeof VmediaCommandSchema>;
+export type VmediaDevice = Static<typeof VmediaDeviceSchema>;
 export type ConductorCommand = Static<typeof ConductorCommandSchema>;
 
 // --- Commands to the BMC (power) workers of a site: <prefix>.cmd.<site>.power
@@ -144,6 +164,8 @@ export const BmcEjectMediaSchema = message(
   'bmc.eject_media',
   Type.Object({ device: Type.Union([Type.Literal('cd'), Type.Literal('usb')]) }),
 );
+/** Reads every virtual media slot and what is inserted (GET .../vmedia); changes nothing. */
+export const BmcGetVmediaSchema = message('bmc.get_vmedia', Type.Object({}));
 /** Out-of-band inspection: the hardware as the BMC describes it, without booting anything. */
 export const BmcInventorySchema = message('bmc.inventory', Type.Object({}));
 /** Reads UEFI secure boot (Ironic's management get_secure_boot_state); changes nothing. */
@@ -200,6 +222,7 @@ export const BmcCommandSchema = Type.Union([
   BmcInjectNmiSchema,
   BmcInsertMediaSchema,
   BmcEjectMediaSchema,
+  BmcGetVmediaSchema,
 ]);
 export type BmcCommand = Static<typeof BmcCommandSchema>;
 export type BmcCommandType = BmcCommand['type'];
@@ -224,6 +247,14 @@ export const SecureBootStateSchema = Type.Object({
   current_boot: Type.Union([Type.Boolean(), Type.Null()]),
 });
 export type SecureBootState = Static<typeof SecureBootStateSchema>;
+
+/** One virtual media slot as the BMC shows it (Redfish MediaTypes, Inserted, Image). */
+export const VirtualMediaSlotSchema = Type.Object({
+  media_types: Type.Array(Type.String()),
+  inserted: Type.Boolean(),
+  image: Type.Union([Type.String(), Type.Null()]),
+});
+export type VirtualMediaSlot = Static<typeof VirtualMediaSlotSchema>;
 
 /** Kinds of BMC failure, so the conductor can word last_error and decide on retries. */
 export const BMC_ERROR_KINDS = [
@@ -270,6 +301,8 @@ export const BmcReplySchema = Type.Union([
     raid_created: Type.Optional(Type.Array(CreatedLogicalDiskSchema)),
     /** Answer of bmc.raid_delete: the @odata.id of each volume deleted. */
     raid_deleted: Type.Optional(Type.Array(Type.String())),
+    /** Answer of bmc.get_vmedia: each slot, as Ironic's get_virtual_media lists them. */
+    virtual_media: Type.Optional(Type.Array(VirtualMediaSlotSchema)),
   }),
   Type.Object({
     command_id: Type.String(),

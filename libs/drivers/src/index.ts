@@ -22,6 +22,7 @@ export type {
   RaidLevel,
   RaidVolume,
   VirtualMediaDevice,
+  VirtualMediaState,
 } from './interfaces.js';
 export { BmcError, isBmcError } from './errors.js';
 export type { BmcErrorDetails } from './errors.js';

@@ -21,6 +21,12 @@ export interface PowerInterface {
 }
 
 export type VirtualMediaDevice = 'cd' | 'usb';
+/** One virtual media slot as a BMC shows it (Ironic's get_virtual_media entries). */
+export interface VirtualMediaState {
+  media_types: string[];
+  inserted: boolean;
+  image: string | null;
+}
 export type BootMode = 'uefi' | 'bios';
 
 export interface ManagementInterface {
@@ -32,6 +38,8 @@ export interface ManagementInterface {
   getBootDevice(): Promise<{ device: BootDevice | null; persistent: boolean }>;
   insertVirtualMedia(url: string, device: VirtualMediaDevice): Promise<void>;
   ejectVirtualMedia(device: VirtualMediaDevice): Promise<void>;
+  /** Every virtual media slot with what is inserted in it. */
+  listVirtualMedia(): Promise<VirtualMediaState[]>;
   /**
    * UEFI secure boot (Ironic's get/set_secure_boot_state). A hardware type that cannot manage it
    * rejects with a BmcError of kind 'unsupported' saying so.

@@ -16,6 +16,7 @@ import { deployTemplateRoutes } from './routes/deploy-templates.js';
 import { driverRoutes } from './routes/drivers.js';
 import { inspectionRuleRoutes } from './routes/inspection-rules.js';
 import { nodeBootSettingRoutes } from './routes/node-boot-settings.js';
+import { nodeVmediaRoutes } from './routes/node-vmedia.js';
 import { nodeManagementRoutes } from './routes/node-management.js';
 import { nodeTraitRoutes } from './routes/node-traits.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -23,6 +24,7 @@ import { optionalInterfaceRoutes } from './routes/optional-interfaces.js';
 import { portgroupRoutes } from './routes/portgroups.js';
 import { portRoutes } from './routes/ports.js';
 import { rootRoutes } from './routes/root.js';
+import { vendorPassthruRoutes } from './routes/vendor-passthru.js';
 import { registerTracing } from './tracing-hook.js';
 
 /** The REST API as a Fastify instance, without listening: main.ts listens, tests inject. */
@@ -123,6 +125,8 @@ export async function buildApp(
   await app.register(nodeRoutes(deps));
   await app.register(nodeManagementRoutes(deps, bmc));
   await app.register(nodeBootSettingRoutes(deps, bmc));
+  await app.register(nodeVmediaRoutes(deps, bmc));
+  await app.register(vendorPassthruRoutes(deps, bmc));
   await app.register(nodeTraitRoutes(deps));
   await app.register(portRoutes(deps));
   await app.register(portgroupRoutes(deps));

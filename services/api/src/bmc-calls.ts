@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Requester, type Bus } from '@ingot/bus';
-import type { BmcReply, BootDevice, BootDeviceChanged } from '@ingot/contracts';
+import type {
+  BmcCommand,
+  BmcReply,
+  BootDevice,
+  BootDeviceChanged,
+  VirtualMediaSlot,
+} from '@ingot/contracts';
 import { and, eq, gt } from 'drizzle-orm';
 import { conductors, type Db, type NodeRow } from '@ingot/store';
 import { ApiError, badRequest } from './errors.js';
@@ -58,21 +64,24 @@ export class BmcCalls {
 
   /** The boot override the node's BMC reports now. */
   async bootDevice(node: NodeRow, requestId: string): Promise<BootDeviceAnswer> {
-    await this.checkSiteServed(node);
-    const site = node.conductorGroup || 'default';
-    const answer = await this.requester.request(
-      this.bus.subjects.power(node.conductorGroup),
-      { site: node.conductorGroup, node_uuid: node.uuid, request_id: requestId },
+    const answer = await this.ask(
+      node,
+      requestId,
       { type: 'bmc.get_boot_device', payload: {} },
-      this.timeoutMs,
-      () =>
-        new ApiError(
-          503,
-          `No power worker of site "${site}" answered within ${Math.round(this.timeoutMs / 1000)} s; the boot device of node ${node.uuid} is unknown.`,
-        ),
+      `the boot device of node ${node.uuid} is unknown`,
     );
-    if (!answer.ok) throw bmcFailure(answer.error.kind, answer.error.message);
     return { boot_device: answer.boot_device ?? null, persistent: answer.persistent ?? null };
+  }
+
+  /** The virtual media slots the node's BMC offers and what is inserted in each. */
+  async virtualMedia(node: NodeRow, requestId: string): Promise<VirtualMediaSlot[]> {
+    const answer = await this.ask(
+      node,
+      requestId,
+      { type: 'bmc.get_vmedia', payload: {} },
+      `the virtual media of node ${node.uuid} are unknown`,
+    );
+    return answer.virtual_media ?? [];
   }
 
   /**
@@ -81,20 +90,36 @@ export class BmcCalls {
    * worker never interrupts the server long after the client gave up.
    */
   async injectNmi(node: NodeRow, requestId: string): Promise<void> {
+    await this.ask(
+      node,
+      requestId,
+      { type: 'bmc.inject_nmi', payload: {} },
+      `whether node ${node.uuid} received the NMI is unknown`,
+    );
+  }
+
+  /** Asks the site's power workers directly and answers the BMC's reply, or its failure as an ApiError. */
+  private async ask(
+    node: NodeRow,
+    requestId: string,
+    command: Pick<BmcCommand, 'type' | 'payload'>,
+    unknownWhenSilent: string,
+  ): Promise<Extract<BmcReply, { ok: true }>> {
     await this.checkSiteServed(node);
     const site = node.conductorGroup || 'default';
     const answer = await this.requester.request(
       this.bus.subjects.power(node.conductorGroup),
       { site: node.conductorGroup, node_uuid: node.uuid, request_id: requestId },
-      { type: 'bmc.inject_nmi', payload: {} },
+      command,
       this.timeoutMs,
       () =>
         new ApiError(
           503,
-          `No power worker of site "${site}" answered within ${Math.round(this.timeoutMs / 1000)} s; whether node ${node.uuid} received the NMI is unknown.`,
+          `No power worker of site "${site}" answered within ${Math.round(this.timeoutMs / 1000)} s; ${unknownWhenSilent}.`,
         ),
     );
     if (!answer.ok) throw bmcFailure(answer.error.kind, answer.error.message);
+    return answer;
   }
 
   /**

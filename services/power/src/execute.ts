@@ -60,6 +60,8 @@ export async function executeBmcCommand(
     case 'bmc.eject_media':
       await hardware.management.ejectVirtualMedia(cmd.payload.device);
       return ok;
+    case 'bmc.get_vmedia':
+      return { ...ok, virtual_media: await hardware.management.listVirtualMedia() };
     case 'bmc.get_secure_boot':
       return { ...ok, secure_boot: await hardware.management.getSecureBootState() };
     case 'bmc.bios_settings': {

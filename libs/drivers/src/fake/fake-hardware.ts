@@ -64,6 +64,12 @@ export function fakeHardware(nodeUuid: string): HardwareType {
       ejectVirtualMedia: async (device) => {
         delete node.media[device];
       },
+      listVirtualMedia: async () =>
+        (['cd', 'usb'] as const).map((device) => ({
+          media_types: device === 'cd' ? ['CD', 'DVD'] : ['USBStick'],
+          inserted: node.media[device] !== undefined,
+          image: node.media[device] ?? null,
+        })),
       // Ironic's fake-hardware never fails a deploy that asks for secure boot; this one records
       // it, as a server that honours it would, so the node shows what was asked.
       getSecureBootState: async () => ({ enabled: node.secureBoot, current_boot: node.secureBoot }),

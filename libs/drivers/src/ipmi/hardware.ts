@@ -122,6 +122,10 @@ class IpmiManagement implements ManagementInterface {
     return Promise.reject(this.noVirtualMedia());
   }
 
+  listVirtualMedia(): Promise<never> {
+    return Promise.reject(this.noVirtualMedia());
+  }
+
   getSecureBootState(): Promise<never> {
     return Promise.reject(this.noSecureBoot());
   }

@@ -1,6 +1,11 @@
 import type { BootDevice, SecureBootState } from '@ingot/contracts';
 import { BmcError } from '../errors.js';
-import type { BootMode, ManagementInterface, VirtualMediaDevice } from '../interfaces.js';
+import type {
+  BootMode,
+  ManagementInterface,
+  VirtualMediaDevice,
+  VirtualMediaState,
+} from '../interfaces.js';
 import { REDFISH_BOOT_MODES, type BootModeSetting } from './boot-mode.js';
 import type { RedfishClient } from './client.js';
 import { resetTargetOf } from './power.js';
@@ -74,6 +79,10 @@ export class RedfishManagement implements ManagementInterface {
 
   ejectVirtualMedia(device: VirtualMediaDevice): Promise<void> {
     return this.media.eject(device);
+  }
+
+  listVirtualMedia(): Promise<VirtualMediaState[]> {
+    return this.media.list();
   }
 
   getSecureBootState(): Promise<SecureBootState> {

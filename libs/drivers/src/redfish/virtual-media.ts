@@ -1,5 +1,5 @@
 import { BmcError } from '../errors.js';
-import type { VirtualMediaDevice } from '../interfaces.js';
+import type { VirtualMediaDevice, VirtualMediaState } from '../interfaces.js';
 import type { RedfishClient } from './client.js';
 import {
   asResource,
@@ -45,6 +45,22 @@ export class VirtualMediaSlots {
     const slot = await this.slot(device);
     if (slot.resource.Inserted === false) return;
     await this.client.post(actionTarget(slot, 'EjectMedia'), {});
+  }
+
+  /** Every virtual media slot the BMC offers, as Ironic's get_virtual_media lists them. */
+  async list(): Promise<VirtualMediaState[]> {
+    const slots: VirtualMediaState[] = [];
+    for (const collection of await this.collections()) {
+      for (const path of membersOf(await this.client.get(collection))) {
+        const resource = await this.client.get(path);
+        slots.push({
+          media_types: stringsOf(resource.MediaTypes) ?? [],
+          inserted: resource.Inserted === true,
+          image: stringOf(resource.Image) ?? null,
+        });
+      }
+    }
+    return slots;
   }
 
   private async slot(device: VirtualMediaDevice): Promise<Slot> {

@@ -149,6 +149,7 @@ export const POLICIES = {
   'baremetal:node:vendor_passthru': SYSTEM_ADMIN,
   'baremetal:node:vmedia:attach': SYSTEM_OR_PROJECT_MEMBER,
   'baremetal:node:vmedia:detach': SYSTEM_OR_PROJECT_MEMBER,
+  'baremetal:node:vmedia:get': SYSTEM_OR_PROJECT_MEMBER,
   // Ports and port groups. Project-scoped access to ports outside /v1/nodes/{node}/ports needs the
   // port's node, which is not looked up: project principals are refused there (403).
   'baremetal:port:get': SYSTEM_OR_PROJECT_READER,
@@ -271,6 +272,9 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   route('GET', '/v1/nodes/{}/history/{}', 'baremetal:node:history:get'),
   route('GET', '/v1/nodes/{}/inventory', 'baremetal:node:inventory:get'),
   route('GET', '/v1/nodes/{}/vendor_passthru/methods', 'baremetal:node:vendor_passthru'),
+  ...(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).map((method) =>
+    route(method, '/v1/nodes/{}/vendor_passthru', 'baremetal:node:vendor_passthru'),
+  ),
   route('GET', '/v1/nodes/{}/volume', 'baremetal:volume:get'),
   route(
     'GET',
@@ -279,6 +283,7 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
     'baremetal:volume:list',
   ),
   route('GET', '/v1/nodes/{}/volume/targets', 'baremetal:volume:list_all', 'baremetal:volume:list'),
+  route('GET', '/v1/nodes/{}/vmedia', 'baremetal:node:vmedia:get'),
   route('POST', '/v1/nodes/{}/vmedia', 'baremetal:node:vmedia:attach'),
   route('DELETE', '/v1/nodes/{}/vmedia', 'baremetal:node:vmedia:detach'),
   route('GET', '/v1/nodes/{}/ports', 'baremetal:port:get'),

@@ -5,7 +5,6 @@ import { nodeConsoleRoutes } from './node-console.js';
 import { nodeFirmwareRoutes } from './node-firmware.js';
 import { nodeVifRoutes } from './node-vifs.js';
 import { raidRoutes } from './raid.js';
-import { vendorPassthruRoutes } from './vendor-passthru.js';
 import { volumeRoutes } from './volume.js';
 
 /**
@@ -19,7 +18,6 @@ export function optionalInterfaceRoutes(deps: ApiDeps): FastifyPluginAsyncTypebo
     await app.register(nodeConsoleRoutes(deps));
     await app.register(nodeFirmwareRoutes(deps));
     await app.register(raidRoutes(deps));
-    await app.register(vendorPassthruRoutes(deps));
     await app.register(volumeRoutes(deps));
   };
 }

@@ -1,4 +1,9 @@
-import type { BootModeCommand, SecureBootCommand } from '@ingot/contracts';
+import type {
+  BootModeCommand,
+  SecureBootCommand,
+  VmediaCommand,
+  VmediaDevice,
+} from '@ingot/contracts';
 import type { NodeRow } from '@ingot/store';
 import { BmcCallError } from '../bmc-caller.js';
 import { CONDUCTOR_INBOX, type ConductorContext } from '../context.js';
@@ -51,6 +56,50 @@ export async function handleSecureBootCommand(
   });
 }
 
+/** Ironic's names of the devices, for history and last_error. */
+const VMEDIA_NAME: Record<VmediaDevice, string> = { cd: 'cdrom', usb: 'disk' };
+
+/**
+ * Virtual media attached or detached through the API (Ironic's do_attach_virtual_media and
+ * do_detach_virtual_media): the BMC inserts or ejects, the outcome goes to history, a failure to
+ * last_error. Inserting what is inserted and ejecting what is out are no-ops on the BMC, so a
+ * redelivery is harmless.
+ */
+export async function handleVmediaCommand(
+  ctx: ConductorContext,
+  cmd: VmediaCommand,
+): Promise<void> {
+  const request = cmd.payload;
+  if (request.action === 'attach') {
+    const name = VMEDIA_NAME[request.device];
+    await changeSetting(ctx, cmd, {
+      purpose: `attach virtual media ${name}`,
+      failure: `Could not attach device ${name} to node ${cmd.node_uuid}`,
+      apply: async (node) => {
+        await ctx.bmc.call(
+          node,
+          'bmc.insert_media',
+          { url: request.url, device: request.device },
+          cmd.request_id,
+        );
+        return { set: {}, event: `Device ${name} attached to node ${node.uuid}` };
+      },
+    });
+    return;
+  }
+  const names = request.devices.map((device) => VMEDIA_NAME[device]).join(', ');
+  await changeSetting(ctx, cmd, {
+    purpose: `detach virtual media ${names}`,
+    failure: `Could not detach device(s) ${names} from node ${cmd.node_uuid}`,
+    apply: async (node) => {
+      for (const device of request.devices) {
+        await ctx.bmc.call(node, 'bmc.eject_media', { device }, cmd.request_id);
+      }
+      return { set: {}, event: `Device(s) ${names} detached from node ${node.uuid}` };
+    },
+  });
+}
+
 interface Setting {
   /** The lease's purpose. */
   purpose: string;
@@ -62,7 +111,7 @@ interface Setting {
 
 async function changeSetting(
   ctx: ConductorContext,
-  cmd: BootModeCommand | SecureBootCommand,
+  cmd: BootModeCommand | SecureBootCommand | VmediaCommand,
   setting: Setting,
 ): Promise<void> {
   await ctx.leases.withNodeLease(

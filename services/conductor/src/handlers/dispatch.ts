@@ -2,7 +2,7 @@ import type { DeliveryContext } from '@ingot/bus';
 import type { ConductorCommand } from '@ingot/contracts';
 import type { ConductorContext } from '../context.js';
 import { handleBootDeviceCommand } from './boot-device.js';
-import { handleBootModeCommand, handleSecureBootCommand } from './boot-settings.js';
+import { handleBootModeCommand, handleSecureBootCommand, handleVmediaCommand } from './boot-settings.js';
 import { handleHeartbeat } from './heartbeat.js';
 import { handleInspectionResult } from './inspection-result.js';
 import { handlePowerCommand } from './power.js';
@@ -25,6 +25,8 @@ export function dispatch(
       return handleBootModeCommand(ctx, cmd);
     case 'node.secure_boot':
       return handleSecureBootCommand(ctx, cmd);
+    case 'node.vmedia':
+      return handleVmediaCommand(ctx, cmd);
     case 'node.heartbeat':
       return handleHeartbeat(ctx, cmd, delivery);
     case 'node.inspection_result':

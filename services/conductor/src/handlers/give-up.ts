@@ -51,7 +51,8 @@ export async function recordGiveUp(
 const isManagement = (cmd: ConductorCommand): boolean =>
   cmd.type === 'node.boot_device' ||
   cmd.type === 'node.boot_mode' ||
-  cmd.type === 'node.secure_boot';
+  cmd.type === 'node.secure_boot' ||
+  cmd.type === 'node.vmedia';
 
 function historyKind(cmd: ConductorCommand): string {
   if (cmd.type === 'node.power') return 'power';
@@ -71,6 +72,10 @@ function describeCommand(cmd: ConductorCommand): string {
       return `boot mode '${cmd.payload.mode}'`;
     case 'node.secure_boot':
       return `secure boot ${cmd.payload.enabled ? 'on' : 'off'}`;
+    case 'node.vmedia':
+      return cmd.payload.action === 'attach'
+        ? `attach virtual media '${cmd.payload.device}'`
+        : `detach virtual media '${cmd.payload.devices.join(', ')}'`;
     case 'node.heartbeat':
       return 'an agent heartbeat';
     case 'node.inspection_result':
