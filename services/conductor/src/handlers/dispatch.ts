@@ -2,7 +2,11 @@ import type { DeliveryContext } from '@ingot/bus';
 import type { ConductorCommand } from '@ingot/contracts';
 import type { ConductorContext } from '../context.js';
 import { handleBootDeviceCommand } from './boot-device.js';
-import { handleBootModeCommand, handleSecureBootCommand, handleVmediaCommand } from './boot-settings.js';
+import {
+  handleBootModeCommand,
+  handleSecureBootCommand,
+  handleVmediaCommand,
+} from './boot-settings.js';
 import { handleHeartbeat } from './heartbeat.js';
 import { handleInspectionResult } from './inspection-result.js';
 import { handlePowerCommand } from './power.js';
