@@ -6,8 +6,20 @@ export interface ReceivedSpan {
   spanId: string;
   parentSpanId: string;
   name: string;
+  /** OTLP's SpanKind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
+  kind: number;
   attributes: Record<string, unknown>;
+  /** Span ids (with their trace ids) this span links to. */
+  links: { traceId: string; spanId: string }[];
+  /** Unix time in milliseconds (nanoseconds in OTLP, cut to what a Number holds). */
+  startMs: number;
+  endMs: number;
+  /** OTLP's status code: 0 unset, 1 ok, 2 error. */
+  statusCode: number;
 }
+
+/** OTLP span kinds by name, as the receiver reports them. */
+export const SPAN_KIND = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
 
 /** A minimal OTLP/HTTP JSON trace receiver on loopback, standing in for Jaeger's collector. */
 export class OtlpReceiver {
@@ -51,7 +63,12 @@ export class OtlpReceiver {
             spanId: s.spanId,
             parentSpanId: s.parentSpanId ?? '',
             name: s.name,
+            kind: Number(s.kind ?? 0),
             attributes,
+            links: (s.links ?? []).map((l: any) => ({ traceId: l.traceId, spanId: l.spanId })),
+            startMs: nanosToMs(s.startTimeUnixNano),
+            endMs: nanosToMs(s.endTimeUnixNano),
+            statusCode: Number(s.status?.code ?? 0),
           });
         }
       }
@@ -61,4 +78,13 @@ export class OtlpReceiver {
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** OTLP/JSON sends nanoseconds as a string (or a number, or {low, high} from older exporters). */
+function nanosToMs(nanos: unknown): number {
+  if (nanos && typeof nanos === 'object' && 'low' in nanos && 'high' in nanos) {
+    const { low, high } = nanos as { low: number; high: number };
+    return Number((BigInt(high >>> 0) << 32n) | BigInt(low >>> 0)) / 1e6;
+  }
+  return Number(BigInt(String(nanos ?? 0)) / 1_000_000n);
 }

@@ -11,7 +11,9 @@ import {
   type PubAck,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { outgoingHeaders } from './trace-headers.js';
+import { SpanKind } from '@opentelemetry/api';
+import { spansRecorded, withSpan } from '@ingot/telemetry';
+import { outgoingHeaders, subjectTemplate, tracedParent } from './trace-headers.js';
 import { subjectsFor, type Subjects } from './subjects.js';
 
 export interface BusOptions {
@@ -140,10 +142,32 @@ export class Bus {
     payload: unknown,
     opts: { msgId?: string; headers?: Record<string, string> } = {},
   ): Promise<PubAck> {
-    return this.js.publish(subject, encoder.encode(JSON.stringify(payload)), {
-      msgID: opts.msgId,
-      headers: outgoingHeaders(opts.headers),
-    });
+    const data = encoder.encode(JSON.stringify(payload));
+    const parent = spansRecorded() ? tracedParent(opts.headers) : undefined;
+    if (!parent)
+      return this.js.publish(subject, data, {
+        msgID: opts.msgId,
+        headers: outgoingHeaders(opts.headers),
+      });
+    // The publish is a span of the trace that wrote the message (an outbox row keeps the writer's
+    // context in its headers), and the consumer continues from the publish.
+    const { traceparent: _p, tracestate: _s, ...extra } = opts.headers ?? {};
+    return withSpan(
+      `publish ${subjectTemplate(subject)}`,
+      {
+        kind: SpanKind.PRODUCER,
+        parent,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'publish',
+          'messaging.destination.name': subject,
+          'messaging.message.id': opts.msgId ?? '',
+          'messaging.message.body.size': data.byteLength,
+        },
+      },
+      () => this.js.publish(subject, data, { msgID: opts.msgId, headers: outgoingHeaders(extra) }),
+    );
   }
 
   /** Fire-and-forget core-NATS publish (replies, which are not durable by design). */

@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { parse, ValidationError } from '@ingot/contracts';
-import { withSpan, counter, type Logger } from '@ingot/telemetry';
+import { withSpan, counter, spansRecorded, type Logger } from '@ingot/telemetry';
 import type { Bus } from './bus.js';
 import { incomingContext } from './trace-headers.js';
 
@@ -151,6 +151,7 @@ export async function startConsumer<S extends TSchema>(
             'messaging.consumer.group.name': opts.durable,
             'messaging.message.id': ctx.msgId ?? '',
             'messaging.delivery_count': ctx.deliveryCount,
+            ...nodeAttributes(message),
           },
         },
         () => opts.handle(message, ctx),
@@ -244,4 +245,16 @@ function describe(error: unknown): { message: string; name?: string } {
   return error instanceof Error
     ? { message: error.message, name: error.name }
     : { message: String(error) };
+}
+
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
+
+/** The node and site a message is about (commands and node events carry them), for its span. */
+function nodeAttributes(message: unknown): Record<string, string> {
+  if (!spansRecorded()) return NO_ATTRIBUTES;
+  const { node_uuid: node, site } = message as { node_uuid?: unknown; site?: unknown };
+  return {
+    ...(typeof node === 'string' ? { 'ingot.node.uuid': node } : {}),
+    ...(typeof site === 'string' ? { 'ingot.site': site || 'default' } : {}),
+  };
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Static, TSchema } from '@sinclair/typebox';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { spansRecorded, withSpan } from '@ingot/telemetry';
 import type { Bus } from './bus.js';
 import {
   startConsumer,
@@ -68,6 +70,37 @@ export class Requester<R extends CommandReply> {
   }
 
   async request<A extends R>(
+    subject: string,
+    target: CommandTarget,
+    message: { type: string; payload: unknown },
+    timeoutMs: number,
+    onTimeout: () => Error,
+  ): Promise<A> {
+    if (!spansRecorded()) return this.send<A>(subject, target, message, timeoutMs, onTimeout);
+    // A client span from the command to its answer: the worker's span is its child (OpenTelemetry's
+    // rpc.* conventions, over the bus).
+    return withSpan(
+      message.type,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'rpc.system': 'ingot-bus',
+          'rpc.method': message.type,
+          'messaging.system': 'nats',
+          'messaging.destination.name': subject,
+          'ingot.node.uuid': target.node_uuid,
+          'ingot.site': target.site || 'default',
+        },
+      },
+      async (span) => {
+        const answer = await this.send<A>(subject, target, message, timeoutMs, onTimeout);
+        if (!answer.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: 'answered not ok' });
+        return answer;
+      },
+    );
+  }
+
+  private async send<A extends R>(
     subject: string,
     target: CommandTarget,
     message: { type: string; payload: unknown },

@@ -1,6 +1,6 @@
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { injectTraceContext, extractTraceContext } from '@ingot/telemetry';
-import type { Context } from '@opentelemetry/api';
+import { context, trace, type Context } from '@opentelemetry/api';
 
 /** NATS headers carrying the active W3C trace context, plus any extra headers. */
 export function outgoingHeaders(extra: Record<string, string> = {}, msgId?: string): MsgHdrs {
@@ -23,4 +23,23 @@ export function traceHeaders(): Record<string, string> {
     carrier[key] = value;
   });
   return carrier;
+}
+
+/**
+ * The context a publish continues when it is traced: the one stored with the message (an outbox
+ * row's headers), else the active one; undefined when neither holds an exported span, so that
+ * background publishes start no traces of their own.
+ */
+export function tracedParent(headers: Record<string, string> | undefined): Context | undefined {
+  const ctx = headers?.traceparent ? extractTraceContext((key) => headers[key]) : context.active();
+  const spanContext = trace.getSpanContext(ctx);
+  if (!spanContext || (spanContext.traceFlags & 1) === 0) return undefined;
+  return headers?.traceparent || trace.getSpan(ctx)?.isRecording() ? ctx : undefined;
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/** A subject with its node uuid as `{node}`: span names stay few (the uuid is an attribute). */
+export function subjectTemplate(subject: string): string {
+  return subject.replace(UUID, '{node}');
 }

@@ -1,3 +1,20 @@
+import {
+  recordingSpanContext,
+  SpanKind,
+  spansRecorded,
+  withFanInSpan,
+  type SpanContext,
+} from '@ingot/telemetry';
+
+/** The span of each statement, when spans are exported (OpenTelemetry's db.* conventions). */
+export interface BatchSpan {
+  /** e.g. "UPDATE nodes" ({db.operation.name} {db.collection.name}). */
+  operation: string;
+  collection: string;
+  /** The span's name (db.query.summary) when the operation and table alone say too little. */
+  summary?: string;
+}
+
 export interface BatcherOptions<I> {
   /** Most inputs per statement. */
   maxBatch: number;
@@ -9,10 +26,14 @@ export interface BatcherOptions<I> {
   compare?: (a: I, b: I) => number;
   /** A failed batch is retried input by input, so that one bad input fails alone. */
   retrySingly?: boolean;
+  /** One span per statement, a child of its first traced caller and linked to the others. */
+  span?: BatchSpan;
 }
 
 interface Queued<I, O> {
   input: I;
+  /** The caller's span, when spans are exported (undefined otherwise: nothing to allocate). */
+  caller: SpanContext | undefined;
   resolve: (output: O) => void;
   reject: (error: unknown) => void;
 }
@@ -33,7 +54,8 @@ export class Batcher<I, O> {
 
   submit(input: I): Promise<O> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      const caller = this.opts.span ? recordingSpanContext() : undefined;
+      this.queue.push({ input, caller, resolve, reject });
       if (this.inFlight < this.opts.maxInFlight) void this.drain();
     });
   }
@@ -69,7 +91,26 @@ export class Batcher<I, O> {
 
   private async run(batch: Queued<I, O>[]): Promise<void> {
     try {
-      const outputs = await this.runBatch(batch.map((q) => q.input));
+      const inputs = batch.map((q) => q.input);
+      const span = this.opts.span;
+      const outputs =
+        span && spansRecorded()
+          ? await withFanInSpan(
+              span.summary ?? `${span.operation} ${span.collection}`,
+              batch.map((q) => q.caller),
+              {
+                kind: SpanKind.CLIENT,
+                attributes: {
+                  'db.system.name': 'postgresql',
+                  'db.operation.name': span.operation,
+                  'db.collection.name': span.collection,
+                  'db.operation.batch.size': batch.length,
+                  ...(span.summary ? { 'db.query.summary': span.summary } : {}),
+                },
+              },
+              () => this.runBatch(inputs),
+            )
+          : await this.runBatch(inputs);
       batch.forEach((q, i) => q.resolve(outputs[i] as O));
     } catch (error) {
       if (!this.opts.retrySingly || batch.length === 1) {

@@ -58,7 +58,11 @@ export function acquireLease(
   const acquirer = batcherFor(
     acquirers,
     db,
-    () => new Batcher((requests: LeaseRequest[]) => acquireLeases(db, requests), NODE_ROW_BATCHES),
+    () =>
+      new Batcher((requests: LeaseRequest[]) => acquireLeases(db, requests), {
+        ...NODE_ROW_BATCHES,
+        span: { operation: 'UPDATE', collection: 'nodes', summary: 'UPDATE nodes (take lease)' },
+      }),
   );
   return acquirer.submit({
     uuid: nodeUuid.toLowerCase(),

@@ -154,7 +154,11 @@ export async function writeNodeRow(db: Db, write: NodeWrite): Promise<NodeRow | 
   const writer = batcherFor(
     writers,
     db,
-    () => new Batcher((writes: NodeWrite[]) => writeNodeRows(db, writes), NODE_ROW_BATCHES),
+    () =>
+      new Batcher((writes: NodeWrite[]) => writeNodeRows(db, writes), {
+        ...NODE_ROW_BATCHES,
+        span: { operation: 'UPDATE', collection: 'nodes', summary: 'UPDATE nodes (write)' },
+      }),
   );
   return writer.submit(write);
 }

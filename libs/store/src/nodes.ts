@@ -106,7 +106,12 @@ export function findNodeBatched(db: Db, ident: string): Promise<NodeRow | undefi
   return batcherFor(
     readers,
     db,
-    () => new Batcher((idents) => findNodes(db, idents), { maxBatch: 500, maxInFlight: 2 }),
+    () =>
+      new Batcher((idents) => findNodes(db, idents), {
+        maxBatch: 500,
+        maxInFlight: 2,
+        span: { operation: 'SELECT', collection: 'nodes' },
+      }),
   ).submit(ident);
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import pg from 'pg';
+import { recordingSpanContext, SpanKind, withSpan } from '@ingot/telemetry';
 import type { Db, DbOrTx, Tx } from './db.js';
 import { outbox } from './schema.js';
 
@@ -35,6 +36,15 @@ const pendingByTx = new WeakMap<object, { db: Db; rows: OutboxRow[] }>();
 export function trackOutboxCommits(db: Db): void {
   const transaction = db.transaction.bind(db);
   db.transaction = (async (run: (tx: Tx) => Promise<unknown>, config?: unknown) => {
+    // A span per transaction of a traced task; the relay's polls (no traced caller) make none.
+    if (!recordingSpanContext()) return tracked(run, config);
+    return withSpan(
+      'TRANSACTION',
+      { kind: SpanKind.CLIENT, attributes: TRANSACTION_ATTRIBUTES },
+      () => tracked(run, config),
+    );
+  }) as Db['transaction'];
+  const tracked = async (run: (tx: Tx) => Promise<unknown>, config?: unknown) => {
     const pending = { db, rows: [] as OutboxRow[] };
     const result = await (transaction as (r: typeof run, c?: unknown) => Promise<unknown>)(
       async (tx) => {
@@ -45,8 +55,13 @@ export function trackOutboxCommits(db: Db): void {
     );
     if (pending.rows.length > 0) committedSinks.get(db)?.(pending.rows);
     return result;
-  }) as Db['transaction'];
+  };
 }
+
+const TRANSACTION_ATTRIBUTES = {
+  'db.system.name': 'postgresql',
+  'db.operation.name': 'TRANSACTION',
+} as const;
 
 /** Queues messages in the caller's transaction; they leave only if it commits. */
 export async function enqueueOutbox(tx: DbOrTx, messages: OutboxMessage[]): Promise<void> {

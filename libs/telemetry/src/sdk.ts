@@ -18,6 +18,7 @@ import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { traceExportersFromEnv } from './trace-exporters.js';
+import { setSpansRecorded } from './tracing.js';
 
 export { traceExportRequested } from './trace-exporters.js';
 
@@ -75,12 +76,11 @@ async function startTracing(opts: TelemetryOptions, env: Env): Promise<Telemetry
     .merge(
       resourceFromAttributes({ [ATTR_SERVICE_NAME]: env.OTEL_SERVICE_NAME || opts.serviceName }),
     );
-  const provider = new NodeTracerProvider({
-    resource,
-    spanProcessors: await spanProcessorsFor(opts, env),
-  });
+  const spanProcessors = await spanProcessorsFor(opts, env);
+  const provider = new NodeTracerProvider({ resource, spanProcessors });
   // Registers the AsyncLocalStorage context manager and the W3C tracecontext + baggage propagators.
   provider.register(env.OTEL_PROPAGATORS?.trim() === 'none' ? { propagator: null } : undefined);
+  setSpansRecorded(!spanProcessors.every((p) => p instanceof NoopSpanProcessor));
   let shutdown: Promise<void> | undefined;
   return {
     forceFlush: () => provider.forceFlush(),

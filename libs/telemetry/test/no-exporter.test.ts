@@ -1,8 +1,17 @@
 // With no exporter configured, spans still get trace ids (for logs and propagation) but nothing
 // is exported and no connection is attempted. Own file: startTelemetry is once per process.
 import { Socket } from 'node:net';
+import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { currentTraceId, injectTraceContext, startTelemetry, withSpan } from '../src/index.js';
+import {
+  currentTraceId,
+  injectTraceContext,
+  recordingSpanContext,
+  spansRecorded,
+  startTelemetry,
+  withDetailSpan,
+  withSpan,
+} from '../src/index.js';
 import type { TelemetryHandle } from '../src/index.js';
 import { traceExportRequested } from '../src/sdk.js';
 
@@ -29,6 +38,16 @@ describe('without OTEL exporter settings', () => {
     });
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(headers.traceparent).toContain(traceId);
+  });
+
+  it('makes no detail spans: nobody would read them', async () => {
+    expect(spansRecorded()).toBe(false);
+    await withSpan('work', {}, async (work) => {
+      expect(recordingSpanContext()).toBeUndefined();
+      await withDetailSpan('detail', {}, async () => {
+        expect(trace.getActiveSpan()).toBe(work);
+      });
+    });
   });
 
   it('never opens a connection, not even to the default localhost:4318', async () => {

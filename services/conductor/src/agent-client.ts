@@ -1,4 +1,6 @@
+import { SpanKind } from '@opentelemetry/api';
 import pRetry, { AbortError } from 'p-retry';
+import { setActiveSpanAttributes, withDetailSpan } from '@ingot/telemetry';
 import { fetchAgent, PlainHttpRefused } from './agent-tls.js';
 
 /** One command as the agent reports it (ironic-python-agent's command result). */
@@ -38,17 +40,45 @@ export class AgentClient {
 
   /** Starts `name` (e.g. clean.execute_clean_step); async commands come back RUNNING. */
   run(name: string, params: Record<string, unknown>, wait = false): Promise<AgentCommand> {
-    return this.request('POST', `/v1/commands/?wait=${wait}`, {
-      name,
-      params,
-    }) as Promise<AgentCommand>;
+    return this.traced(`agent command ${name}`, 'POST', { 'ingot.agent.command': name }, () =>
+      this.request('POST', `/v1/commands/?wait=${wait}`, { name, params }),
+    ) as Promise<AgentCommand>;
   }
 
+  /** The agent's commands and their status: how the conductor polls a running step. */
   async commands(): Promise<AgentCommand[]> {
-    const body = (await this.request('GET', '/v1/commands/')) as { commands?: AgentCommand[] };
+    const body = (await this.traced('agent poll commands', 'GET', {}, () =>
+      this.request('GET', '/v1/commands/'),
+    )) as { commands?: AgentCommand[] };
     if (!Array.isArray(body.commands))
       throw new AgentError(`Agent at ${this.agentUrl} sent a command list without "commands"`);
     return body.commands;
+  }
+
+  /** A client span per call (OpenTelemetry's http.* conventions; the token is not in url.full). */
+  private traced(
+    name: string,
+    method: string,
+    attributes: Record<string, string>,
+    call: () => Promise<unknown>,
+  ): Promise<unknown> {
+    return withDetailSpan(
+      name,
+      () => {
+        const url = new URL(this.agentUrl);
+        return {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'http.request.method': method,
+            'url.full': `${this.agentUrl.replace(/\/$/, '')}/v1/commands/`,
+            'server.address': url.hostname,
+            'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+            ...attributes,
+          },
+        };
+      },
+      call,
+    );
   }
 
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -81,6 +111,7 @@ export class AgentClient {
     ).catch((error: unknown) => {
       throw error instanceof AbortError ? error.originalError : error;
     });
+    setActiveSpanAttributes(() => ({ 'http.response.status_code': response.status }));
     const text = await response.text();
     if (!response.ok) {
       throw new AgentError(

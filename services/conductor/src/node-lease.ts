@@ -7,8 +7,9 @@ import {
   type Db,
   type NodeRow,
 } from '@ingot/store';
-import { counter, type Logger } from '@ingot/telemetry';
+import { counter, setActiveSpanAttributes, spansRecorded, type Logger } from '@ingot/telemetry';
 import { CONDUCTOR_INBOX } from './context.js';
+import { inWaitTrace, nodeSpanAttributes } from './wait-trace.js';
 
 // Whose nodes this conductor worked on, by the site in the node's row (not the subject its
 // commands came on): every touch of a node goes through a lease, sweeps and power sync included.
@@ -34,6 +35,18 @@ export interface LeasedNode {
   /** Whether the conductor already acted on the bus message the task was given (`message`). */
   handled: boolean;
 }
+
+/**
+ * Tasks a node's wait calls for, which continue the trace of the task that began the wait (see
+ * wait-trace.ts); a person's command (power, abort) stays in its own request's trace.
+ */
+const CONTINUE_WAIT_TRACE: ReadonlySet<string> = new Set([
+  'heartbeat',
+  'inspection result',
+  'resume',
+  'deadline',
+  'agent check',
+]);
 
 export interface LeaseTaskOptions {
   /** How long to wait for another conductor's lease; default: one lease TTL and a second. */
@@ -69,7 +82,11 @@ export class NodeLeases {
       }
       return uuids.map(() => undefined);
     },
-    { maxBatch: 500, maxInFlight: 1 },
+    {
+      maxBatch: 500,
+      maxInFlight: 1,
+      span: { operation: 'UPDATE', collection: 'nodes', summary: 'UPDATE nodes (release lease)' },
+    },
   );
 
   constructor(private readonly opts: LeaseOptions) {
@@ -93,10 +110,15 @@ export class NodeLeases {
       const acquired = await this.acquire(nodeUuid, purpose, waitMs, options.messageId);
       if (!acquired) return undefined;
       const { handled, ...node } = acquired;
+      const traced = spansRecorded();
+      if (traced) setActiveSpanAttributes(() => nodeSpanAttributes(node));
       const controller = new AbortController();
       this.held.set(nodeUuid, controller);
+      const leased = { node, owner: this.opts.owner, signal: controller.signal, handled };
       try {
-        return await fn({ node, owner: this.opts.owner, signal: controller.signal, handled });
+        return await (traced && CONTINUE_WAIT_TRACE.has(purpose)
+          ? inWaitTrace(node, purpose, () => fn(leased))
+          : fn(leased));
       } finally {
         this.held.delete(nodeUuid);
         // The next task on this node in this process waits for the release (serialised).

@@ -13,6 +13,7 @@ import {
   type OutboxMessage,
 } from '@ingot/store';
 import type { LeasedNode } from './node-lease.js';
+import { endWaitSpan, withWaitTrace } from './wait-trace.js';
 
 export interface NodeChange {
   set: NodeColumns;
@@ -33,16 +34,18 @@ export async function writeNode(
   change: NodeChange,
 ): Promise<NodeRow> {
   if (leased.signal.aborted) throw new LeaseLostError(leased.node.uuid, leased.owner);
+  const before = leased.node;
   const row = await writeNodeRow(db, {
     uuid: leased.node.uuid,
     leaseOwner: leased.owner,
-    set: change.set,
+    set: withWaitTrace(before, change.set),
     history: (change.history ?? []).map((h) => ({ ...h, requestId, conductor: leased.owner })),
     outbox: change.outbox,
     handled: change.handled,
   });
   if (!row) throw new LeaseLostError(leased.node.uuid, leased.owner);
   leased.node = row;
+  endWaitSpan(before, row);
   return row;
 }
 

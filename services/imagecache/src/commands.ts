@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ImageCacheCommand, ImageCacheReply } from '@ingot/contracts';
+import { withDetailSpan } from '@ingot/telemetry';
 import type { BootIsoStore } from './boot-isos.js';
 import { ImageError } from './image-error.js';
 import type { ImagePreparer } from './image-preparer.js';
@@ -39,7 +40,11 @@ export async function runImageCacheCommand(
         };
       }
       case 'image.boot_iso': {
-        const iso = await deps.bootIsos.build(cmd.node_uuid, cmd.payload.agent_config);
+        const iso = await withDetailSpan(
+          'boot ISO build',
+          { attributes: { 'ingot.node.uuid': cmd.node_uuid } },
+          () => deps.bootIsos.build(cmd.node_uuid, cmd.payload.agent_config),
+        );
         return {
           command_id: cmd.id,
           ok: true,

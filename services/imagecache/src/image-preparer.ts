@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { convertToRaw, MediaToolError, qemuImgInfo } from '@ingot/media';
-import { withSpan, type Logger } from '@ingot/telemetry';
+import { setActiveSpanAttributes, SpanKind, withSpan, type Logger } from '@ingot/telemetry';
 import { expectedDigest, type ExpectedDigest, type PreparePayload } from './digest.js';
 import { downloadVerified, tooLarge } from './download.js';
 import { ImageError, displayUrl } from './image-error.js';
@@ -92,6 +92,7 @@ export class ImagePreparer {
     const key = `${payload.image_source}\n${digest.algo}:${digest.hex}`;
     const cached = this.index.lookup(key);
     if (cached) {
+      setActiveSpanAttributes(() => ({ 'ingot.image.cache': 'hit' }));
       cacheHits.inc({ how: 'cached' });
       this.reserve(cached.sha256);
       return { sha256: cached.sha256, size: cached.size };
@@ -112,6 +113,7 @@ export class ImagePreparer {
       ),
     );
     if (flight.joined) cacheHits.inc({ how: 'joined' });
+    setActiveSpanAttributes(() => ({ 'ingot.image.cache': flight.joined ? 'joined' : 'miss' }));
     const image = await answerWithin(flight.result, payload.wait_ms, payload.image_source);
     this.reserve(image.sha256);
     return image;
@@ -137,20 +139,36 @@ export class ImagePreparer {
     const downloaded = `${base}.download`;
     const converted = `${base}.raw`;
     try {
+      // The checksum is verified as the bytes stream in: the span covers both, and says so.
       const fetched = await withSpan(
         'image download',
-        { attributes: { 'url.full': displayUrl(source) } },
-        () =>
-          downloadVerified(source, downloaded, {
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'url.full': displayUrl(source),
+            'ingot.image.checksum.algorithm': digest.algo,
+          },
+        },
+        async (span) => {
+          const result = await downloadVerified(source, downloaded, {
             expected: digest,
             idleTimeoutMs: this.opts.downloadTimeoutMs,
             maxBytes: this.opts.budgetBytes,
-          }),
+          });
+          span.addEvent('checksum verified', { 'ingot.image.sha256': result.sha256 });
+          span.setAttributes({
+            'ingot.image.size': result.size,
+            'ingot.image.sha256': result.sha256,
+          });
+          return result;
+        },
       );
       let raw = { path: downloaded, sha256: fetched.sha256, size: fetched.size };
       if (fetched.head.subarray(0, 4).equals(QCOW2_MAGIC)) {
-        raw = await withSpan('image convert', {}, () =>
-          this.convert(source, downloaded, converted),
+        raw = await withSpan(
+          'image convert',
+          { attributes: { 'ingot.image.source_format': 'qcow2', 'ingot.image.format': 'raw' } },
+          () => this.convert(source, downloaded, converted),
         );
       }
       const entry = await this.index.add(key, { ...raw, source }, (path) => rename(raw.path, path));
@@ -200,7 +218,9 @@ export class ImagePreparer {
         );
       throw error;
     }
-    return { path: dest, sha256: await sha256OfFile(dest), size: (await stat(dest)).size };
+    // The raw image's own sha256 is its address in the cache and what the agent verifies.
+    const sha256 = await withSpan('image hash', {}, () => sha256OfFile(dest));
+    return { path: dest, sha256, size: (await stat(dest)).size };
   }
 }
 

@@ -1,4 +1,5 @@
 import { isWaitState, transition } from '@ingot/lifecycle';
+import { setActiveSpanAttributes, SpanKind, withDetailSpan } from '@ingot/telemetry';
 import { fetchAgent } from '../agent-tls.js';
 import type { ConductorContext } from '../context.js';
 import { bootInterfaceOf } from '../interfaces/boot.js';
@@ -106,15 +107,27 @@ const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
  * certificate must present it: another process on its address is not it.
  */
 async function answers(agentUrl: string, verifyCa: string | null): Promise<boolean> {
-  try {
-    const response = await fetchAgent(
-      new URL('v1/status', agentUrl.endsWith('/') ? agentUrl : `${agentUrl}/`),
-      { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) },
-      verifyCa,
-    );
-    await response.body?.cancel();
-    return true;
-  } catch {
-    return false;
-  }
+  const url = new URL('v1/status', agentUrl.endsWith('/') ? agentUrl : `${agentUrl}/`);
+  return withDetailSpan(
+    'agent probe status',
+    () => ({
+      kind: SpanKind.CLIENT,
+      attributes: { 'http.request.method': 'GET', 'url.full': url.href },
+    }),
+    async () => {
+      try {
+        const response = await fetchAgent(
+          url,
+          { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) },
+          verifyCa,
+        );
+        setActiveSpanAttributes(() => ({ 'http.response.status_code': response.status }));
+        await response.body?.cancel();
+        return true;
+      } catch {
+        setActiveSpanAttributes(() => ({ 'error.type': 'unreachable' }));
+        return false;
+      }
+    },
+  );
 }

@@ -4,9 +4,10 @@ import type { ConductorContext } from '../context.js';
 import { ImageCallError } from '../image-caller.js';
 import type { LeasedNode } from '../node-lease.js';
 import { updateNode } from '../transition-node.js';
+import { beginWaitTrace, IMAGE_WAIT, nodeSpanAttributes, recordWaitSpan } from '../wait-trace.js';
 
 /** driver_internal_info key of a deploy waiting for the image cache to fetch its image. */
-export const IMAGE_WAIT = 'image_wait';
+export { IMAGE_WAIT } from '../wait-trace.js';
 
 /** The pause before asking again grows from the first to the last. */
 const FIRST_ASK_DELAY_MS = 5_000;
@@ -19,6 +20,8 @@ interface ImageWait {
   since: string;
   /** How often the image cache answered "still fetching". */
   asks: number;
+  /** The trace of the deploy that began the wait, when spans are exported (see wait-trace.ts). */
+  traceparent?: string;
 }
 
 export type PreparedImage = Extract<ImageCacheReply, { ok: true }>;
@@ -28,7 +31,11 @@ function imageWaitOf(leased: LeasedNode): ImageWait | undefined {
   const wait = (leased.node.driverInternalInfo as Record<string, unknown>)[IMAGE_WAIT] as
     Partial<ImageWait> | undefined;
   if (typeof wait?.since !== 'string' || Number.isNaN(Date.parse(wait.since))) return undefined;
-  return { since: wait.since, asks: typeof wait.asks === 'number' ? wait.asks : 0 };
+  return {
+    since: wait.since,
+    asks: typeof wait.asks === 'number' ? wait.asks : 0,
+    ...(typeof wait.traceparent === 'string' ? { traceparent: wait.traceparent } : {}),
+  };
 }
 
 /** driver_internal_info without the wait record (the image came, or a new operation starts). */
@@ -63,20 +70,33 @@ export async function prepareImage(
       requestId,
       answerWithinMs + ANSWER_MARGIN_MS,
     );
+    if (wait) endImageWaitSpan(leased, wait);
     return { image, waitedMs: wait ? Date.now() - since : 0 };
   } catch (error) {
-    if (!(error instanceof ImageCallError && error.kind === 'in_progress')) throw error;
+    if (!(error instanceof ImageCallError && error.kind === 'in_progress')) {
+      if (wait) endImageWaitSpan(leased, wait, (error as Error).message);
+      throw error;
+    }
   }
   const now = Date.now();
   const source = displayUrl(payload.image_source);
-  if (now - since >= timeoutMs)
-    throw new ImageCallError(
+  if (now - since >= timeoutMs) {
+    const failure = new ImageCallError(
       `the image cache did not finish fetching ${source} within ${Math.round(timeoutMs / 1000)} s (INGOT_IMAGE_PREPARE_TIMEOUT_S)`,
       'download',
     );
+    if (wait) endImageWaitSpan(leased, wait, failure.message);
+    throw failure;
+  }
   const asks = (wait?.asks ?? 0) + 1;
   const delay = Math.min(FIRST_ASK_DELAY_MS * 2 ** (asks - 1), MAX_ASK_DELAY_MS);
-  const next: ImageWait = { since: new Date(since).toISOString(), asks };
+  // The first ask keeps the deploy's trace: the sweeps that ask again continue it.
+  const traceparent = wait ? wait.traceparent : beginWaitTrace()?.traceparent;
+  const next: ImageWait = {
+    since: new Date(since).toISOString(),
+    asks,
+    ...(traceparent ? { traceparent } : {}),
+  };
   await updateNode(
     ctx,
     leased,
@@ -94,4 +114,15 @@ export async function prepareImage(
     requestId,
   );
   return undefined;
+}
+
+/** The span of the time the deploy waited for its image (nothing if it was not traced). */
+function endImageWaitSpan(leased: LeasedNode, wait: ImageWait, error?: string): void {
+  if (!wait.traceparent) return;
+  recordWaitSpan(
+    'node waiting for image',
+    { traceparent: wait.traceparent, since: wait.since },
+    { ...nodeSpanAttributes(leased.node), 'ingot.image.asks': wait.asks },
+    error,
+  );
 }
