@@ -13,6 +13,7 @@ import type { Inventory } from './inventory/types.js';
 import { IronicClient } from './ironic/api-client.js';
 import { Heartbeater } from './ironic/heartbeater.js';
 import { findNode } from './ironic/find-node.js';
+import { LogShipper } from './ironic/log-shipper.js';
 import type { LogSink } from './log.js';
 import { AgentLogger } from './log.js';
 import type { NodeInfo } from './node-info.js';
@@ -52,11 +53,17 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   const log = new AgentLogger(options.logSink);
   log.addSecret(config.agent_token);
+  // Lines wait in the shipper's bounded buffer until the lookup tells which node this is.
+  const shipper = new LogShipper({ apiUrl: config.api_url });
+  log.subscribe((entry) => shipper.push(entry));
   log.info('starting agent', { version: AGENT_VERSION, platform: config.platform });
 
   const inventory = await collectInventory(config, log);
   const disks = targetDisks(config, inventory);
   const outbound = await outboundDispatcher(config);
+  // A virtual-media boot knows its node and token from the ISO: its lines go out from the start.
+  if (config.node_uuid && config.agent_token)
+    shipper.start(config.node_uuid, config.agent_token, outbound);
   const stopping = new AbortController();
   const signal = options.signal
     ? AbortSignal.any([options.signal, stopping.signal])
@@ -105,6 +112,9 @@ export async function startAgent(
     stopped = true;
     stopping.abort();
     heartbeater?.stop();
+    log.info('agent stopping');
+    await shipper.flush();
+    shipper.stop();
     if (server?.listening) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server!.close(() => resolve()));
@@ -116,6 +126,7 @@ export async function startAgent(
   async function departAs(how: Departure): Promise<void> {
     if (config.platform === 'host' && (how === 'power_off' || how === 'reboot')) {
       log.warn(`running ${how === 'power_off' ? 'poweroff' : 'reboot'}`);
+      await shipper.flush();
       try {
         await runTool(how === 'power_off' ? 'poweroff' : 'reboot', []);
       } catch (err) {
@@ -129,9 +140,13 @@ export async function startAgent(
 
   try {
     const client = new IronicClient(config.api_url, log, { signal, dispatcher: outbound });
+    // Inspection data may end this boot at once (the conductor powers the server off): what was
+    // logged until now goes first.
+    await shipper.flush();
     const found = await findNode(client, { config, inventory, disks, log, signal });
     token = found.token;
     node = found.node;
+    shipper.start(found.node.uuid, found.token, outbound);
     // As IPA's serve_ipa_api: the API is served once the lookup told which server this is, over
     // TLS when that server takes the certificate in heartbeats.
     const host = advertiseHost(config);

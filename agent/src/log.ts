@@ -8,6 +8,13 @@ export interface LogSink {
 
 export type LogFields = Record<string, unknown>;
 
+/** One line as the log shipper takes it: the message with its fields, secrets masked. */
+export interface LogEntry {
+  time: string;
+  level: LogLevel;
+  message: string;
+}
+
 const MASK = '******';
 /** Keys whose values never reach a line, at any depth. */
 const SECRET_KEYS = new Set(['agent_token', 'token', 'password', 'authorization', 'configdrive']);
@@ -15,6 +22,7 @@ const SECRET_KEYS = new Set(['agent_token', 'token', 'password', 'authorization'
 export class AgentLogger {
   private readonly secrets = new Set<string>();
   private readonly recent: string[] = [];
+  private readonly listeners: Array<(entry: LogEntry) => void> = [];
 
   constructor(
     private readonly sink: LogSink = process.stdout,
@@ -42,6 +50,11 @@ export class AgentLogger {
     this.emit('fatal', msg, fields);
   }
 
+  /** Calls `listener` with every later line; it must return at once and never throw. */
+  subscribe(listener: (entry: LogEntry) => void): void {
+    this.listeners.push(listener);
+  }
+
   recentLines(): string[] {
     return [...this.recent];
   }
@@ -59,6 +72,18 @@ export class AgentLogger {
     this.recent.push(line);
     if (this.recent.length > this.keepLines) this.recent.shift();
     this.sink.write(line + '\n');
+    if (this.listeners.length > 0) {
+      const entry = { time: record.time, level, message: this.masked(msg, fields) };
+      for (const listener of this.listeners) listener(entry);
+    }
+  }
+
+  /** `msg {"field":value,...}`, with the same masking as the JSON line. */
+  private masked(msg: string, fields: LogFields): string {
+    let text =
+      Object.keys(fields).length > 0 ? `${msg} ${JSON.stringify(fields, redactKeys)}` : msg;
+    for (const secret of this.secrets) text = text.split(secret).join(MASK);
+    return text;
   }
 }
 

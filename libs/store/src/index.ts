@@ -34,3 +34,4 @@ export * from './deploy-templates.js';
 export * from './allocations.js';
 export * from './bios-settings.js';
 export * from './firmware-components.js';
+export * from './agent-logs.js';

@@ -364,3 +364,24 @@ function sqlUnpublished() {
   // Partial index: the relay only ever scans unpublished rows.
   return sql`${sql.identifier('published_at')} IS NULL`;
 }
+
+/**
+ * What the agent ramdisk logged while it ran on a node (an Ingot extension: Ironic keeps a
+ * ramdisk's logs only on failure), redacted before storage and bounded per node: the oldest lines
+ * are pruned (libs/store/src/agent-logs.ts). `boot` tells one ramdisk boot's lines from another's.
+ */
+export const agentLogLines = pgTable(
+  'agent_log_lines',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    nodeUuid: uuid()
+      .notNull()
+      .references(() => nodes.uuid, { onDelete: 'cascade' }),
+    at: timestamp({ withTimezone: true, mode: 'date' }).notNull(),
+    level: text().notNull(),
+    message: text().notNull(),
+    boot: text().notNull(),
+    receivedAt: now(),
+  },
+  (t) => [index('agent_log_lines_node_idx').on(t.nodeUuid, t.id)],
+);

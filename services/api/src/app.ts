@@ -10,10 +10,12 @@ import { unstorableInput } from './input-guard.js';
 import { registerOpenApi } from './openapi.js';
 import { newRequestId } from './request-id.js';
 import { agentRoutes } from './routes/agent.js';
+import { agentLogRoutes } from './routes/agent-logs.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { chassisRoutes } from './routes/chassis.js';
 import { deployTemplateRoutes } from './routes/deploy-templates.js';
 import { driverRoutes } from './routes/drivers.js';
+import { eventRoutes } from './routes/events.js';
 import { inspectionRuleRoutes } from './routes/inspection-rules.js';
 import { nodeBootSettingRoutes } from './routes/node-boot-settings.js';
 import { nodeVmediaRoutes } from './routes/node-vmedia.js';
@@ -136,6 +138,8 @@ export async function buildApp(
   await app.register(deployTemplateRoutes(deps));
   await app.register(allocationRoutes(deps));
   await app.register(chassisRoutes(deps));
+  await app.register(eventRoutes(deps));
+  await app.register(agentLogRoutes(deps));
   await app.register(
     agentRoutes(deps, {
       heartbeatTimeoutS: options.heartbeatTimeoutS,

@@ -271,6 +271,9 @@ export const ROUTE_POLICIES: readonly RoutePolicy[] = [
   route('GET', '/v1/nodes/{}/history', 'baremetal:node:history:get'),
   route('GET', '/v1/nodes/{}/history/{}', 'baremetal:node:history:get'),
   route('GET', '/v1/nodes/{}/inventory', 'baremetal:node:inventory:get'),
+  // Ingot extensions: the agent's logs are read like the node; events are filtered per node.
+  route('GET', '/v1/nodes/{}/agent_logs', 'baremetal:node:get'),
+  route('GET', '/v1/events', 'baremetal:node:list'),
   route('GET', '/v1/nodes/{}/vendor_passthru/methods', 'baremetal:node:vendor_passthru'),
   ...(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).map((method) =>
     route(method, '/v1/nodes/{}/vendor_passthru', 'baremetal:node:vendor_passthru'),
@@ -367,6 +370,7 @@ const PUBLIC_ROUTES: readonly string[] = [
   'POST /v1/heartbeat/{}',
   'POST /v1/continue_inspection',
   'POST /v1/continue',
+  'POST /v1/agent_logs/{}',
 ];
 
 /** `/v1/nodes/:node_ident/states` → `/v1/nodes/{}/states`. */
