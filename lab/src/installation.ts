@@ -182,6 +182,8 @@ export class Installation {
       if (this.machineFacingHost !== '127.0.0.1')
         env.INGOT_IMAGECACHE_BMC_URL = `http://127.0.0.1:${opsPort}`;
       env.INGOT_IMAGECACHE_DIR = join(this.workDir, name);
+      // iPXE scripts send agents to the same API as the conductors' boot ISOs (the doctor checks).
+      env.INGOT_API_PUBLIC_URL ??= env.INGOT_AGENT_API_URL!;
     }
     if (kind === 'conductor')
       env.INGOT_CONDUCTOR_ID ??= `${name}-${randomBytes(2).toString('hex')}`;
@@ -352,7 +354,7 @@ async function deleteStreams(prefix: string, natsUrl = NATS_URL): Promise<void> 
   try {
     const jsm = await jetstreamManager(nc);
     const base = prefix.toUpperCase();
-    for (const name of [`${base}_CMD`, `${base}_EVT`])
+    for (const name of [`${base}_CMD`, `${base}_EVT`, `${base}_HEARTBEAT`])
       await jsm.streams.delete(name).catch(() => undefined);
   } finally {
     await nc.close();

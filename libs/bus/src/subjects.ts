@@ -19,6 +19,11 @@ export interface Subjects {
   nodeEvents(): string;
   /** Core-NATS subject on which one service instance receives replies. */
   replies(owner: string): string;
+  /** Memory stream keeping the last heartbeat of each service instance (the doctor reads it). */
+  heartbeatStream: string;
+  /** `<prefix>.heartbeat.<site>.<service>.<instance>`; `heartbeats()` is the wildcard of all. */
+  heartbeat(site: string, service: string, instance: string): string;
+  heartbeats(): string;
 }
 
 /** A site is Ironic's conductor_group; the empty group is the site `default`. */
@@ -40,5 +45,9 @@ export function subjectsFor(prefix = 'ingot'): Subjects {
     nodeEvent: (nodeUuid, kind) => `${prefix}.evt.node.${nodeUuid}.${kind}`,
     nodeEvents: () => `${prefix}.evt.node.>`,
     replies: (owner) => `${prefix}.reply.${owner.replace(/[^A-Za-z0-9_-]/g, '_')}`,
+    heartbeatStream: `${streamBase}_HEARTBEAT`,
+    heartbeat: (site, service, instance) =>
+      `${prefix}.heartbeat.${siteToken(site)}.${service}.${instance.replace(/[^A-Za-z0-9_-]/g, '_')}`,
+    heartbeats: () => `${prefix}.heartbeat.>`,
   };
 }

@@ -17,3 +17,4 @@ export * from './allocation.js';
 export * from './chassis.js';
 export * from './bios.js';
 export * from './firmware.js';
+export * from './doctor.js';

@@ -6,3 +6,5 @@ export * from './baremetalhost.js';
 export * from './hardwaredata.js';
 export * from './firmware.js';
 export * from './crds.js';
+export * from './bmc-address.js';
+export * from './root-device-hints.js';

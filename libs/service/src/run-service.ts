@@ -1,4 +1,4 @@
-import { DEFAULT_STOP_GRACE_MS } from '@ingot/bus';
+import { busOptionsFromEnv, DEFAULT_STOP_GRACE_MS } from '@ingot/bus';
 import {
   createLogger,
   startOpsServer,
@@ -7,6 +7,8 @@ import {
   type Logger,
 } from '@ingot/telemetry';
 import { intFromEnv } from './env.js';
+import { startHeartbeat } from './heartbeat.js';
+import { reportState } from './service-status.js';
 
 export interface StartedService {
   /**
@@ -16,6 +18,11 @@ export interface StartedService {
   stop(graceMs: number): Promise<void>;
   /** Served on /healthz of the ops port, for services without an HTTP server of their own. */
   health?(): Promise<HealthReport>;
+  /**
+   * The settings this service hands to nodes (URLs, iPXE files) and its disk use, put in its
+   * heartbeat for the doctor, which checks them from where nodes stand.
+   */
+  settings?(): Record<string, unknown>;
 }
 
 /** What closing connections and flushing telemetry may take after the grace period. */
@@ -37,19 +44,18 @@ export async function runService(opts: {
   const graceMs = intFromEnv(process.env, 'INGOT_STOP_GRACE_MS', DEFAULT_STOP_GRACE_MS);
   const telemetry = await startTelemetry({ serviceName: opts.serviceName });
   const logger = createLogger(opts.logName);
-  const service = await opts.start(logger);
-  const health = service.health;
-  const ops =
-    opts.ops && health
-      ? await startOpsServer({
-          port: opts.ops.port,
-          host: opts.ops.host,
-          health: () => health.call(service),
-        })
-      : undefined;
-  if (ops) logger.info({ ops_port: ops.port }, `${opts.logName} ops endpoint listening`);
-
+  // Before the service, so that one waiting for PostgreSQL or NATS says so (GET /v1/doctor).
+  // Set once the service runs (the heartbeat and stop() start before it).
+  const running: { service?: StartedService } = {};
+  const heartbeat = startHeartbeat({
+    service: opts.logName,
+    bus: busOptionsFromEnv(process.env),
+    intervalMs: intFromEnv(process.env, 'INGOT_HEARTBEAT_INTERVAL_MS', 5_000, 100),
+    logger,
+    settings: () => running.service?.settings?.() ?? {},
+  });
   let stopping = false;
+  let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
   const stop = (why: Record<string, unknown>) => {
     if (stopping) return;
     stopping = true;
@@ -60,7 +66,10 @@ export async function runService(opts: {
       process.exit(1);
     }, graceMs + STOP_OVERRUN_MS).unref();
     void (async () => {
-      await service.stop(graceMs);
+      // A service still waiting for its dependencies has no work in hand: it just goes.
+      await running.service?.stop(graceMs);
+      reportState('stopped');
+      await heartbeat.stop();
       await ops?.close();
       await telemetry.shutdown();
       process.exit(0);
@@ -73,5 +82,17 @@ export async function runService(opts: {
     process.stdin.on('end', () => stop({ reason: 'stdin closed' }));
     process.stdin.on('error', () => stop({ reason: 'stdin failed' }));
     process.stdin.resume();
+  }
+  const service = await opts.start(logger);
+  running.service = service;
+  reportState('ready');
+  const health = service.health;
+  if (opts.ops && health) {
+    ops = await startOpsServer({
+      port: opts.ops.port,
+      host: opts.ops.host,
+      health: () => health.call(service),
+    });
+    logger.info({ ops_port: ops.port }, `${opts.logName} ops endpoint listening`);
   }
 }

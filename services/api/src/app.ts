@@ -14,6 +14,7 @@ import { agentLogRoutes } from './routes/agent-logs.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { chassisRoutes } from './routes/chassis.js';
 import { deployTemplateRoutes } from './routes/deploy-templates.js';
+import { doctorRoutes } from './routes/doctor.js';
 import { driverRoutes } from './routes/drivers.js';
 import { eventRoutes } from './routes/events.js';
 import { inspectionRuleRoutes } from './routes/inspection-rules.js';
@@ -138,6 +139,7 @@ export async function buildApp(
   await app.register(deployTemplateRoutes(deps));
   await app.register(allocationRoutes(deps));
   await app.register(chassisRoutes(deps));
+  await app.register(doctorRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(agentLogRoutes(deps));
   await app.register(

@@ -16,6 +16,7 @@ await runService({
         await conductor.stop(graceMs);
         await closeAgentConnections();
       },
+      settings: () => ({ agent_api_url: config.agentApiUrl }),
       health: async () => ({
         ok: !conductor.ctx.bus.nc.isClosed(),
         details: { leases: conductor.ctx.leases.heldCount() },

@@ -10,6 +10,6 @@ await runService({
   start: async (logger) => {
     const cache = await startImageCache(config, logger);
     logger.info({ port: cache.httpPort, url: cache.publicUrl }, 'image server listening');
-    return { stop: (graceMs) => cache.stop(graceMs) };
+    return { stop: (graceMs) => cache.stop(graceMs), settings: () => cache.settings() };
   },
 });

@@ -4,7 +4,9 @@ import {
   type ImageCacheReply,
   type ImageErrorKind,
 } from '@ingot/contracts';
-import { Bus, siteToken, startResponder } from '@ingot/bus';
+import { statfsSync } from 'node:fs';
+import { siteToken, startResponder, type Bus } from '@ingot/bus';
+import { connectBus } from '@ingot/service';
 import type { Logger } from '@ingot/telemetry';
 import { BootIsoStore } from './boot-isos.js';
 import { runImageCacheCommand } from './commands.js';
@@ -28,6 +30,8 @@ export interface RunningImageCache {
   bus: Bus;
   /** Stops within about `graceMs`: unfinished commands go back to the stream (RunningConsumer.stop). */
   stop(graceMs?: number): Promise<void>;
+  /** What nodes and BMCs are handed, and the disk use, for the heartbeat (GET /v1/doctor). */
+  settings(): Record<string, unknown>;
 }
 
 /** `<prefix>.cmd.<site>.imagecache`, the image caches' work queue of one site. */
@@ -55,7 +59,7 @@ export async function startImageCache(
       );
   }, 600_000);
   pruneJournal.unref();
-  const bus = await Bus.connect(config.bus);
+  const bus = await connectBus(config.bus, logger);
   let publicUrl = config.publicUrl ?? '';
   const ipxe = { ...config.ipxe };
   const served = { images: index, bootIsos, pxeConfigs, ipxe, logger };
@@ -162,6 +166,16 @@ export async function startImageCache(
     bmcUrl,
     subject,
     bus,
+    settings: () => ({
+      public_url: publicUrl,
+      bmc_url: bmcUrl,
+      ipxe_kernel_url: ipxe.kernelUrl ?? null,
+      ipxe_initrd_url: ipxe.initrdUrl ?? null,
+      ipa_api_url: ipxe.apiUrl,
+      budget_bytes: config.budgetBytes,
+      used_bytes: index.usedBytes(),
+      disk_free_bytes: diskFreeBytes(config.dir),
+    }),
     async stop(graceMs?: number) {
       clearInterval(pruneJournal);
       await consumer.stop(graceMs);
@@ -185,6 +199,16 @@ const giveUpKind = {
   'image.pxe_config': 'pxe',
   'image.pxe_clear': 'pxe',
 } as const satisfies Record<ImageCacheCommand['type'], ImageErrorKind>;
+
+/** Bytes an unprivileged writer may still put on the cache's file system (null if unreadable). */
+function diskFreeBytes(dir: string): number | null {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return null;
+  }
+}
 
 /** An IPv6 literal needs brackets in a URL; a wildcard address is no use to a client. */
 function urlHost(host: string): string {

@@ -1,4 +1,4 @@
-import type { BareMetalHost, RootDeviceHints } from '@ingot/metal3';
+import type { BareMetalHost } from '@ingot/metal3';
 
 type Image = NonNullable<NonNullable<BareMetalHost['spec']>['image']>;
 type BootMode = NonNullable<BareMetalHost['spec']>['bootMode'];
@@ -37,27 +37,8 @@ export function instanceInfoOf(image: Image, bootMode?: BootMode): Record<string
   };
 }
 
-/** Metal3's rootDeviceHints as Ironic's root_device property. */
-export function rootDeviceOf(hints: RootDeviceHints | undefined): Record<string, unknown> | null {
-  if (!hints) return null;
-  const h = hints as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  const copy: [string, string][] = [
-    ['deviceName', 'name'],
-    ['hctl', 'hctl'],
-    ['model', 'model'],
-    ['vendor', 'vendor'],
-    ['serialNumber', 'serial'],
-    ['wwn', 'wwn'],
-    ['wwnWithExtension', 'wwn_with_extension'],
-    ['wwnVendorExtension', 'wwn_vendor_extension'],
-    ['rotational', 'rotational'],
-  ];
-  for (const [from, to] of copy) if (h[from] !== undefined && h[from] !== '') out[to] = h[from];
-  if (typeof h.minSizeGigabytes === 'number' && h.minSizeGigabytes > 0)
-    out.size = `>= ${h.minSizeGigabytes}`;
-  return Object.keys(out).length > 0 ? out : null;
-}
+// Metal3's rootDeviceHints as Ironic's root_device: in @ingot/metal3 (the ingot CLI maps them too).
+export { rootDeviceOf } from '@ingot/metal3';
 
 /** Ironic's boot_mode for Metal3's bootMode: legacy is bios; UEFI, UEFISecureBoot and unset are uefi. */
 export function bootModeOf(mode: string | undefined): 'uefi' | 'bios' {
