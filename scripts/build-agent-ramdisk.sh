@@ -2,7 +2,7 @@
 # Builds the agent ramdisk from Debian packages: the kernel of linux-image-amd64 and an initramfs
 # holding a busybox /init, the kernel modules a server or VM needs for its disks, CD and NICs,
 # the installed Node.js with the bundled agent, and the tools the agent runs (lsblk, blkid,
-# sfdisk, wipefs, qemu-img, dmidecode, ip, ...).
+# sfdisk, wipefs, qemu-img, dmidecode, ip, mdadm, ...).
 #
 # usage: bash scripts/build-agent-ramdisk.sh [--out DIR] [--force]
 #   DIR defaults to .ramdisk/ at the repository root. Writes DIR/agent.kernel,
@@ -31,7 +31,7 @@ flock 9
 log() { echo "build-agent-ramdisk: $*" >&2; }
 
 # --- Debian packages -------------------------------------------------------------------------
-packages=(linux-image-amd64 busybox-static kmod cpio zstd util-linux fdisk qemu-utils dmidecode iproute2)
+packages=(linux-image-amd64 busybox-static kmod cpio zstd util-linux fdisk qemu-utils dmidecode iproute2 mdadm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -62,7 +62,7 @@ trap 'rm -rf "$work"' EXIT
 node "$here/bundle-agent.mjs" "$work/agent.mjs"
 
 # Executables the agent and /init run; their shared libraries come along (ldd).
-tools=(node lsblk blkid sfdisk wipefs fallocate blkdiscard qemu-img dmidecode ip)
+tools=(node lsblk blkid sfdisk wipefs fallocate blkdiscard qemu-img dmidecode ip mdadm partx)
 optional_tools=(ipmitool)
 tool_paths=()
 for t in "${tools[@]}"; do

@@ -92,6 +92,8 @@ ensure_tools() {
   command -v file >/dev/null || missing+=(file)
   # The VM lab forwards a guest's connections to the services on loopback through socat (guestfwd).
   command -v socat >/dev/null || missing+=(socat)
+  # The agent ramdisk's software RAID (and the marker OS that boots from it) runs mdadm.
+  command -v mdadm >/dev/null || [ -x /usr/sbin/mdadm ] || [ -x /sbin/mdadm ] || missing+=(mdadm)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   # The Kubernetes tests apply CRDs and kustomizations with kubectl: the kubectl package where the
   # machine's sources have it, Debian's kubernetes-client otherwise.

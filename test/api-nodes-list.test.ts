@@ -379,6 +379,34 @@ describe('node lists, node management and boot devices, as Ironic serves them', 
       });
       expect(ok.status, ok.text).toBe(201);
       expect(ok.body.boot_interface).toBe('redfish-virtual-media');
+      // raid, bios and firmware choices are kept per node (issue 11): no-raid is shown back.
+      expect(ok.body.raid_interface).toBe('no-raid');
+      const software = await system.api('POST', '/v1/nodes', {
+        driver: 'ipmi',
+        name: 'software-raid',
+        raid_interface: 'agent',
+        bios_interface: 'no-bios',
+      });
+      expect(software.status, software.text).toBe(201);
+      expect(software.body).toMatchObject({ raid_interface: 'agent', bios_interface: 'no-bios' });
+      const patched = await system.api('PATCH', '/v1/nodes/software-raid', [
+        { op: 'replace', path: '/raid_interface', value: 'no-raid' },
+      ]);
+      expect(patched.status, patched.text).toBe(200);
+      expect(patched.body.raid_interface).toBe('no-raid');
+      // validate reports the node's own choice: no-raid is not supported.
+      const validated = await system.api('GET', '/v1/nodes/software-raid/validate');
+      expect(validated.body.raid).toEqual({
+        result: false,
+        reason: 'Driver ipmi does not support raid (disabled or not implemented).',
+      });
+      const badRaid = await system.api('POST', '/v1/nodes', {
+        driver: 'ipmi',
+        name: 'hardware-raid-on-ipmi',
+        raid_interface: 'redfish',
+      });
+      expect(badRaid.status).toBe(400);
+      expect(badRaid.text).toContain("Invalid raid_interface 'redfish' for hardware type ipmi");
       // Metal3's redfish:// hosts boot over iPXE: an alternative the node may choose.
       const ipxe = await system.api('POST', '/v1/nodes', {
         driver: 'redfish',

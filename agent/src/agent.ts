@@ -59,7 +59,8 @@ export async function startAgent(
   log.info('starting agent', { version: AGENT_VERSION, platform: config.platform });
 
   const inventory = await collectInventory(config, log);
-  const disks = targetDisks(config, inventory);
+  // Replaced when software RAID steps make or remove md devices (rescanDisks).
+  let disks = targetDisks(config, inventory);
   const outbound = await outboundDispatcher(config);
   // A virtual-media boot knows its node and token from the ISO: its lines go out from the start.
   if (config.node_uuid && config.agent_token)
@@ -81,7 +82,13 @@ export async function startAgent(
     config,
     log,
     inventory,
-    disks,
+    get disks() {
+      return disks;
+    },
+    rescanDisks: async () => {
+      inventory.disks = (await collectInventory(config, log)).disks;
+      disks = targetDisks(config, inventory);
+    },
     signal,
     outbound,
     node: () => node,

@@ -38,6 +38,22 @@ export const CLEAN_STEPS: readonly StepDescription[] = [
     reboot_requested: false,
     abortable: true,
   },
+  // IPA's software RAID steps: run only when asked for (manual cleaning), with the node's
+  // target_raid_config the conductor sends along.
+  {
+    step: 'delete_configuration',
+    priority: 0,
+    interface: 'raid',
+    reboot_requested: false,
+    abortable: true,
+  },
+  {
+    step: 'create_configuration',
+    priority: 0,
+    interface: 'raid',
+    reboot_requested: false,
+    abortable: true,
+  },
 ];
 
 export const DEPLOY_STEPS: readonly StepDescription[] = [
@@ -79,14 +95,18 @@ function sortedEntries(versions: Record<string, unknown>): [string, unknown][] {
   return Object.entries(versions).sort(([a], [b]) => a.localeCompare(b));
 }
 
-/** Runs an erase over every disk, reporting each; fails naming every disk that failed. */
+/**
+ * Runs an erase over every disk, reporting each; fails naming every disk that failed. The disks
+ * under a software RAID device are left to delete_configuration: the md device itself is erased.
+ */
 export async function eraseEachDisk(
   disks: readonly TargetDisk[],
   how: 'metadata' | 'all',
 ): Promise<Record<string, string>> {
   const results: Record<string, string> = {};
   const failures: string[] = [];
-  for (const disk of disks) {
+  const held = new Set(disks.flatMap((d) => d.info.holder_disks ?? []));
+  for (const disk of disks.filter((d) => !held.has(d.name))) {
     try {
       results[disk.name] = how === 'metadata' ? await eraseMetadata(disk) : await eraseAll(disk);
     } catch (err) {

@@ -308,6 +308,21 @@ describe('command API', () => {
               reboot_requested: false,
               abortable: true,
             },
+            // IPA's software RAID steps, run only when asked for (priority 0).
+            {
+              step: 'delete_configuration',
+              priority: 0,
+              interface: 'raid',
+              reboot_requested: false,
+              abortable: true,
+            },
+            {
+              step: 'create_configuration',
+              priority: 0,
+              interface: 'raid',
+              reboot_requested: false,
+              abortable: true,
+            },
           ],
         },
         hardware_manager_version: { generic_hardware_manager: '1.2' },

@@ -92,3 +92,26 @@ describe('root device selection', () => {
     );
   });
 });
+
+describe('root device selection with software RAID', () => {
+  const raid = [
+    disk('/dev/vda', 6 * GiB),
+    disk('/dev/vdb', 6 * GiB),
+    disk('/dev/md0', 5 * GiB, { holder_disks: ['/dev/vda', '/dev/vdb'] }),
+    disk('/dev/md1', GiB / 2, { holder_disks: ['/dev/vda', '/dev/vdb'] }),
+    disk('/dev/vdc', 4 * GiB),
+  ];
+
+  it('prefers the RAID device and never takes its holder disks', () => {
+    expect(chooseRootDisk(raid, undefined, undefined).name).toBe('/dev/md0');
+    expect(
+      chooseRootDisk(raid, undefined, {
+        uuid: 'n',
+        properties: { root_device: { name: '/dev/md0' } },
+      }).name,
+    ).toBe('/dev/md0');
+    // A hint may still pick a disk outside the array, but not one under it.
+    expect(chooseRootDisk(raid, '/dev/vdc', undefined).name).toBe('/dev/vdc');
+    expect(() => chooseRootDisk(raid, '/dev/vda', undefined)).toThrow(/No disk satisfies/);
+  });
+});

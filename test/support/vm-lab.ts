@@ -32,6 +32,8 @@ export async function startVmLab(
   env: Record<string, string> = {},
   /** More ports of this machine the guests reach at 10.0.2.100 (e.g. an image origin). */
   extraPorts: number[] = [],
+  /** The VMs' size, over TEST_VM (e.g. two disks for software RAID). */
+  vm: { cpus?: number; memoryMb?: number; diskBytes?: number; disks?: number } = {},
 ): Promise<VmLab> {
   const ramdisk = await ensureAgentRamdisk();
   const fleet = await startFleet({ count, powerDelayMs: 100, ...fleetOptions });
@@ -55,6 +57,7 @@ export async function startVmLab(
         servicePorts: [system.apiPort, cachePort, ...extraPorts],
         pxeBootfile: vmPxeBootfile(cachePort),
         ...TEST_VM,
+        ...vm,
       }),
     ),
   );

@@ -9,6 +9,7 @@ import {
 } from '../hardware-manager.js';
 import type { CommandContext, CommandTable, Params } from './definition.js';
 import { paramObject } from './definition.js';
+import { createConfiguration, deleteConfiguration } from './raid.js';
 
 export function cleanCommands(ctx: CommandContext): CommandTable {
   return {
@@ -33,7 +34,7 @@ export function cleanCommands(ctx: CommandContext): CommandTable {
         ctx.log.info('clean step started', { step: name });
         let result: unknown;
         try {
-          result = await runCleanStep(ctx, name);
+          result = await runCleanStep(ctx, name, paramObject(params, 'node'));
         } catch (err) {
           throw AgentError.cleaning(
             `Error performing clean_step ${name}: ${(err as Error).message}`,
@@ -46,12 +47,20 @@ export function cleanCommands(ctx: CommandContext): CommandTable {
   };
 }
 
-async function runCleanStep(ctx: CommandContext, name: string): Promise<unknown> {
+async function runCleanStep(
+  ctx: CommandContext,
+  name: string,
+  node: Params | undefined,
+): Promise<unknown> {
   switch (name) {
     case 'erase_devices_metadata':
       return eraseEachDisk(ctx.disks, 'metadata');
     case 'erase_devices':
       return eraseEachDisk(ctx.disks, 'all');
+    case 'create_configuration':
+      return createConfiguration(ctx, node);
+    case 'delete_configuration':
+      return deleteConfiguration(ctx);
     default:
       throw new Error(
         `Unknown clean step ${name} (known: ${CLEAN_STEPS.map((s) => s.step).join(', ')})`,

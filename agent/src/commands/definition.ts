@@ -29,6 +29,8 @@ export interface CommandContext {
   readonly log: AgentLogger;
   readonly inventory: Inventory;
   readonly disks: readonly TargetDisk[];
+  /** Lists the disks again (software RAID steps add and remove md devices). */
+  rescanDisks(): Promise<void>;
   /** Fires when the agent stops: long work (downloads) gives up. */
   readonly signal: AbortSignal;
   /** How downloads verify HTTPS (ca_file, insecure); undefined: the system's CAs. */

@@ -1,6 +1,7 @@
 // The write path shared by deploy.execute_deploy_step(write_image) and standby.prepare_image.
 import { expectedDigest } from '../image/checksum.js';
 import { writeImage } from '../image/write-image.js';
+import { targetBootMode } from '../image/raid-boot.js';
 import type { ImageInfo } from '../image/image-info.js';
 import { validateImageInfo } from '../image/image-info.js';
 import { partitionUuids } from '../image/partition-uuids.js';
@@ -30,6 +31,7 @@ export async function writeImageCommand(ctx: CommandContext, args: Params): Prom
     {
       disks: ctx.disks,
       workDir: ctx.config.work_dir,
+      bootMode: targetBootMode(ctx.node(), ctx.inventory.boot.current_boot_mode),
       log: ctx.log,
       signal: ctx.signal,
       dispatcher: ctx.outbound,

@@ -15,8 +15,15 @@ export function chooseRootDisk(
   node: NodeInfo | undefined,
 ): TargetDisk {
   const hints = explicitName ? { name: explicitName } : hintsOf(node);
+  // The disks under a software RAID device are no target of their own (writing one would break
+  // the array); without hints the RAID device is preferred, as IPA takes the RAID root volume.
+  const held = new Set(disks.flatMap((disk) => disk.info.holder_disks ?? []));
+  const candidates = disks.filter((disk) => !held.has(disk.name));
+  const raid = candidates.filter((disk) => disk.info.holder_disks !== undefined);
+  const preferred =
+    !hints && raid.some((d) => d.info.size >= MIN_ROOT_DEVICE_BYTES) ? raid : candidates;
   const choice = chooseRootDevice(
-    disks.map((disk) => disk.info),
+    preferred.map((disk) => disk.info),
     hints,
   );
   if (!choice.ok) throw AgentError.deviceNotFound(choice.message);

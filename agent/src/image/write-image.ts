@@ -10,8 +10,10 @@ import type { FetchEnv } from './fetch-image.js';
 import type { ImageInfo } from './image-info.js';
 import { diskFormatOf } from './image-info.js';
 import { writeQcow2Image } from './qcow2.js';
+import { prepareRaidBoot } from './raid-boot.js';
 import { streamRawImage } from './raw.js';
 import { chooseRootDisk } from './root-device.js';
+import { isMdDevice, type BootMode } from '../disks/software-raid.js';
 
 export interface WriteImageRequest {
   imageInfo: ImageInfo;
@@ -23,6 +25,8 @@ export interface WriteImageEnv extends FetchEnv {
   disks: readonly TargetDisk[];
   /** Where qcow2 images are staged. */
   workDir: string;
+  /** How the instance boots: where the boot partitions of a software RAID root go. */
+  bootMode: BootMode;
 }
 
 export interface WriteImageOutcome {
@@ -66,10 +70,15 @@ export async function writeImage(
     configDrivePartition = await writeConfigDrive(disk, configDrive);
     env.log.info('config drive written', { disk: disk.name, partition: configDrivePartition });
   }
+  // A software RAID root: the firmware boots from the holder disks (IPA's install_bootloader).
+  const raidBoot = isMdDevice(disk)
+    ? await prepareRaidBoot(disk, env.bootMode, (message, fields) => env.log.info(message, fields))
+    : undefined;
   const summary =
     `image (${imageInfo.id}) written to ${disk.name}` +
     (configDrivePartition === undefined
       ? ''
-      : `, config drive on partition ${configDrivePartition}`);
+      : `, config drive on partition ${configDrivePartition}`) +
+    (raidBoot ? `; ${raidBoot}` : '');
   return { disk, configDrivePartition, summary };
 }

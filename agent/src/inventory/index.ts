@@ -1,5 +1,6 @@
 // Collects the inventory from the source the platform calls for.
 import type { AgentConfig } from '../config.js';
+import { assembleArrays } from '../disks/software-raid.js';
 import type { AgentLogger } from '../log.js';
 import { collectHostInventory } from './host/index.js';
 import type { LabHardwareProfile } from './lab.js';
@@ -23,6 +24,12 @@ async function collectFrom(config: AgentConfig, log: AgentLogger): Promise<Inven
     const profile: LabHardwareProfile = await loadLabProfile(config.hardware_profile ?? '');
     return labInventory(profile);
   }
+  // Arrays a cleaning built are assembled first, so that their md devices are among the disks.
+  await assembleArrays().then(
+    (said) => said && log.info('mdadm --assemble --scan', { output: said }),
+    (err: Error) =>
+      log.warn(`software RAID arrays not assembled: ${err.message}`, { source: 'inventory' }),
+  );
   return collectHostInventory((message) => log.warn(message, { source: 'inventory' }));
 }
 

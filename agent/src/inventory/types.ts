@@ -54,7 +54,11 @@ export type Disk = Reported<
   | 'logical_sectors'
   | 'physical_sectors'
   | 'tran',
-  { rotational: boolean }
+  {
+    rotational: boolean;
+    /** An md device's (software RAID) disks, as IPA's get_holder_disks: never install targets. */
+    holder_disks?: string[];
+  }
 >;
 
 /** Both: bytes usable by the OS (total) and installed MiB (physical_mb). */

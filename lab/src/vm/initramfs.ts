@@ -11,6 +11,8 @@ export interface BusyboxInitramfs {
   kernel: DebianKernel;
   /** Kernel modules /init loads (with their dependencies), by name. */
   modules: readonly string[];
+  /** Dynamically linked programs copied in with their libraries (ldd), at their own paths. */
+  binaries?: readonly string[];
   /** The body of /init after the common preamble (busybox applets on PATH, /proc /sys /dev, modules). */
   script: string;
 }
@@ -29,6 +31,15 @@ export async function buildBusyboxInitramfs(spec: BusyboxInitramfs, out: string)
         `cannot copy ${BUSYBOX} into the initramfs (${error.message}): install busybox-static`,
       );
     });
+    for (const binary of spec.binaries ?? []) {
+      const { stdout } = await run('ldd', [binary]);
+      const libraries = [...stdout.matchAll(/(\/[^\s]+)/g)].map((m) => m[1]!);
+      for (const file of [binary, ...libraries]) {
+        await mkdir(join(stage, dirname(file)), { recursive: true });
+        await copyFile(file, join(stage, file));
+        await chmod(join(stage, file), 0o755);
+      }
+    }
     const modules = await modulesInLoadOrder(spec.kernel, spec.modules);
     for (const module of modules)
       await copyFile(

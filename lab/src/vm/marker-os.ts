@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findDebianKernel } from './debian-kernel.js';
@@ -13,6 +13,33 @@ const ESP_TYPE = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
 
 /** The line the marker OS prints on its serial console once it has read its config drive. */
 export const MARKER = 'INGOT-OS-BOOTED';
+
+export interface MarkerOsOptions {
+  /**
+   * Boots from software RAID: mdadm (this machine's, with its libraries) and the md modules in the
+   * initramfs, which assembles the arrays first, as a real system's initramfs does, so that the
+   * config drive on a partition of the md root device is found.
+   */
+  softwareRaid?: boolean;
+}
+
+async function findMdadm(): Promise<string> {
+  for (const path of ['/usr/sbin/mdadm', '/sbin/mdadm']) {
+    if (
+      await access(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path;
+  }
+  throw new Error('mdadm is missing: install it with `apt-get install mdadm`');
+}
+
+const assembleArrays = (mdadm: string) => `
+mkdir -p /run/mdadm
+${mdadm} --assemble --scan 2>&1
+`;
 
 export interface MarkerOsImage {
   raw: string;
@@ -29,11 +56,16 @@ export interface MarkerOsImage {
  *   INGOT-OS-BOOTED uuid=<meta_data uuid> user-data=<first line of user_data>
  * on ttyS0 and powers the machine off.
  */
-export async function buildMarkerOsImage(dir: string, sizeMiB = 64): Promise<MarkerOsImage> {
+export async function buildMarkerOsImage(
+  dir: string,
+  sizeMiB = 64,
+  options: MarkerOsOptions = {},
+): Promise<MarkerOsImage> {
   const work = await mkdtemp(join(dir, '.marker-os-'));
   try {
     const kernel = await findDebianKernel();
     const initrd = join(work, 'initrd.img');
+    const mdadm = options.softwareRaid ? await findMdadm() : undefined;
     await buildBusyboxInitramfs(
       {
         kernel,
@@ -45,8 +77,10 @@ export async function buildMarkerOsImage(dir: string, sizeMiB = 64): Promise<Mar
           'nls_cp437',
           'nls_utf8',
           'nls_ascii',
+          ...(mdadm ? ['md_mod', 'raid0', 'raid1', 'raid10'] : []),
         ],
-        script: MARKER_INIT,
+        binaries: mdadm ? [mdadm] : [],
+        script: (mdadm ? assembleArrays(mdadm) : '') + MARKER_INIT,
       },
       initrd,
     );
@@ -120,7 +154,7 @@ const MARKER_INIT = `
 label_of() { dd if="$1" bs=1 skip=32808 count=32 2>/dev/null | tr -d ' \\000'; }
 drive=''
 for i in $(seq 1 40); do
-  for dev in /dev/vd*[0-9] /dev/sd*[0-9]; do
+  for dev in /dev/vd*[0-9] /dev/sd*[0-9] /dev/md*p[0-9]*; do
     [ -b "$dev" ] && [ "$(label_of "$dev")" = config-2 ] && drive=$dev && break
   done
   [ -n "$drive" ] && break

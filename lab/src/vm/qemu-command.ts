@@ -8,6 +8,8 @@ export interface QemuLaunch {
   /** UEFI (OVMF: read-only code + this VM's own variable store) or legacy BIOS (SeaBIOS). */
   firmware: { kind: 'uefi'; code: string; vars: string } | { kind: 'bios' };
   disk: string;
+  /** More disks after the first (a server for software RAID), not in the boot order. */
+  extraDisks?: string[];
   /** The virtual media ISO, attached as a CD-ROM, when the machine has one to boot. */
   cdrom?: string;
   /** The device the firmware tries first. */
@@ -73,6 +75,12 @@ export function qemuArguments(vm: QemuLaunch): string[] {
     `file=${vm.disk},format=raw,if=none,id=disk0,discard=unmap`,
     '-device',
     `virtio-blk-pci,drive=disk0,serial=${vm.name},bootindex=${bootIndex('disk')}`,
+    ...(vm.extraDisks ?? []).flatMap((file, i) => [
+      '-drive',
+      `file=${file},format=raw,if=none,id=disk${i + 1},discard=unmap`,
+      '-device',
+      `virtio-blk-pci,drive=disk${i + 1},serial=${vm.name}-${i + 1}`,
+    ]),
     '-netdev',
     netdevOption(vm.network),
     '-device',

@@ -22,6 +22,8 @@ export interface VmHostOptions {
   cpus?: number;
   memoryMb?: number;
   diskBytes?: number;
+  /** How many disks of diskBytes the VM has (default 1; two for software RAID). */
+  disks?: number;
   /** DHCP's boot file for a network boot, e.g. http://10.0.2.100:<cache port>/ipxe/boot.ipxe. */
   pxeBootfile?: string;
   /** Where the lab's own lines go (accelerator, starts, stops). */
@@ -44,7 +46,10 @@ export interface VmHostEvents {
  * to the BMC as the server's OS doing it. The serial console is appended to `consoleLog`.
  */
 export class VmHost extends EventEmitter<VmHostEvents> {
+  /** The first disk (the one the firmware boots). */
   readonly disk: string;
+  /** Every disk's file, the first one first. */
+  readonly disks: string[];
   readonly consoleLog: string;
   private qemu: ChildProcess | undefined;
   private qmp: QmpConnection | undefined;
@@ -71,6 +76,12 @@ export class VmHost extends EventEmitter<VmHostEvents> {
   ) {
     super();
     this.disk = join(dir, 'disk.img');
+    this.disks = [
+      this.disk,
+      ...Array.from({ length: Math.max(0, (opts.disks ?? 1) - 1) }, (_, i) =>
+        join(dir, `disk${i + 1}.img`),
+      ),
+    ];
     this.consoleLog = join(dir, 'console.log');
     this.on('error', (error) => {
       this.errors.push(`${new Date().toISOString()} ${error.message}`);
@@ -92,12 +103,14 @@ export class VmHost extends EventEmitter<VmHostEvents> {
       opts.memoryMb ?? server.profile.memory_mb,
       opts.diskBytes ?? server.profile.disks[0]?.size_bytes ?? 8 * 1024 ** 3,
     );
-    const disk = await open(host.disk, 'a');
-    await disk.truncate(host.diskBytes); // sparse: costs nothing until written
-    await disk.close();
+    for (const file of host.disks) {
+      const disk = await open(file, 'a');
+      await disk.truncate(host.diskBytes); // sparse: costs nothing until written
+      await disk.close();
+    }
     await writeFile(host.consoleLog, '', { flag: 'a' });
     host.log(
-      `VM with ${host.cpus} CPUs, ${host.memoryMb} MiB, ${host.diskBytes} byte disk, ` +
+      `VM with ${host.cpus} CPUs, ${host.memoryMb} MiB, ${host.disks.length} × ${host.diskBytes} byte disk, ` +
         `${accelerator.toUpperCase()} (${reason}); console ${host.consoleLog}; ` +
         `agent port 127.0.0.1:${host.agentHostPort} → guest :${AGENT_GUEST_PORT}`,
     );
@@ -181,6 +194,7 @@ export class VmHost extends EventEmitter<VmHostEvents> {
       memoryMb: this.memoryMb,
       firmware,
       disk: this.disk,
+      extraDisks: this.disks.slice(1),
       cdrom,
       bootFrom,
       network: {

@@ -73,8 +73,15 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
     },
     // Metal3's redfish:// addresses boot the agent over iPXE, redfish-virtualmedia:// from an ISO.
     // redfish inspection reads the hardware from the BMC: no agent boot, seconds instead of minutes.
-    // no-raid is accepted as a node's raid_interface (Metal3 sends it), but not kept: no column.
-    alternatives: { boot: ['ipxe'], inspect: ['redfish'], raid: ['no-raid'] },
+    // raid 'agent' builds software RAID (mdadm) in the agent ramdisk for servers without a
+    // controller; Metal3 sends no-raid for hosts without spec.raid.
+    alternatives: {
+      bios: ['no-bios'],
+      boot: ['ipxe'],
+      firmware: ['no-firmware'],
+      inspect: ['redfish'],
+      raid: ['agent', 'no-raid'],
+    },
     bootDevices: ['pxe', 'disk', 'cdrom', 'bios'],
     properties: {
       redfish_address:
@@ -103,7 +110,8 @@ export const HARDWARE_TYPES: Record<DriverName, HardwareTypeSpec> = {
       power: 'ipmitool',
       rescue: 'agent',
     },
-    alternatives: {},
+    // IPMI reaches no RAID controller: software RAID built by the agent is the choice there.
+    alternatives: { raid: ['agent'] },
     bootDevices: ['pxe', 'disk', 'cdrom', 'bios', 'safe'],
     properties: {
       ipmi_address: 'IP address or host name of the BMC. Required.',
@@ -145,23 +153,31 @@ export function implementationsOf(spec: HardwareTypeSpec, iface: DriverInterface
   return [spec.interfaces[iface], ...(spec.alternatives[iface] ?? [])];
 }
 
+/** Interfaces a node may choose an implementation of, with the node column that holds the choice. */
+export const CHOOSABLE_INTERFACES = {
+  bios: 'biosInterface',
+  boot: 'bootInterface',
+  firmware: 'firmwareInterface',
+  inspect: 'inspectInterface',
+  raid: 'raidInterface',
+} as const satisfies Partial<Record<DriverInterface, string>>;
+
+/** The node columns that hold its interface choices (null: the hardware type's default). */
+export type ChosenInterfaceColumns = {
+  [I in keyof typeof CHOOSABLE_INTERFACES as (typeof CHOOSABLE_INTERFACES)[I]]?: string | null;
+};
+
 /**
- * The implementation of each interface a node runs: its own choice where it made one (boot and
- * inspect can be chosen), else its hardware type's default.
+ * The implementation of each interface a node runs: its own choice where it made one (boot,
+ * inspect, raid, bios and firmware can be chosen), else its hardware type's default.
  */
 export function nodeInterfaces(
   spec: HardwareTypeSpec,
-  node: { bootInterface?: string | null; inspectInterface?: string | null },
+  node: ChosenInterfaceColumns,
 ): Record<DriverInterface, string> {
-  return {
-    ...spec.interfaces,
-    ...(node.bootInterface ? { boot: node.bootInterface } : {}),
-    ...(node.inspectInterface ? { inspect: node.inspectInterface } : {}),
-  };
+  const chosen = Object.entries(CHOOSABLE_INTERFACES).flatMap(([iface, column]) => {
+    const value = node[column];
+    return value ? [[iface, value] as const] : [];
+  });
+  return { ...spec.interfaces, ...Object.fromEntries(chosen) };
 }
-
-/** Interfaces a node may choose an implementation of, with the node column that holds the choice. */
-export const CHOOSABLE_INTERFACES = {
-  boot: 'bootInterface',
-  inspect: 'inspectInterface',
-} as const satisfies Partial<Record<DriverInterface, string>>;

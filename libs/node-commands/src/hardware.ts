@@ -2,7 +2,8 @@ import {
   DRIVER_INTERFACES,
   HARDWARE_TYPES,
   implementationsOf,
-  type CHOOSABLE_INTERFACES,
+  CHOOSABLE_INTERFACES,
+  type ChosenInterfaceColumns,
   type DriverName,
   type HardwareTypeSpec,
 } from '@ingot/contracts';
@@ -31,17 +32,22 @@ export function checkInterfaces(driver: string, values: Record<string, unknown>)
 }
 
 /**
- * The node columns of the interfaces a node chose (boot_interface, inspect_interface); a value
+ * The node columns of the interfaces a node chose (boot_interface, raid_interface, ...); a value
  * equal to the hardware type's default is stored as null, so the default can change with Ingot.
  */
 export function chosenInterfaces(
   driver: string,
   values: Record<string, unknown>,
-): { bootInterface: string | null; inspectInterface: string | null } {
+): Required<ChosenInterfaceColumns> {
   const defaults = hardwareOf(driver).interfaces;
   const choice = (iface: keyof typeof CHOOSABLE_INTERFACES) => {
     const value = values[`${iface}_interface`];
     return typeof value === 'string' && value !== defaults[iface] ? value : null;
   };
-  return { bootInterface: choice('boot'), inspectInterface: choice('inspect') };
+  return Object.fromEntries(
+    Object.entries(CHOOSABLE_INTERFACES).map(([iface, column]) => [
+      column,
+      choice(iface as keyof typeof CHOOSABLE_INTERFACES),
+    ]),
+  ) as Required<ChosenInterfaceColumns>;
 }

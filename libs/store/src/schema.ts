@@ -55,6 +55,12 @@ export const nodes = pgTable(
     bootInterface: text(),
     /** The inspect interface the node chose (inspect_interface); null means the default. */
     inspectInterface: text(),
+    /** The RAID interface the node chose (raid_interface: agent, no-raid); null means the default. */
+    raidInterface: text(),
+    /** The BIOS interface the node chose (bios_interface); null means the default. */
+    biosInterface: text(),
+    /** The firmware interface the node chose (firmware_interface); null means the default. */
+    firmwareInterface: text(),
     /** Ironic's shard (API 1.82): a label clients use to split the fleet between them. */
     shard: text(),
     /** The chassis the node is in (Ironic's chassis_uuid); a chassis with nodes is not deleted. */

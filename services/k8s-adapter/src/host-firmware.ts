@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { TargetRaidConfig } from '@ingot/contracts';
 import type { BareMetalHost } from '@ingot/metal3';
-import { requestProvision } from '@ingot/node-commands';
+import { chosenInterfaces, requestProvision } from '@ingot/node-commands';
 import { biosSettingsOf, nodes, type NodeRow } from '@ingot/store';
 import { recordComponentUpdates, syncFirmwareComponents } from './firmware-components.js';
 import { syncFirmwareSettings } from './firmware-settings.js';
@@ -61,6 +61,7 @@ export async function startPreparation(
   work: HostWork,
   requestId: string,
 ): Promise<void> {
+  if (plan.raidInterface) await setRaidInterface(deps, node, plan.raidInterface);
   if (
     plan.targetRaidConfig &&
     canonical(plan.targetRaidConfig) !== canonical(node.targetRaidConfig)
@@ -106,5 +107,18 @@ async function setTargetRaidConfig(
   await deps.commands.db
     .update(nodes)
     .set({ targetRaidConfig: config as unknown as Record<string, unknown>, updatedAt: new Date() })
+    .where(and(eq(nodes.uuid, node.uuid), eq(nodes.provisionState, node.provisionState)));
+}
+
+/**
+ * The node's raid_interface as the RAID steps need it (BMO sets raid_interface before the target):
+ * stored as the API stores a choice, null for the hardware type's default.
+ */
+async function setRaidInterface(deps: ReconcilerDeps, node: NodeRow, raid: string): Promise<void> {
+  const { raidInterface } = chosenInterfaces(node.driver, { raid_interface: raid });
+  if (raidInterface === (node.raidInterface ?? null)) return;
+  await deps.commands.db
+    .update(nodes)
+    .set({ raidInterface, updatedAt: new Date() })
     .where(and(eq(nodes.uuid, node.uuid), eq(nodes.provisionState, node.provisionState)));
 }

@@ -10,7 +10,12 @@ import { componentUpdatesOf } from './firmware-components.js';
 import { firmwareConfigSettings, type FirmwareConfig } from './firmware-config.js';
 import { settingChangesOf, type SettingChange } from './firmware-settings.js';
 import { canonical } from './host-status.js';
-import { raidCleanSteps, raidProblem, raidRecordOf, targetRaidConfigOf } from './raid-target.js';
+import {
+  raidCleanSteps,
+  raidInterfaceFor,
+  raidRecordOf,
+  targetRaidConfigOf,
+} from './raid-target.js';
 import type { CleanStep } from './raid-target.js';
 
 // What a host's hardware configuration asks of its server: the manual clean of `preparing`
@@ -28,6 +33,8 @@ export interface Plan {
   steps: CleanStep[];
   /** target_raid_config to set before the steps, when they build RAID volumes. */
   targetRaidConfig?: TargetRaidConfig;
+  /** raid_interface the RAID steps run with (agent for software RAID), set before them. */
+  raidInterface?: string;
   /** status.provisioning.raid and .firmware once the steps are under way. */
   record: PreparedRecord;
   /** The record differs from the host's status (even with no step to run). */
@@ -78,8 +85,8 @@ export function preparationOf(host: BareMetalHost, node: NodeRow, inputs: Firmwa
   const spec = host.spec!;
   const recorded = host.status?.provisioning;
   const raid = raidRecordOf(spec.raid, recorded?.raid);
-  const problem = raidProblem(node, raid);
-  if (problem) throw new Error(problem);
+  const raidChoice = raidInterfaceFor(node, raid, recorded?.raid);
+  if ('problem' in raidChoice) throw new Error(raidChoice.problem);
   const raidSteps = raidCleanSteps(raid, recorded?.raid);
   const targetRaidConfig = raidSteps.some((s) => s.step === 'create_configuration')
     ? targetRaidConfigOf(raid!, spec.rootDeviceHints !== undefined)
@@ -101,6 +108,7 @@ export function preparationOf(host: BareMetalHost, node: NodeRow, inputs: Firmwa
   return {
     steps,
     ...(targetRaidConfig ? { targetRaidConfig } : {}),
+    ...(raidSteps.length > 0 ? { raidInterface: raidChoice.raidInterface } : {}),
     record,
     recordChanged:
       canonical(raid) !== canonical(recorded?.raid) ||

@@ -5,7 +5,13 @@ import { decide, type Desired } from '../src/decide.js';
 import { componentUpdatesOf, componentsStatusOf } from '../src/firmware-components.js';
 import { firmwareConfigSettings } from '../src/firmware-config.js';
 import { settingChangesOf, settingsStatusOf } from '../src/firmware-settings.js';
-import { raidCleanSteps, raidRecordOf, targetRaidConfigOf } from '../src/raid-target.js';
+import {
+  raidCleanSteps,
+  raidInterfaceFor,
+  raidRecordOf,
+  targetRaidConfigOf,
+} from '../src/raid-target.js';
+import type { NodeRow } from '@ingot/store';
 import { schemaNameOf, settingProblem } from '../src/setting-schema.js';
 
 const row = (name: string, value: string, more: Partial<BiosSettingRow> = {}): BiosSettingRow => ({
@@ -220,6 +226,74 @@ describe('spec.firmware and spec.raid', () => {
       softwareRAIDVolumes: [],
     });
     expect(raidRecordOf(undefined, undefined)).toBeUndefined();
+  });
+});
+
+describe('spec.raid software volumes (the agent raid interface)', () => {
+  const software = {
+    softwareRAIDVolumes: [
+      {
+        level: '1' as const,
+        physicalDisks: [{ deviceName: '/dev/vda' }, { deviceName: '/dev/vdb' }],
+      },
+      { level: '0' as const, sizeGibibytes: 10, rootVolume: false },
+    ],
+  };
+  const redfish = { driver: 'redfish', raidInterface: null } as unknown as NodeRow;
+
+  it("become controller 'software' logical disks, the first the root without hints", () => {
+    expect(targetRaidConfigOf(software, false).logical_disks).toEqual([
+      {
+        size_gb: 'MAX',
+        raid_level: '1',
+        controller: 'software',
+        is_root_volume: true,
+        physical_disks: [{ name: '/dev/vda' }, { name: '/dev/vdb' }],
+      },
+      { size_gb: 10, raid_level: '0', controller: 'software', is_root_volume: false },
+    ]);
+    expect(targetRaidConfigOf(software, true).logical_disks[0]!.is_root_volume).toBe(false);
+    expect(() =>
+      targetRaidConfigOf({ softwareRAIDVolumes: [{ level: '0' as const }] }, false),
+    ).toThrow('the level in first volume of software raid must be RAID1');
+  });
+
+  it('run with raid_interface agent: delete, erase the metadata, create; delete alone to remove', () => {
+    expect(raidInterfaceFor(redfish, software, undefined)).toEqual({ raidInterface: 'agent' });
+    expect(raidInterfaceFor(redfish, { softwareRAIDVolumes: [] }, software)).toEqual({
+      raidInterface: 'agent',
+    });
+    expect(raidInterfaceFor(redfish, undefined, undefined)).toEqual({ raidInterface: 'redfish' });
+    expect(
+      raidInterfaceFor(
+        { ...redfish, raidInterface: 'agent' } as NodeRow,
+        { hardwareRAIDVolumes: [{ level: '1' as const }] },
+        undefined,
+      ),
+    ).toEqual({
+      problem:
+        "hardware RAID settings are defined, but the node's driver agent only supports software RAID",
+    });
+    expect(
+      raidInterfaceFor(
+        { driver: 'ipmi', raidInterface: null } as unknown as NodeRow,
+        { hardwareRAIDVolumes: [{ level: '1' as const }] },
+        undefined,
+      ),
+    ).toEqual({
+      problem: "RAID settings are defined, but the node's driver no-raid does not support RAID",
+    });
+    expect(raidCleanSteps(software, undefined)).toEqual([
+      { interface: 'raid', step: 'delete_configuration' },
+      { interface: 'deploy', step: 'erase_devices_metadata' },
+      { interface: 'raid', step: 'create_configuration' },
+    ]);
+    expect(raidCleanSteps(software, software)).toEqual([]);
+    expect(raidCleanSteps({ softwareRAIDVolumes: [] }, software).map((s) => s.step)).toEqual([
+      'delete_configuration',
+      'erase_devices_metadata',
+    ]);
+    expect(raidCleanSteps({ softwareRAIDVolumes: [] }, undefined)).toEqual([]);
   });
 });
 

@@ -34,27 +34,69 @@ export async function listDisks(warn: Warn): Promise<Disk[]> {
     return listDisksFromSysfs(byPath);
   }
   const devices = (JSON.parse(out) as { blockdevices?: LsblkDevice[] }).blockdevices ?? [];
-  return devices
-    .filter((d) => d.type === 'disk' && isCandidateDisk(d.name ?? '') && Number(d.size) > 0)
-    .map((d) => {
-      const name = d.path ?? `/dev/${d.name}`;
-      return {
-        name,
-        model: clean(d.model),
-        size: Number(d.size),
-        rotational: d.rota === true || d.rota === '1',
-        wwn: clean(d.wwn),
-        serial: clean(d.serial),
-        vendor: clean(d.vendor),
-        wwn_with_extension: clean(d.wwn),
-        wwn_vendor_extension: null,
-        hctl: clean(d.hctl),
-        by_path: byPath.get(name) ?? null,
-        logical_sectors: numberOrNull(d['log-sec']),
-        physical_sectors: numberOrNull(d['phy-sec']),
-        tran: clean(d.tran),
-      };
+  // lsblk lists an md device under its members, which --nodeps hides: named, it is listed.
+  const md = (await readdir('/sys/block').catch(() => [] as string[])).filter(
+    (name) => /^md\d+$/.test(name) && !devices.some((d) => d.name === name),
+  );
+  if (md.length > 0) {
+    const more = await tryTool('lsblk', [
+      '--json',
+      '--bytes',
+      '--nodeps',
+      '--output-all',
+      ...md.map((name) => `/dev/${name}`),
+    ]);
+    if (more)
+      devices.push(...((JSON.parse(more) as { blockdevices?: LsblkDevice[] }).blockdevices ?? []));
+  }
+  const listed = devices.filter(
+    (d) =>
+      (d.type === 'disk' || isRaidType(d.type)) &&
+      isCandidateDisk(d.name ?? '') &&
+      Number(d.size) > 0,
+  );
+  const disks: Disk[] = [];
+  for (const d of listed) {
+    const name = d.path ?? `/dev/${d.name}`;
+    // As IPA lists md devices among the disks (their TYPE contains 'raid'), with the disks they
+    // are built on: a root device hint may name /dev/md0, and its holders are no install target.
+    const holders = isRaidType(d.type) ? await holderDisksOf(d.name ?? '') : undefined;
+    disks.push({
+      name,
+      model: clean(d.model),
+      size: Number(d.size),
+      rotational: d.rota === true || d.rota === '1',
+      wwn: clean(d.wwn),
+      serial: clean(d.serial),
+      vendor: clean(d.vendor),
+      wwn_with_extension: clean(d.wwn),
+      wwn_vendor_extension: null,
+      hctl: clean(d.hctl),
+      by_path: byPath.get(name) ?? null,
+      logical_sectors: numberOrNull(d['log-sec']),
+      physical_sectors: numberOrNull(d['phy-sec']),
+      tran: clean(d.tran),
+      ...(holders ? { holder_disks: holders } : {}),
     });
+  }
+  return disks;
+}
+
+/** lsblk's TYPE of an md device: raid0, raid1, raid10, ... ('md' is a partition of one). */
+const isRaidType = (type: string | undefined): boolean => type?.startsWith('raid') === true;
+
+/** The disks under an md device: the parents of its member partitions (/sys/block/mdN/slaves). */
+export async function holderDisksOf(kname: string): Promise<string[]> {
+  const members = await readdir(`/sys/block/${kname}/slaves`).catch(() => [] as string[]);
+  const disks: string[] = [];
+  for (const member of members) {
+    // /sys/class/block/vda1 → .../block/vda/vda1: a partition's parent directory is its disk.
+    const real = await realpath(`/sys/class/block/${member}`).catch(() => undefined);
+    const parent = real?.split('/').slice(-2, -1)[0];
+    const disk = parent && parent !== 'block' ? `/dev/${parent}` : `/dev/${member}`;
+    if (!disks.includes(disk)) disks.push(disk);
+  }
+  return disks;
 }
 
 function isCandidateDisk(name: string): boolean {

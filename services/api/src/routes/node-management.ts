@@ -7,6 +7,7 @@ import {
   DRIVER_INTERFACES,
   isNoopInterface,
   MaintenanceRequestSchema,
+  nodeInterfaces,
   type BootDevice,
   type DriverInterface,
 } from '@ingot/contracts';
@@ -194,8 +195,10 @@ export function validateNode(
   const bmc = failureOf(() => checkDriverInfo(node.driver, node.driverInfo, true));
   const deploy = bmc ?? deployProblem(node);
   const results = {} as Record<DriverInterface, { result: boolean | null; reason: string | null }>;
+  // The node's own choices (raid_interface no-raid, boot_interface ipxe, ...) over the defaults.
+  const chosen = nodeInterfaces(hardware, node);
   for (const iface of DRIVER_INTERFACES) {
-    const implementation = hardware.interfaces[iface];
+    const implementation = chosen[iface];
     let reason: string | null = null;
     if (isNoopInterface(implementation)) {
       reason = `Driver ${node.driver} does not support ${iface} (disabled or not implemented).`;

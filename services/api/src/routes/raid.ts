@@ -32,7 +32,11 @@ function checkTargetRaidConfig(node: NodeRow, config: Record<string, unknown>): 
   if (isNoopInterface(raid)) throw unsupportedExtension(node.driver, 'raid', 404);
   const problem = targetRaidConfigProblem(config);
   if (problem) throw badRequest(problem);
-  if ((config as TargetRaidConfig).logical_disks.some((d) => d.interface_type === 'scsi'))
+  // Only Redfish refuses scsi; the agent's software RAID takes any disk (Ironic's AgentRAID).
+  if (
+    raid === 'redfish' &&
+    (config as TargetRaidConfig).logical_disks.some((d) => d.interface_type === 'scsi')
+  )
     throw badRequest('interface type `scsi` not supported by Redfish RAID');
 }
 

@@ -1,16 +1,16 @@
 import {
   HARDWARE_TYPES,
   nodeInterfaces,
+  type ChosenInterfaceColumns,
   type DriverInterface,
   type DriverName,
 } from '@ingot/contracts';
 import { StepError } from '../operations/fail.js';
 
-export interface NodeComposition {
+/** What picks a node's implementations: its hardware type and the choices it made. */
+export interface NodeComposition extends ChosenInterfaceColumns {
   uuid?: string;
   driver: string;
-  bootInterface?: string | null;
-  inspectInterface?: string | null;
 }
 
 /**

@@ -28,7 +28,7 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((x) => b.includes(x));
 
 /** create_configuration's boolean arguments, as Ironic takes them (true/false or their strings). */
-function flag(args: Record<string, unknown>, name: string, byDefault: boolean): boolean {
+export function flag(args: Record<string, unknown>, name: string, byDefault: boolean): boolean {
   const value = args[name];
   if (value === undefined || value === null) return byDefault;
   if (typeof value === 'boolean') return value;
@@ -43,7 +43,7 @@ function flag(args: Record<string, unknown>, name: string, byDefault: boolean): 
  * The logical disks to create: the node's target, checked again (it was checked when set), without
  * the root or the other volumes when asked (Ironic's filter_target_raid_config).
  */
-function logicalDisksToCreate(
+export function logicalDisksToCreate(
   leased: LeasedNode,
   args: Record<string, unknown>,
 ): TargetLogicalDisk[] {
@@ -99,7 +99,7 @@ function rootDeviceHintOf(volume: RaidVolumeReport): Record<string, unknown> | u
 }
 
 /** Ironic's utils.get_updated_capabilities: "k1:v1,k2:v2" with `updates` set. */
-function updatedCapabilities(current: unknown, updates: Record<string, string>): string {
+export function updatedCapabilities(current: unknown, updates: Record<string, string>): string {
   const pairs = new Map<string, string>();
   if (typeof current === 'string' && current.trim()) {
     for (const pair of current.split(',')) {
@@ -114,10 +114,10 @@ function updatedCapabilities(current: unknown, updates: Record<string, string>):
 }
 
 /** What Python's str(datetime.utcnow()) gives, as Ironic's last_updated holds it. */
-const pythonUtcNow = () => new Date().toISOString().replace('T', ' ').replace('Z', '000');
+export const pythonUtcNow = () => new Date().toISOString().replace('T', ' ').replace('Z', '000');
 
 /** The history event type of the operation the step runs in (see operations/steps.ts). */
-function eventTypeOf(leased: LeasedNode): string {
+export function eventTypeOf(leased: LeasedNode): string {
   const operation = (leased.node.driverInternalInfo as { steps?: { operation?: unknown } }).steps
     ?.operation;
   return operation === 'deploy' ? 'deploy' : operation === 'service' ? 'service' : 'cleaning';

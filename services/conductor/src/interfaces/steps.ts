@@ -7,9 +7,10 @@ import {
 import { StepError } from '../operations/fail.js';
 import { redfishBios } from './bios-redfish.js';
 import { redfishRaid } from './raid-redfish.js';
+import { agentRaid } from './raid-agent.js';
 import { redfishFirmware } from './firmware-redfish.js';
 import type { NodeComposition } from './chosen.js';
-import type { ConductorStep, StepRequest, StepsInterface } from './types.js';
+import type { AgentStep, ConductorStep, StepRequest, StepsInterface } from './types.js';
 
 const byName = (...impls: StepsInterface[]) => Object.fromEntries(impls.map((i) => [i.name, i]));
 
@@ -17,14 +18,16 @@ const byName = (...impls: StepsInterface[]) => Object.fromEntries(impls.map((i) 
 const STEP_INTERFACES: Partial<Record<DriverInterface, Readonly<Record<string, StepsInterface>>>> =
   {
     bios: byName(redfishBios),
-    raid: byName(redfishRaid),
+    raid: byName(redfishRaid, agentRaid),
     firmware: byName(redfishFirmware),
   };
 
 /** Deploy interfaces whose deploy steps run on the agent (Ironic's agent-based deploy). */
 const AGENT_DEPLOY_INTERFACES = new Set(['direct']);
 
-export type StepRunner = { kind: 'agent' } | { kind: 'conductor'; step: ConductorStep };
+/** The agent runs deploy steps as it offers them, and an interface's agent steps as declared. */
+export type StepRunner =
+  { kind: 'agent'; step?: AgentStep } | { kind: 'conductor'; step: ConductorStep };
 
 function implementationOf(node: NodeComposition, iface: string): string | undefined {
   const spec = HARDWARE_TYPES[node.driver as DriverName] ?? HARDWARE_TYPES.redfish;
@@ -41,10 +44,11 @@ export function stepRunnerOf(node: NodeComposition, step: StepRequest): StepRunn
   if (impl === undefined)
     throw new StepError(`'${step.interface}' is not an interface of Ironic's driver model`);
   if (step.interface === 'deploy' && AGENT_DEPLOY_INTERFACES.has(impl)) return { kind: 'agent' };
-  const own = STEP_INTERFACES[step.interface as DriverInterface]?.[impl]?.steps.find(
-    (s) => s.step === step.step,
-  );
+  const implementation = STEP_INTERFACES[step.interface as DriverInterface]?.[impl];
+  const own = implementation?.steps.find((s) => s.step === step.step);
   if (own) return { kind: 'conductor', step: own };
+  const onAgent = implementation?.agentSteps?.find((s) => s.step === step.step);
+  if (onAgent) return { kind: 'agent', step: onAgent };
   throw new StepError(
     `${step.interface} step '${step.step}' is not supported by the node's ${step.interface}_interface '${impl}'`,
   );

@@ -135,10 +135,33 @@ export type StepResult =
   | { kind: 'wait'; state: StepState; note?: string }
   | { kind: 'reboot'; state: StepState };
 
+/**
+ * A step the agent carries out for an interface (Ironic's AgentRAID: the agent's software RAID),
+ * started and waited for like the deploy interface's agent steps. The conductor adds what the
+ * agent needs to the node it sends, and records the agent's result once it succeeded (Ironic's
+ * post_clean_step_hook).
+ */
+export interface AgentStep {
+  readonly step: string;
+  readonly priority: number;
+  readonly argsinfo: Readonly<Record<string, StepArgument>>;
+  /** Fields of the node sent with the step (e.g. target_raid_config, filtered by the args). */
+  nodeFields?(leased: LeasedNode, args: Record<string, unknown>): Record<string, unknown>;
+  /** Records the agent's command_result (clean_result, deploy_result) of the finished step. */
+  finished?(
+    ctx: ConductorContext,
+    leased: LeasedNode,
+    result: Record<string, unknown>,
+    requestId?: string,
+  ): Promise<void>;
+}
+
 /** An implementation of an interface whose work is steps (bios, raid, firmware). */
 export interface StepsInterface {
   readonly name: string;
   readonly steps: readonly ConductorStep[];
+  /** Steps the agent ramdisk runs for this implementation (agent raid). */
+  readonly agentSteps?: readonly AgentStep[];
   /** Reads what the API shows of it into Ingot's cache (BIOS settings) when a node is managed. */
   cache?: NodeStep;
 }

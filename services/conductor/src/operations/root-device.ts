@@ -15,6 +15,9 @@ export async function rootDeviceFor(
   node: NodeRow,
   hints: Record<string, unknown> | undefined,
 ): Promise<string | undefined> {
+  // A software RAID root exists only once the agent assembled it: the agent chooses it (IPA
+  // prefers the RAID root volume), with the hints it is sent; the inspected disks are its holders.
+  if (isSoftwareRaid(node)) return typeof hints?.name === 'string' ? hints.name : undefined;
   const [row] = await ctx.db
     .select()
     .from(nodeInventory)
@@ -26,4 +29,13 @@ export async function rootDeviceFor(
   if (!choice.ok) throw new StepError(`Cannot deploy: ${choice.message}`);
   if (!choice.disk) throw new StepError('Cannot deploy: the node has no disk of 4 GiB or more');
   return choice.disk.name;
+}
+
+/** Ironic's deploy_utils.is_software_raid: a logical disk of the target is on controller software. */
+function isSoftwareRaid(node: NodeRow): boolean {
+  const disks = (node.targetRaidConfig as { logical_disks?: unknown } | null)?.logical_disks;
+  return (
+    Array.isArray(disks) &&
+    disks.some((d) => (d as { controller?: unknown } | null)?.controller === 'software')
+  );
 }

@@ -148,6 +148,17 @@ export async function advanceSteps(
         `the agent failed ${progress.operation} step ${progress.command.step}: ${describeError(command.command_error)}`,
       );
     }
+    // What the interface records of the agent's result (Ironic's post step hooks: raid_config).
+    const done = progress.list[progress.index];
+    const doneRunner = done ? stepRunnerOf(leased.node, done) : undefined;
+    if (doneRunner?.kind === 'agent' && doneRunner.step?.finished) {
+      await doneRunner.step.finished(
+        ctx,
+        leased,
+        (command.command_result ?? {}) as Record<string, unknown>,
+        opts.requestId,
+      );
+    }
     // The history line and the progress in one write: a conductor killed after it must not
     // leave the step finished in the history but running in the progress (the next one would
     // record it finished again).
@@ -181,7 +192,13 @@ export async function advanceSteps(
     await saveProgress(ctx, leased, { ...progress, command: { id: already.id, step: step.step } });
     return 'running';
   }
-  const started = await agent.run(opts.execute, await opts.params(step, progress));
+  const params = await opts.params(step, progress);
+  // What an interface's agent step needs of the node (agent raid: the target RAID configuration).
+  const runner = stepRunnerOf(leased.node, step);
+  const nodeFields =
+    runner.kind === 'agent' ? runner.step?.nodeFields?.(leased, step.args ?? {}) : undefined;
+  if (nodeFields) params.node = { ...(params.node as Record<string, unknown>), ...nodeFields };
+  const started = await agent.run(opts.execute, params);
   if (
     typeof started?.id !== 'string' ||
     !['RUNNING', 'SUCCEEDED', 'FAILED'].includes(started.command_status)
