@@ -94,6 +94,8 @@ ensure_tools() {
   command -v socat >/dev/null || missing+=(socat)
   # The agent ramdisk's software RAID (and the marker OS that boots from it) runs mdadm.
   command -v mdadm >/dev/null || [ -x /usr/sbin/mdadm ] || [ -x /sbin/mdadm ] || missing+=(mdadm)
+  # The console's browser test drives Debian's chromium headless (test/console.test.ts).
+  command -v chromium >/dev/null || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
   # The Kubernetes tests apply CRDs and kustomizations with kubectl: the kubectl package where the
   # machine's sources have it, Debian's kubernetes-client otherwise.

@@ -9,10 +9,11 @@ import { badRequest, handleError, ironicErrorBody } from './errors.js';
 import { unstorableInput } from './input-guard.js';
 import { registerOpenApi } from './openapi.js';
 import { newRequestId } from './request-id.js';
-import { agentRoutes } from './routes/agent.js';
 import { agentLogRoutes } from './routes/agent-logs.js';
+import { agentRoutes } from './routes/agent.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { chassisRoutes } from './routes/chassis.js';
+import { consoleRoutes } from './routes/console.js';
 import { deployTemplateRoutes } from './routes/deploy-templates.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { driverRoutes } from './routes/drivers.js';
@@ -20,6 +21,7 @@ import { eventRoutes } from './routes/events.js';
 import { inspectionRuleRoutes } from './routes/inspection-rules.js';
 import { nodeBootSettingRoutes } from './routes/node-boot-settings.js';
 import { nodeVmediaRoutes } from './routes/node-vmedia.js';
+import { vendorPassthruRoutes } from './routes/vendor-passthru.js';
 import { nodeManagementRoutes } from './routes/node-management.js';
 import { nodeTraitRoutes } from './routes/node-traits.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -27,7 +29,6 @@ import { optionalInterfaceRoutes } from './routes/optional-interfaces.js';
 import { portgroupRoutes } from './routes/portgroups.js';
 import { portRoutes } from './routes/ports.js';
 import { rootRoutes } from './routes/root.js';
-import { vendorPassthruRoutes } from './routes/vendor-passthru.js';
 import { registerTracing } from './tracing-hook.js';
 
 /** The REST API as a Fastify instance, without listening: main.ts listens, tests inject. */
@@ -142,6 +143,7 @@ export async function buildApp(
   await app.register(doctorRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(agentLogRoutes(deps));
+  await app.register(consoleRoutes());
   await app.register(
     agentRoutes(deps, {
       heartbeatTimeoutS: options.heartbeatTimeoutS,

@@ -384,6 +384,8 @@ const methodOf = (method: string) => (method === 'HEAD' ? 'GET' : method);
 export function isPublicRoute(method: string, pattern: string): boolean {
   const path = normalizePattern(pattern);
   if (path === '/docs' || path.startsWith('/docs/')) return methodOf(method) === 'GET';
+  // The console's files and its session (which answers 401 itself): the page asks for the credential.
+  if (path === '/console' || path.startsWith('/console/')) return methodOf(method) === 'GET';
   return PUBLIC_ROUTES.includes(`${methodOf(method)} ${path}`);
 }
 
