@@ -62,6 +62,9 @@ export class AgentError extends Error {
   static cleaning(details: string): AgentError {
     return new AgentError('CleaningError', 500, 'Clean step failed', details);
   }
+  static servicing(details: string): AgentError {
+    return new AgentError('ServicingError', 500, 'Service step failed', details);
+  }
   static deployment(details: string): AgentError {
     return new AgentError('DeploymentError', 500, 'Deploy step failed', details);
   }

@@ -56,6 +56,14 @@ export const CLEAN_STEPS: readonly StepDescription[] = [
   },
 ];
 
+/**
+ * The service steps of an active node's servicing (IPA's get_service_steps): the software RAID
+ * ones. IPA's burn-in steps need stress-ng and fio, which this ramdisk does not carry.
+ */
+export const SERVICE_STEPS: readonly StepDescription[] = CLEAN_STEPS.filter(
+  (step) => step.interface === 'raid',
+);
+
 export const DEPLOY_STEPS: readonly StepDescription[] = [
   {
     step: 'write_image',

@@ -279,6 +279,52 @@ describe('command API', () => {
     expect(missingId.status).toBe(404);
   });
 
+  it("serves IPA's service extension: the software RAID steps, and a ServicingError for a step it lacks", async () => {
+    const { ironic, lab } = await setUp();
+    const agent = await run(lab);
+    const steps = await postCommand(agentUrl(agent), FAKE_TOKEN, 'service.get_service_steps', {
+      node: {},
+      ports: [],
+    });
+    expect(steps.status).toBe(200);
+    expect(steps.body.command_result).toEqual({
+      service_steps: {
+        GenericHardwareManager: [
+          expect.objectContaining({ step: 'delete_configuration', interface: 'raid', priority: 0 }),
+          expect.objectContaining({ step: 'create_configuration', interface: 'raid', priority: 0 }),
+        ],
+      },
+      hardware_manager_version: { generic_hardware_manager: '1.2' },
+    });
+    // Erasing the disks of a serviced (active) node is not a service step.
+    const erase = await postCommand(agentUrl(agent), FAKE_TOKEN, 'service.execute_service_step', {
+      step: { step: 'erase_devices', interface: 'deploy', priority: 0 },
+      node: { uuid: ironic.nodeUuid },
+      ports: [],
+      service_version: { generic_hardware_manager: '1.2' },
+    });
+    expect(erase.body.command_status).toBe('RUNNING');
+    const failed = await waitForCommand(agentUrl(agent), FAKE_TOKEN, erase.body.id);
+    expect(failed.command_status).toBe('FAILED');
+    expect(failed.command_error).toMatchObject({
+      type: 'ServicingError',
+      details: expect.stringMatching(
+        /Unknown service step erase_devices \(known: delete_configuration, create_configuration\)/,
+      ),
+    });
+    const stale = await postCommand(agentUrl(agent), FAKE_TOKEN, 'service.execute_service_step', {
+      step: { step: 'delete_configuration', interface: 'raid', priority: 0 },
+      node: { uuid: ironic.nodeUuid },
+      ports: [],
+      service_version: { generic_hardware_manager: '0.9' },
+    });
+    const mismatch =
+      stale.body.command_status === 'RUNNING'
+        ? await waitForCommand(agentUrl(agent), FAKE_TOKEN, stale.body.id)
+        : stale.body;
+    expect(JSON.stringify(mismatch)).toMatch(/VersionMismatch|version mismatch/i);
+  });
+
   it('answers sync commands inline and keeps their results', async () => {
     const { lab } = await setUp();
     const agent = await run(lab);

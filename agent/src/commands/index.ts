@@ -3,6 +3,7 @@ import type { CommandContext, CommandTable } from './definition.js';
 import { deployCommands } from './deploy.js';
 import { miscCommands } from './misc.js';
 import { rescueCommands } from './rescue.js';
+import { serviceCommands } from './service.js';
 import { standbyCommands } from './standby.js';
 
 export type { CommandContext, CommandDefinition, CommandTable, Departure } from './definition.js';
@@ -17,5 +18,6 @@ export function commandTable(ctx: CommandContext): CommandTable {
     ...standbyCommands(ctx),
     ...miscCommands(ctx),
     ...rescueCommands(ctx),
+    ...serviceCommands(ctx),
   };
 }

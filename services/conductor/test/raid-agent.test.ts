@@ -80,4 +80,22 @@ describe("the agent raid interface (Ironic's AgentRAID)", () => {
     expect(row.raidConfig).toEqual({});
     expect(row.properties).toEqual({ cpus: 2 });
   });
+
+  it('records what a servicing built: the agent answers service_result there', async () => {
+    const uuid = await fake.node('service wait', {
+      raidInterface: 'agent',
+      targetRaidConfig: target,
+      properties: {},
+    });
+    const runner = stepRunnerOf(
+      { driver: 'redfish', raidInterface: 'agent' },
+      { interface: 'raid', step: 'create_configuration' },
+    );
+    if (runner.kind !== 'agent' || !runner.step) throw new Error('not an agent step');
+    const agentStep = runner.step;
+    await fake.leased(uuid, (leased) =>
+      agentStep.finished!(fake.ctx, leased, { service_result: target }),
+    );
+    expect((await fake.row(uuid)).raidConfig).toMatchObject(target);
+  });
 });

@@ -8,9 +8,9 @@ import {
 } from './raid-redfish.js';
 import type { StepsInterface } from './types.js';
 
-/** The result of the agent's command: clean_result (cleaning) or deploy_result (deploying). */
+/** The result of the agent's command: clean_result, deploy_result or service_result. */
 function agentResult(result: Record<string, unknown>): Record<string, unknown> | undefined {
-  const value = result.clean_result ?? result.deploy_result;
+  const value = result.clean_result ?? result.deploy_result ?? result.service_result;
   return typeof value === 'object' && value !== null && Object.keys(value).length > 0
     ? (value as Record<string, unknown>)
     : undefined;

@@ -51,7 +51,7 @@ export async function continueServicing(
     await saveProgress(ctx, leased, progress);
   }
   const outcome = await advanceSteps(ctx, leased, progress, {
-    // IPA's service extension; Ingot's own agent offers no service steps yet.
+    // IPA's service extension.
     execute: 'service.execute_service_step',
     deadlineInMs: ctx.config.cleanWaitTimeoutMs,
     requestId,
