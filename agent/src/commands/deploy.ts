@@ -7,7 +7,7 @@ import {
   eraseEachDisk,
   hardwareManagerVersions,
 } from '../hardware-manager.js';
-import { requireStep } from './clean.js';
+import { requireStep } from './step-extension.js';
 import type { CommandContext, CommandTable, Params } from './definition.js';
 import { paramObject } from './definition.js';
 import { imageParams, writeImageCommand } from './image-commands.js';

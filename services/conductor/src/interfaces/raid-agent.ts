@@ -1,6 +1,7 @@
 import { StepError } from '../operations/fail.js';
 import { updateNode } from '../transition-node.js';
 import {
+  CREATE_CONFIGURATION_ARGSINFO,
   eventTypeOf,
   logicalDisksToCreate,
   pythonUtcNow,
@@ -52,16 +53,7 @@ export const agentRaid: StepsInterface = {
     {
       step: 'create_configuration',
       priority: 0,
-      argsinfo: {
-        create_root_volume: {
-          description: 'This specifies whether to create the root volume. Defaults to `True`.',
-          required: false,
-        },
-        create_nonroot_volumes: {
-          description: 'This specifies whether to create the non-root volumes. Defaults to `True`.',
-          required: false,
-        },
-      },
+      argsinfo: CREATE_CONFIGURATION_ARGSINFO,
       nodeFields: (leased, args) => ({
         target_raid_config: { logical_disks: logicalDisksToCreate(leased, args) },
       }),

@@ -43,6 +43,18 @@ export function flag(args: Record<string, unknown>, name: string, byDefault: boo
  * The logical disks to create: the node's target, checked again (it was checked when set), without
  * the root or the other volumes when asked (Ironic's filter_target_raid_config).
  */
+/** The arguments every create_configuration step takes, as Ironic's RAID interfaces describe them. */
+export const CREATE_CONFIGURATION_ARGSINFO = {
+  create_root_volume: {
+    description: 'This specifies whether to create the root volume. Defaults to `True`.',
+    required: false,
+  },
+  create_nonroot_volumes: {
+    description: 'This specifies whether to create the non-root volumes. Defaults to `True`.',
+    required: false,
+  },
+} as const;
+
 export function logicalDisksToCreate(
   leased: LeasedNode,
   args: Record<string, unknown>,
@@ -252,14 +264,7 @@ export const redfishRaid: StepsInterface = {
       step: 'create_configuration',
       priority: 0,
       argsinfo: {
-        create_root_volume: {
-          description: 'This specifies whether to create the root volume. Defaults to `True`.',
-          required: false,
-        },
-        create_nonroot_volumes: {
-          description: 'This specifies whether to create the non-root volumes. Defaults to `True`.',
-          required: false,
-        },
+        ...CREATE_CONFIGURATION_ARGSINFO,
         delete_existing: {
           description:
             'Setting this to `True` indicates to delete existing RAID configuration prior to creating the new configuration. Default value is `False`.',
