@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, ServerHost, startFleet, waitFor, type Fleet } from '@ingot/lab';
+import { runIngot } from './support/ingot-cli.js';
 import { enroll, setProvision, waitForState } from './support/nodes.js';
 
 const faultOf = (body: any): string => JSON.parse(body.error_message).faultstring;
@@ -129,6 +130,20 @@ describe('agent logs per node', () => {
     // Reading on from an id, a page at a time.
     const page = await logsOf(node, `?since_id=${ids[0]}&limit=2`);
     expect(page.map((l) => l.id)).toEqual(ids.slice(1, 3));
+
+    // `ingot logs` prints the same lines, a header per boot; --json one line object per line.
+    const printed = await runIngot(['logs', server.name], { INGOT_URL: system.apiUrl });
+    expect(printed.code, printed.stderr).toBe(0);
+    const headers = printed.stdout.split('\n').filter((l) => l.startsWith('--- boot '));
+    expect(headers).toEqual(boots.map((boot) => `--- boot ${boot}`));
+    expect(printed.stdout).toContain(`INFO    lookup succeeded {"node_uuid":"${node}"}`);
+    const json = await runIngot(['logs', server.name, '--json'], { INGOT_URL: system.apiUrl });
+    expect(json.code, json.stderr).toBe(0);
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AgentLogLine);
+    expect(lines.slice(0, logged.length)).toEqual(logged);
   });
 
   it('stores a line with the agent token, a password, URL credentials or an Authorization header redacted', async () => {
