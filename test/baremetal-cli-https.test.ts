@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, labCertificate } from '@ingot/lab';
+import { runIngot } from './support/ingot-cli.js';
 import { runBaremetal, outputOf } from './support/baremetal-cli.js';
 
 const API_VERSION = '1.78';
@@ -89,5 +90,30 @@ describe('the baremetal CLI over HTTPS with http_basic', () => {
     // Plain HTTP is not served on the API's port.
     const plain = await run(['node', 'list'], { ...operator(), OS_ENDPOINT: system.apiUrl });
     expect(plain.code).not.toBe(0);
+  });
+
+  it('the ingot command reaches it with --cacert and http_basic; without the CA or with a wrong password it exits 4', async () => {
+    await bm('node', 'create', '--driver', 'fake-hardware', '--name', 'tls-ingot');
+    const env = {
+      INGOT_URL: endpoint,
+      INGOT_USERNAME: USER,
+      INGOT_PASSWORD: PASSWORD,
+    };
+    const waited = await runIngot(
+      ['wait', '--state', 'enroll', '--nodes', 'tls-ingot', '--cacert', caFile, '--json'],
+      env,
+    );
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(JSON.parse(waited.stdout)).toMatchObject({ state: 'enroll' });
+    const untrusting = await runIngot(['wait', '--state', 'enroll', '--nodes', 'tls-ingot'], env);
+    expect(untrusting.code).toBe(4);
+    expect(untrusting.stderr).toMatch(/certificate this command does not trust.*--cacert/);
+    const wrong = await runIngot(
+      ['wait', '--state', 'enroll', '--nodes', 'tls-ingot', '--cacert', caFile],
+      { ...env, INGOT_PASSWORD: 'not it' },
+    );
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toMatch(/401|credential|refused/i);
+    await bm('node', 'delete', 'tls-ingot');
   });
 });

@@ -73,6 +73,12 @@ export class ApiClient {
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      // A certificate the client does not trust is not a wrong address: say what fixes it.
+      if (/CERT|SSL|TLS/.test(cause?.code ?? ''))
+        throw new CliError(
+          `the Ingot API at ${this.settings.url} has a certificate this command does not trust (${cause?.code}: ${cause?.message}); pass the CA that signed it with --cacert FILE or INGOT_CACERT`,
+          EXIT.api,
+        );
       throw new CliError(
         `cannot reach the Ingot API at ${this.settings.url}: ${cause?.code ?? cause?.message ?? (error as Error).message} (set --url or INGOT_URL)`,
         EXIT.api,
