@@ -424,6 +424,32 @@ describe('live node events over Server-Sent Events', () => {
     }
   });
 
+  it('maintenance set and cleared through the API are management events, with reason and fault', async () => {
+    const uuid = await createNode('maintained-1');
+    const events = await stream(`?node=${uuid}&kinds=management`);
+    try {
+      const on = await api('PUT', `/v1/nodes/${uuid}/maintenance`, { reason: 'rack 12 rewiring' });
+      expect(on.status, on.text).toBe(202);
+      const off = await api('DELETE', `/v1/nodes/${uuid}/maintenance`);
+      expect(off.status, off.text).toBe(202);
+      await events.waitUntil('both maintenance events', () => events.events.length >= 2);
+      expect(events.events.map((e) => [e.event, e.data.maintenance, e.data.reason])).toEqual([
+        ['maintenance_changed', true, 'rack 12 rewiring'],
+        ['maintenance_changed', false, null],
+      ]);
+      expect(events.events[0]!.data).toMatchObject({
+        node_uuid: uuid,
+        // The default site is the empty conductor group, as in every node event.
+        site: '',
+        fault: null,
+      });
+      const { body } = await api('GET', `/v1/nodes/${uuid}`);
+      expect(body).toMatchObject({ maintenance: false, maintenance_reason: null });
+    } finally {
+      events.close();
+    }
+  });
+
   it('filters by site', async () => {
     await Promise.all([
       system.startService('power', { INGOT_SITE: 'edge-1' }, 'power-edge'),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, startFleet, waitFor, type Fleet, type LabServer } from '@ingot/lab';
+import { SseClient } from './support/sse-client.js';
 import { enroll, getNode, setProvision, waitForState } from './support/nodes.js';
 
 /** Someone at the BMC's own web page or the power button: a Reset Ingot did not ask for. */
@@ -61,6 +62,8 @@ describe('periodic power sync', () => {
   it('a BMC that stops answering puts its node in maintenance with fault "power failure", until it answers again', async () => {
     const uuid = uuids[1]!;
     const server = fleet.servers[1]!;
+    // Followers of the node's events (the console, `ingot watch`) see both changes.
+    const events = await SseClient.open(`${system.apiUrl}/v1/events?node=${uuid}&kinds=management`);
     await server.bmc.setFault('refuse');
     const failed = await waitFor(
       'maintenance for power failure',
@@ -91,6 +94,12 @@ describe('periodic power sync', () => {
     expect(recovered.maintenance_reason).toBeNull();
     expect(recovered.power_state).toBe('power off');
     expect((await system.api('GET', '/v1/nodes?fault=power%20failure')).body.nodes).toEqual([]);
+    await events.waitUntil('both maintenance events', () => events.events.length >= 2);
+    events.close();
+    expect(events.events.map((e) => [e.event, e.data.maintenance, e.data.fault])).toEqual([
+      ['maintenance_changed', true, 'power failure'],
+      ['maintenance_changed', false, null],
+    ]);
   });
 
   it('with INGOT_POWER_SYNC_FORCE the BMC is put back to the power state Ingot recorded', async () => {

@@ -125,6 +125,8 @@ export class FleetWatch {
       });
     else if (message.event === 'power_state_changed')
       this.update({ ...known, power_state: (payload.to as string | null) ?? null });
+    else if (message.event === 'maintenance_changed')
+      this.update({ ...known, maintenance: payload.maintenance === true });
   }
 
   /** Waits for a reload started by the stream's `ready` (tests and the first screen). */

@@ -130,6 +130,10 @@ try {
     const e = event as NodeEvent;
     if (e.type === 'boot_device_changed') return;
     const name = (names.get(e.node_uuid) ?? e.node_uuid).padEnd(14);
+    if (e.type === 'maintenance_changed') {
+      say(`${name} maintenance ${e.maintenance ? `on: ${e.reason ?? ''}` : 'off'}`);
+      return;
+    }
     const error = e.last_error ? `   last_error: ${e.last_error}` : '';
     const kind = e.type === 'provision_state_changed' ? 'provision' : 'power    ';
     say(`${name} ${kind}  ${e.from ?? 'unknown'} → ${e.to}${error}`);

@@ -353,11 +353,25 @@ export const BootDeviceChangedSchema = Type.Object({
   ok: Type.Boolean(),
   error: Type.Optional(Type.Object({ kind: StringEnum(BMC_ERROR_KINDS), message: Type.String() })),
 });
+/** A node put in or taken out of maintenance, by a person (API) or by power sync (power failure). */
+export const MaintenanceChangedSchema = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('maintenance_changed'),
+  node_uuid: Uuid,
+  site: Type.String(),
+  request_id: Type.Optional(Type.String()),
+  at: Type.String(),
+  maintenance: Type.Boolean(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  fault: Type.Union([Type.String(), Type.Null()]),
+});
 export const NodeEventSchema = Type.Union([
   ProvisionStateChangedSchema,
   PowerStateChangedSchema,
   BootDeviceChangedSchema,
+  MaintenanceChangedSchema,
 ]);
+export type MaintenanceChanged = Static<typeof MaintenanceChangedSchema>;
 export type ProvisionStateChanged = Static<typeof ProvisionStateChangedSchema>;
 export type PowerStateChanged = Static<typeof PowerStateChangedSchema>;
 export type BootDeviceChanged = Static<typeof BootDeviceChangedSchema>;

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { PowerState, ProvisionState } from '@ingot/contracts';
-import { RetryLater } from '@ingot/bus';
+import { maintenanceChanged, RetryLater } from '@ingot/bus';
 import { FAILED_STATES, STABLE_STATES } from '@ingot/lifecycle';
 import { nodes, type NodeRow } from '@ingot/store';
 import { BmcCallError } from './bmc-caller.js';
@@ -126,6 +126,13 @@ export class PowerSync {
           powerState: actual,
           driverInternalInfo: internal,
         },
+        outbox: [
+          maintenanceChanged(this.ctx.bus.subjects, node, {
+            maintenance: false,
+            reason: null,
+            fault: null,
+          }),
+        ],
         history: [
           {
             eventType: 'power',
@@ -202,6 +209,13 @@ export class PowerSync {
         powerState: null,
         driverInternalInfo: internal,
       },
+      outbox: [
+        maintenanceChanged(this.ctx.bus.subjects, node, {
+          maintenance: true,
+          reason,
+          fault: POWER_FAILURE,
+        }),
+      ],
       history: [
         {
           eventType: 'power',

@@ -11,6 +11,8 @@ interface NodeEventData {
   to?: string | null;
   target?: string | null;
   last_error?: string | null;
+  /** maintenance_changed */
+  maintenance?: boolean;
 }
 
 type Listener = () => void;
@@ -159,13 +161,15 @@ export class FleetStore {
       next.power_state = event.to ?? null;
       next.target_power_state = null;
       if (event.last_error) next.last_error = event.last_error;
+    } else if (event.type === 'maintenance_changed' && typeof event.maintenance === 'boolean') {
+      next.maintenance = event.maintenance;
     } else {
       return;
     }
     this.rows.set(next.uuid, next);
     this.changed();
-    // Power and maintenance change on the way without events of their own (the conductor and
-    // the power sync record them): when an operation ends, read them once.
+    // The power an operation leaves the server in is recorded without an event of its own:
+    // when an operation ends, read it (and maintenance) once.
     if (event.type === 'provision_state_changed' && !event.target)
       this.refreshSideFields(next.uuid);
   }

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { eq } from 'drizzle-orm';
 import {
   BootDeviceAnswerSchema,
   BootDeviceRequestSchema,
@@ -11,7 +10,8 @@ import {
   type BootDevice,
   type DriverInterface,
 } from '@ingot/contracts';
-import { enqueueOutbox, nodes, type NodeRow } from '@ingot/store';
+import { maintenanceChanged } from '@ingot/bus';
+import { enqueueOutbox, writeNodeRow, type NodeRow } from '@ingot/store';
 import { requireEndpoint, V } from '../api-version.js';
 import { bmcFailure, type BmcCalls } from '../bmc-calls.js';
 import type { ApiDeps } from '../deps.js';
@@ -138,10 +138,11 @@ export function nodeManagementRoutes(deps: ApiDeps, bmc: BmcCalls): FastifyPlugi
       async (request, reply) => {
         const node = await loadNode(deps, request, request.params.node_ident);
         const reason = request.body?.reason ?? request.query.reason ?? null;
-        await deps.db
-          .update(nodes)
-          .set({ maintenance: true, maintenanceReason: reason, updatedAt: new Date() })
-          .where(eq(nodes.uuid, node.uuid));
+        await writeMaintenance(deps, node, request.id, {
+          maintenance: true,
+          reason,
+          fault: node.fault,
+        });
         return reply.status(202).send();
       },
     );
@@ -151,15 +152,30 @@ export function nodeManagementRoutes(deps: ApiDeps, bmc: BmcCalls): FastifyPlugi
       { schema: { params: NodeIdent } },
       async (request, reply) => {
         const node = await loadNode(deps, request, request.params.node_ident);
-        await deps.db
-          .update(nodes)
-          // Leaving maintenance clears the fault that caused it, as in Ironic.
-          .set({ maintenance: false, maintenanceReason: null, fault: null, updatedAt: new Date() })
-          .where(eq(nodes.uuid, node.uuid));
+        // Leaving maintenance clears the fault that caused it, as in Ironic.
+        await writeMaintenance(deps, node, request.id, {
+          maintenance: false,
+          reason: null,
+          fault: null,
+        });
         return reply.status(202).send();
       },
     );
   };
+}
+
+/** The maintenance columns and their event (maintenance_changed) in one write. */
+async function writeMaintenance(
+  deps: ApiDeps,
+  node: NodeRow,
+  requestId: string,
+  change: { maintenance: boolean; reason: string | null; fault: string | null },
+): Promise<void> {
+  await writeNodeRow(deps.db, {
+    uuid: node.uuid,
+    set: { maintenance: change.maintenance, maintenanceReason: change.reason, fault: change.fault },
+    outbox: [maintenanceChanged(deps.bus.subjects, node, { ...change, requestId })],
+  });
 }
 
 /** Ironic's NodeLocked: a conductor is working on the node. */
