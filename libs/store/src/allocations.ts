@@ -87,7 +87,13 @@ function candidateFilters(request: AllocationRequest): SQL[] {
 
 const hasTraits = (traits: string[]) => sql`${nodes.traits} @> ${JSON.stringify(traits)}::jsonb`;
 
-/** One free matching node, locked for this transaction; undefined when none is left. */
+/**
+ * One free matching node, locked for this transaction; undefined when none is left. The first
+ * pass skips locked rows and picks at random, as Ironic does, so concurrent allocations spread.
+ * The second waits for locked rows, in one order for every transaction: a row whose lock it
+ * waited for and that no longer matches stays locked by it, so waiters taking rows in random
+ * orders could each hold what the other waits for (a deadlock, seen with ten at once).
+ */
 async function pickNode(
   tx: Tx,
   request: AllocationRequest,
@@ -97,7 +103,10 @@ async function pickNode(
     .select({ uuid: nodes.uuid })
     .from(nodes)
     .where(and(...candidateFilters(request), hasTraits(request.traits)))
-    .orderBy(sql`(${nodes.name} is not distinct from ${request.name}) desc`, sql`random()`)
+    .orderBy(
+      sql`(${nodes.name} is not distinct from ${request.name}) desc`,
+      skipLocked ? sql`random()` : nodes.uuid,
+    )
     .limit(1)
     .for('update', skipLocked ? { skipLocked: true } : {});
   return row?.uuid;

@@ -137,7 +137,10 @@ describe('allocations (/v1/allocations, API 1.52) reserve available nodes, as Ir
         ),
       ),
     );
-    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
+    expect(
+      answers.map((a) => a.status),
+      answers.map((a) => a.fault).join('\n'),
+    ).toEqual(Array(10).fill(201));
     const active = answers.filter((a) => a.body.state === 'active');
     const failed = answers.filter((a) => a.body.state === 'error');
     expect(active).toHaveLength(5);

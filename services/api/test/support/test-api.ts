@@ -32,7 +32,7 @@ export class TestApi {
     const bus = await Bus.connect({ prefix: `t${randomBytes(5).toString('hex')}` });
     const app = await buildApp(
       { db: database.db, bus, secrets: new SecretBox('an-api-test-key-long-enough') },
-      createLogger('api-test', { level: 'silent' }),
+      createLogger('api-test', { level: process.env.TEST_API_LOG_LEVEL ?? 'silent' }),
       { heartbeatTimeoutS: 300, ...options },
     );
     return new TestApi(app, database.db, async () => {
