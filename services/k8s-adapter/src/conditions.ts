@@ -24,6 +24,21 @@ export function setCondition(
   return list;
 }
 
+/**
+ * The builder of a resource's conditions, each stamped with the generation it was computed for
+ * (observedGeneration), as the baremetal-operator writes them on HostFirmwareSettings and
+ * HostFirmwareComponents.
+ */
+export function conditionsFor(generation: number | undefined) {
+  return (type: string, status: 'True' | 'False', reason: string, message = '') => ({
+    type,
+    status,
+    reason,
+    message,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  });
+}
+
 export const findCondition = (conditions: readonly Condition[] | undefined, type: string) =>
   conditions?.find((c) => c.type === type);
 

@@ -10,7 +10,7 @@ import {
   type HostFirmwareComponents,
 } from '@ingot/metal3';
 import { firmwareComponentsOf, type FirmwareComponentRow, type NodeRow } from '@ingot/store';
-import { findCondition, kubeNow, ownedByHost, setCondition } from './conditions.js';
+import { conditionsFor, findCondition, kubeNow, ownedByHost, setCondition } from './conditions.js';
 import { canonical } from './host-status.js';
 import type { ReconcilerDeps } from './reconcile-context.js';
 
@@ -58,14 +58,7 @@ export function componentsStatusOf(
   const applied = previous.updates ?? [];
   const mismatch =
     (wanted.length > 0 || applied.length > 0) && canonical(wanted) !== canonical(applied);
-  const generation = hfc.metadata?.generation;
-  const condition = (type: string, status: 'True' | 'False', reason: string, message = '') => ({
-    type,
-    status,
-    reason,
-    message,
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
-  });
+  const condition = conditionsFor(hfc.metadata?.generation);
   let conditions = previous.conditions;
   if (mismatch) {
     conditions = setCondition(

@@ -11,7 +11,7 @@ import {
   type SettingSchema,
 } from '@ingot/metal3';
 import { biosSettingsOf, type BiosSettingRow, type NodeRow } from '@ingot/store';
-import { findCondition, kubeNow, ownedByHost, setCondition } from './conditions.js';
+import { conditionsFor, findCondition, kubeNow, ownedByHost, setCondition } from './conditions.js';
 import { canonical } from './host-status.js';
 import type { ReconcilerDeps } from './reconcile-context.js';
 import { firmwareSchemaOf, isPassword, schemaNameOf, settingProblem } from './setting-schema.js';
@@ -40,14 +40,7 @@ export function settingsStatusOf(
     rows.filter((row) => !isPassword(row.name)).map((row) => [row.name, row.value ?? '']),
   );
   const wanted = hfs.spec?.settings ?? {};
-  const generation = hfs.metadata?.generation;
-  const condition = (type: string, status: 'True' | 'False', reason: string, message = '') => ({
-    type,
-    status,
-    reason,
-    message,
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
-  });
+  const condition = conditionsFor(hfs.metadata?.generation);
   let conditions = hfs.status?.conditions;
   const mismatch = Object.entries(wanted).some(([name, value]) => settings[name] !== String(value));
   if (mismatch) {
