@@ -1,9 +1,17 @@
 // Ironic's node management endpoints for the boot mode, UEFI secure boot and NMI, driven with the
 // real `baremetal` CLI (python-ironicclient) and checked by their effect on the lab BMCs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Installation, startFleet, waitFor, type Fleet, type LabServer } from '@ingot/lab';
+import { Installation, startFleet, type Fleet, type LabServer } from '@ingot/lab';
 import { runBaremetal, outputOf } from './support/baremetal-cli.js';
-import { enroll, getNode, setPower, setProvision, waitForState } from './support/nodes.js';
+import {
+  enroll,
+  getNode,
+  setPower,
+  setProvision,
+  waitForState,
+  historyEventsOf,
+  settledNode,
+} from './support/nodes.js';
 
 /** ironicclient 5.x negotiates 1.78 (its maximum): above 1.76, where these endpoints start. */
 const API_VERSION = '1.78';
@@ -23,21 +31,9 @@ describe('boot mode, secure boot and NMI through the baremetal CLI, as the lab B
   const bm = async (...args: string[]) => {
     return outputOf(args, await run(...args));
   };
-  /** The node once no conductor holds it and `accept` takes it. */
   const settled = (ident: string, what: string, accept: (node: Record<string, any>) => boolean) =>
-    waitFor(
-      `node ${ident}: ${what}`,
-      async () => {
-        const node = await getNode(system, ident);
-        return node.reservation === null && accept(node) ? node : undefined;
-      },
-      30_000,
-      100,
-    );
-  const historyOf = async (ident: string) =>
-    ((await system.api('GET', `/v1/nodes/${ident}/history`)).body.history as { event: string }[])
-      .map((h) => h.event)
-      .join('\n');
+    settledNode(system, ident, what, accept);
+  const historyOf = (ident: string) => historyEventsOf(system, ident);
 
   beforeAll(async () => {
     fleet = await startFleet({ count: 2, powerDelayMs: 50, ipmi: true });

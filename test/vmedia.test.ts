@@ -2,7 +2,13 @@
 // eject_vmedia, checked by their effect on the lab BMC's VirtualMedia slots.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Installation, startFleet, waitFor, type Fleet, type LabServer } from '@ingot/lab';
-import { enroll, getNode, setProvision, waitForState } from './support/nodes.js';
+import {
+  enroll,
+  setProvision,
+  waitForState,
+  historyEventsOf,
+  settledNode,
+} from './support/nodes.js';
 
 const ISO_URL = 'http://127.0.0.1:9/images/rescue.iso';
 
@@ -12,21 +18,9 @@ describe('virtual media of a node, as the lab BMC plays it', () => {
   let redfish: LabServer;
   let ipmi: LabServer;
 
-  /** The node once no conductor holds it and `accept` takes it. */
   const settled = (ident: string, what: string, accept: (node: Record<string, any>) => boolean) =>
-    waitFor(
-      `node ${ident}: ${what}`,
-      async () => {
-        const node = await getNode(system, ident);
-        return node.reservation === null && accept(node) ? node : undefined;
-      },
-      30_000,
-      100,
-    );
-  const historyOf = async (ident: string) =>
-    ((await system.api('GET', `/v1/nodes/${ident}/history`)).body.history as { event: string }[])
-      .map((h) => h.event)
-      .join('\n');
+    settledNode(system, ident, what, accept);
+  const historyOf = (ident: string) => historyEventsOf(system, ident);
   const cdOf = (server: LabServer) => server.bmc.state.media.Cd;
 
   beforeAll(async () => {

@@ -165,3 +165,29 @@ export function waitForFailedState(
     timeoutMs,
   );
 }
+
+/** The node once no conductor holds it and `accept` takes it (a BMC setting carried out). */
+export function settledNode(
+  system: Installation,
+  ident: string,
+  what: string,
+  accept: (node: Record<string, any>) => boolean,
+) {
+  return waitFor(
+    `node ${ident}: ${what}`,
+    async () => {
+      const node = await getNode(system, ident);
+      return node.reservation === null && accept(node) ? node : undefined;
+    },
+    30_000,
+    100,
+  );
+}
+
+/** The events of the node's history, oldest first, one per line. */
+export async function historyEventsOf(system: Installation, ident: string): Promise<string> {
+  const history = (await system.api('GET', `/v1/nodes/${ident}/history`)).body.history as {
+    event: string;
+  }[];
+  return history.map((h) => h.event).join('\n');
+}
