@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import bcrypt from 'bcryptjs';
-import { Installation, ServerHost, startFleet, type Fleet } from '@ingot/lab';
+import { Installation, ServerHost, startFleet, waitFor, type Fleet } from '@ingot/lab';
 import { ImageOrigin, makeTestImage, scratchDir, type TestImage } from './support/images.js';
 import {
   enroll,
@@ -125,6 +125,20 @@ describe('the fleet web console in a real browser', () => {
     page.locator(`[data-node="${uuid}"] [data-field=provision_state]`).first();
 
   it('with noauth the console opens without asking for a credential', async () => {
+    // The doctor has a check more for each service heartbeat it has seen: the page and the test
+    // compare one report only once every service has beaten (a heartbeat every 5 s).
+    let checksBefore = -1;
+    const doctor = await waitFor(
+      'a doctor report that no new heartbeat changes',
+      async () => {
+        const report = await system.api('GET', '/v1/doctor');
+        const settled = report.body.checks.length === checksBefore;
+        checksBefore = report.body.checks.length;
+        return settled ? report : undefined;
+      },
+      30_000,
+      6_000,
+    );
     const { context, page, log } = await openContext();
     try {
       const response = await page.goto(`${system.apiUrl}/console`);
@@ -135,7 +149,6 @@ describe('the fleet web console in a real browser', () => {
       await page.locator('[data-testid=total]', { hasText: '3' }).waitFor();
       expect(await page.locator('input[name=token]').count()).toBe(0);
       // The overview shows the installation's own diagnosis (GET /v1/doctor).
-      const doctor = await system.api('GET', '/v1/doctor');
       expect(doctor.status).toBe(200);
       const health = page.locator('[data-testid=health]');
       await health.waitFor({ timeout: 30_000 });
